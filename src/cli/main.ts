@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { checkConfigCommand } from './check-config.ts';
+import { EXIT, type CliIo } from './cli-io.ts';
+import { scoreCommand } from './score.ts';
+
+const HELP = `leadstage — lead scoring, lifecycle stages and SLA tasks for HubSpot and Salesforce
+
+Commands
+  check-config [path]                          validate the config (default: $LEADSTAGE_CONFIG or config/leadstage.yaml)
+  score <contact.json> [--now ISO] [--json]    the plan for one contact (see README: "Contact JSON")
+        [--config path]
+`;
+
+/** Run one CLI command; returns the exit code. */
+export function main(argv: string[], io: CliIo, clock: () => Date = () => new Date()): number {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'check-config':
+      return checkConfigCommand(rest, io);
+    case 'score':
+      return scoreCommand(rest, io, clock);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      io.stdout(HELP);
+      return command === undefined ? EXIT.usage : EXIT.ok;
+    default:
+      io.stderr(`unknown command "${command}"\n\n${HELP}`);
+      return EXIT.usage;
+  }
+}
+
+/** Entry point for the `leadstage` bin: real process, real clock. */
+export function runFromProcess(): void {
+  process.exitCode = main(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    env: process.env,
+    readFile: (p) => readFileSync(p, 'utf8'),
+  });
+}

@@ -1,0 +1,65 @@
+import { parseArgs } from 'node:util';
+import { formatIssue, formatPath } from '../config/config-error.ts';
+import { configPathFromEnv, loadConfigFile } from '../config/load-config.ts';
+import { contactInputSchema, toContactInput } from '../core/contact-input.ts';
+import { planContact } from '../core/plan-contact.ts';
+import { EXIT, type CliIo } from './cli-io.ts';
+import { formatPlan } from './format-plan.ts';
+
+const USAGE = 'usage: leadstage score <contact.json> [--now ISO] [--json] [--config path]\n';
+
+/**
+ * `leadstage score`: the plan for one contact, as a table or as JSON. `now` defaults to the
+ * wall clock here, at the edge; the core itself never reads a clock.
+ */
+export function scoreCommand(args: string[], io: CliIo, clock: () => Date): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { now: { type: 'string' }, json: { type: 'boolean', default: false }, config: { type: 'string' } },
+    });
+  } catch (err) {
+    io.stderr(`${(err as Error).message}\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const [file, ...extra] = parsed.positionals;
+  if (!file || extra.length) {
+    io.stderr(USAGE);
+    return EXIT.usage;
+  }
+  const now = parsed.values.now !== undefined ? new Date(parsed.values.now) : clock();
+  if (Number.isNaN(now.getTime())) {
+    io.stderr(`--now: "${parsed.values.now}" is not a date; use ISO 8601, e.g. 2026-11-23T14:00:00Z\n`);
+    return EXIT.usage;
+  }
+
+  const configPath = parsed.values.config ?? configPathFromEnv(io.env);
+  const loaded = loadConfigFile(configPath);
+  if (!loaded.ok) {
+    for (const issue of loaded.error.issues) io.stderr(`${formatIssue(configPath, issue)}\n`);
+    return EXIT.invalid;
+  }
+
+  let json: unknown;
+  try {
+    json = JSON.parse(io.readFile(file));
+  } catch (err) {
+    io.stderr(`${file}: cannot read contact JSON: ${(err as Error).message}\n`);
+    return EXIT.invalid;
+  }
+  const input = contactInputSchema.safeParse(json);
+  if (!input.success) {
+    for (const i of input.error.issues) io.stderr(`${file} ${formatPath(i.path) || '(root)'}: ${i.message}\n`);
+    return EXIT.invalid;
+  }
+  const { contact, activities, assignment } = toContactInput(input.data);
+  const result = planContact({ contact, activities, config: loaded.config, now, ...(assignment ? { assignment } : {}) });
+  if (!result.ok) {
+    io.stderr(`${file}: ${result.error.message}\n`);
+    return EXIT.invalid;
+  }
+  io.stdout(parsed.values.json ? JSON.stringify(result.plan, null, 2) + '\n' : formatPlan(result.plan, loaded.config.businessHours.timezone));
+  return EXIT.ok;
+}

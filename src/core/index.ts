@@ -1,0 +1,7 @@
+/** The CRM-neutral core: pure functions from (contact, activities, config, now) to a plan. */
+export { planContact, mappingFor } from './plan-contact.ts';
+export { BUILT_IN_ACTIVITY_TYPES } from './activity-types.ts';
+export { addBusinessMinutes, dueTime } from './business-time.ts';
+export { pickWeighted } from './owner-rotation.ts';
+export { taskKey } from './tasks.ts';
+export type * from './types.ts';
