@@ -41,7 +41,11 @@ export function scoreEngagement(
   nowMs: number,
 ): EngagementResult {
   const maxAgeMs = cfg.maxAgeDays * DAY_MS;
-  const recent = activities.filter((a) => nowMs - a.at <= maxAgeMs);
+  // Newest first, ties by id: sums then add in one fixed order, so the plan is bit-identical
+  // however the activities arrived (floating-point addition is not associative).
+  const recent = activities
+    .filter((a) => nowMs - a.at <= maxAgeMs)
+    .sort((x, y) => y.at - x.at || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   const byGroup = new Map<string, number>();
   const reasons: Reason[] = [];
   let points = 0;
@@ -53,12 +57,9 @@ export function scoreEngagement(
   };
 
   for (const rule of cfg.rules) {
-    let matched = recent.filter((a) => matchesRule(a, rule, nowMs));
-    if (matched.length === 0) continue;
-    if (rule.maxCount !== undefined && matched.length > rule.maxCount) {
-      // Most recent first; ties broken by id so the plan is the same whatever the input order.
-      matched = [...matched].sort((x, y) => y.at - x.at || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)).slice(0, rule.maxCount);
-    }
+    const all = recent.filter((a) => matchesRule(a, rule, nowMs));
+    if (all.length === 0) continue;
+    const matched = rule.maxCount !== undefined ? all.slice(0, rule.maxCount) : all; // the most recent ones
     let sum = 0;
     for (const a of matched) sum += rule.points * (rule.decay ? decayFactor(nowMs - a.at, cfg.halfLifeDays) : 1);
     const capped = clampToCap(sum, Math.sign(rule.points), rule.cap);

@@ -52,7 +52,7 @@ describe('placeStage (regression: allow)', () => {
 
 describe('decideLeadStatus', () => {
   const L = cfg.lifecycle;
-  const status = (current: string | null, stageFrom: string | null, f: Partial<StageFacts>, currentStatus: string | null) => {
+  const status = (stageFrom: string | null, f: Partial<StageFacts>, currentStatus: string | null) => {
     const p = placeStage(L, stageFrom, facts(f), rankOf);
     return decideLeadStatus(L, p, currentStatus, facts(f), rankOf);
   };
@@ -66,6 +66,6 @@ describe('decideLeadStatus', () => {
     ['disqualified is unqualified', 'lead', { disqualified: true, score: 90, engagement: 90 }, 'new', 'unqualified'],
     ['sales-owned: no opinion even if disqualified', 'customer', { disqualified: true }, null, null],
   ] as [string, string | null, Partial<StageFacts>, string | null, string | null][])('%s', (_, from, f, current, expected) => {
-    expect(status(null, from, f, current)).toBe(expected);
+    expect(status(from, f, current)).toBe(expected);
   });
 });
