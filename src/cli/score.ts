@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { formatIssue, formatPath } from '../config/config-error.ts';
+import { formatIssue } from '../config/config-error.ts';
 import { configPathFromEnv, loadConfigFile } from '../config/load-config.ts';
-import { contactInputSchema, toContactInput } from '../core/contact-input.ts';
 import { planContact } from '../core/plan-contact.ts';
 import { EXIT, type CliIo } from './cli-io.ts';
 import { formatPlan } from './format-plan.ts';
+import { parseContactFile } from './load-contact-file.ts';
 
 const USAGE = 'usage: leadstage score <contact.json> [--now ISO] [--json] [--config path]\n';
 
@@ -42,19 +42,19 @@ export function scoreCommand(args: string[], io: CliIo, clock: () => Date): numb
     return EXIT.invalid;
   }
 
-  let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(io.readFile(file));
+    text = io.readFile(file);
   } catch (err) {
     io.stderr(`${file}: cannot read contact JSON: ${(err as Error).message}\n`);
     return EXIT.invalid;
   }
-  const input = contactInputSchema.safeParse(json);
-  if (!input.success) {
-    for (const i of input.error.issues) io.stderr(`${file} ${formatPath(i.path) || '(root)'}: ${i.message}\n`);
+  const parsedContact = parseContactFile(file, text);
+  if (!parsedContact.ok) {
+    for (const e of parsedContact.errors) io.stderr(`${e}\n`);
     return EXIT.invalid;
   }
-  const { contact, activities, assignment } = toContactInput(input.data);
+  const { contact, activities, assignment } = parsedContact.input;
   const result = planContact({ contact, activities, config: loaded.config, now, ...(assignment ? { assignment } : {}) });
   if (!result.ok) {
     io.stderr(`${file}: ${result.error.message}\n`);

@@ -15,6 +15,23 @@ export function decayFactor(ageMs: number, halfLifeDays: number): number {
   return Math.pow(0.5, Math.max(0, ageMs) / (halfLifeDays * DAY_MS));
 }
 
+/**
+ * Activities newer than `since`, grouped by type, each group newest first with ties by id: sums
+ * then add in one fixed order, so the plan is bit-identical however the activities arrived
+ * (floating-point addition is not associative).
+ */
+function indexByType(activities: readonly Activity[], since: number): Map<string, Activity[]> {
+  const byType = new Map<string, Activity[]>();
+  for (const a of activities) {
+    if (a.at < since) continue;
+    const list = byType.get(a.type);
+    if (list) list.push(a);
+    else byType.set(a.type, [a]);
+  }
+  for (const list of byType.values()) list.sort((x, y) => y.at - x.at || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  return byType;
+}
+
 function matchesRule(a: Activity, rule: ActivityRule, nowMs: number): boolean {
   if (a.type !== rule.activity) return false;
   if (!rule.where) return true;
@@ -41,11 +58,7 @@ export function scoreEngagement(
   nowMs: number,
 ): EngagementResult {
   const maxAgeMs = cfg.maxAgeDays * DAY_MS;
-  // Newest first, ties by id: sums then add in one fixed order, so the plan is bit-identical
-  // however the activities arrived (floating-point addition is not associative).
-  const recent = activities
-    .filter((a) => nowMs - a.at <= maxAgeMs)
-    .sort((x, y) => y.at - x.at || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  const byType = indexByType(activities, nowMs - maxAgeMs);
   const byGroup = new Map<string, number>();
   const reasons: Reason[] = [];
   let points = 0;
@@ -57,7 +70,9 @@ export function scoreEngagement(
   };
 
   for (const rule of cfg.rules) {
-    const all = recent.filter((a) => matchesRule(a, rule, nowMs));
+    const candidates = byType.get(rule.activity);
+    if (!candidates) continue;
+    const all = rule.where ? candidates.filter((a) => matchesRule(a, rule, nowMs)) : candidates;
     if (all.length === 0) continue;
     const matched = rule.maxCount !== undefined ? all.slice(0, rule.maxCount) : all; // the most recent ones
     let sum = 0;

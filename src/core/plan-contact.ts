@@ -30,7 +30,9 @@ export function planContact(input: PlanInput): PlanResult {
   if (!Number.isFinite(nowMs)) return { ok: false, error: { code: 'invalid_now', message: '`now` is not a valid date' } };
   if (!contact.id) return { ok: false, error: { code: 'invalid_contact', message: 'the contact has no id' } };
   // Activities dated after `now` (clock skew, replays) count as happening now, never as a bonus.
-  const activities = input.activities.map((a) => (a.at > nowMs ? { ...a, at: nowMs } : a));
+  const activities = input.activities.some((a) => a.at > nowMs)
+    ? input.activities.map((a) => (a.at > nowMs ? { ...a, at: nowMs } : a))
+    : input.activities;
 
   const warnings: string[] = [];
   const engagement = scoreEngagement(contact, activities, config.engagement, nowMs);
