@@ -7,5 +7,6 @@ export default defineConfig({
     // measurements and connection counts do not interfere. Unit tests are fast either way.
     fileParallelism: false,
     testTimeout: 20_000,
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
