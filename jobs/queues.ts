@@ -1,0 +1,49 @@
+import { Queue, type ConnectionOptions } from 'bullmq';
+import { tenantKey, type Tenant } from '../src/ingest/ops.ts';
+
+export const RECOMPUTE_QUEUE = 'leadstage-recompute';
+export const RESOLVE_QUEUE = 'leadstage-resolve';
+
+/** Job data of a recompute: which tenant's pending set to drain. Contact ids live in Redis. */
+export interface RecomputeJobData {
+  tenant: Tenant;
+}
+
+export interface Queues {
+  recompute: Queue<RecomputeJobData>;
+  resolve: Queue<Record<string, never>>;
+  close(): Promise<void>;
+}
+
+export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+  const defaultJobOptions = {
+    attempts: 12,
+    backoff: { type: 'exponential', delay: 1_000 },
+    removeOnComplete: { count: 1_000 },
+    removeOnFail: { count: 10_000 },
+  };
+  const recompute = new Queue<RecomputeJobData>(RECOMPUTE_QUEUE, { connection, prefix, defaultJobOptions });
+  const resolve = new Queue<Record<string, never>>(RESOLVE_QUEUE, { connection, prefix, defaultJobOptions });
+  return {
+    recompute,
+    resolve,
+    async close() {
+      await Promise.all([recompute.close(), resolve.close()]);
+    },
+  };
+}
+
+/**
+ * Ask for a recompute of a tenant's pending contacts. One job per tenant: while one waits, more
+ * requests are absorbed (its pending set simply grows); while one runs, keepLastIfActive queues
+ * exactly one follow-up. So a burst of events costs one batch, and no two workers ever recompute
+ * the same tenant's contacts at once. `windowMs` lets a burst gather before the batch starts.
+ */
+export async function requestRecompute(queue: Queue<RecomputeJobData>, tenant: Tenant, windowMs: number): Promise<void> {
+  await queue.add('recompute-tenant', { tenant }, { deduplication: { id: `recompute:${tenantKey(tenant)}`, keepLastIfActive: true }, delay: windowMs });
+}
+
+/** Ask for e-mail-addressed events to be resolved to CRM contacts. */
+export async function requestResolve(queue: Queue<Record<string, never>>, windowMs: number): Promise<void> {
+  await queue.add('resolve-emails', {}, { deduplication: { id: 'resolve-emails', keepLastIfActive: true }, delay: windowMs });
+}

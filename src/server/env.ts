@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+const secret = (name: string) =>
+  z.string({ error: `${name} is required` }).min(16, `${name} must be at least 16 characters`);
+
+const SOURCES = ['hubspot', 'salesforce', 'events'] as const;
+export type Source = (typeof SOURCES)[number];
+
+/**
+ * The service's environment, validated at start. Sources can be switched off with
+ * LEADSTAGE_SOURCES; the secrets of every enabled source are required.
+ */
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    REDIS_URL: z.string({ error: 'REDIS_URL is required, e.g. redis://127.0.0.1:6379' }).regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://'),
+    /** The public origin the CRMs call, e.g. https://leadstage.example.com — HubSpot signs that URL. */
+    PUBLIC_BASE_URL: z.url({ error: 'PUBLIC_BASE_URL is required: the absolute https URL the CRMs call' }).transform((u) => u.replace(/\/+$/, '')),
+    LEADSTAGE_SOURCES: z
+      .string()
+      .default(SOURCES.join(','))
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(SOURCES)).min(1, 'LEADSTAGE_SOURCES needs at least one of hubspot, salesforce, events')),
+    HUBSPOT_CLIENT_SECRET: z.string().optional(),
+    /** Optional: our HubSpot app id; property changes made by our app are echoes of our writes. */
+    HUBSPOT_APP_ID: z.string().regex(/^\d+$/, 'HUBSPOT_APP_ID must be numeric').optional(),
+    SALESFORCE_ORG_IDS: z.string().optional(),
+    SALESFORCE_WEBHOOK_TOKEN: z.string().optional(),
+    /** Optional: Salesforce user id of leadstage's integration user; its own changes are echoes. */
+    SALESFORCE_INTEGRATION_USER_ID: z.string().optional(),
+    EVENTS_SIGNING_SECRET: z.string().optional(),
+    LEADSTAGE_CONFIG: z.string().default('config/leadstage.yaml'),
+    /** Prefix of every Redis key and BullMQ queue, so several deployments can share a server. */
+    LEADSTAGE_REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('ls'),
+    /** Largest accepted webhook body. HubSpot batches of 100 events stay far below 1 MB. */
+    MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+    /** Pending recomputes of one tenant are collected for this long before a batch job runs. */
+    BATCH_WINDOW_MS: z.coerce.number().int().min(0).default(250),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine(
+    (env, ctx) => {
+    const need = (name: keyof typeof env, source: Source) => {
+      const value = env[name];
+      const parsed = secret(name).safeParse(value);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `${parsed.error.issues[0]!.message} (source "${source}" is enabled; drop it from LEADSTAGE_SOURCES to run without it)` });
+      }
+    };
+    if (env.LEADSTAGE_SOURCES.includes('hubspot')) need('HUBSPOT_CLIENT_SECRET', 'hubspot');
+    if (env.LEADSTAGE_SOURCES.includes('events')) need('EVENTS_SIGNING_SECRET', 'events');
+    if (env.LEADSTAGE_SOURCES.includes('salesforce')) {
+      need('SALESFORCE_WEBHOOK_TOKEN', 'salesforce');
+      const ids = (env.SALESFORCE_ORG_IDS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      if (ids.length === 0) ctx.addIssue({ code: 'custom', path: ['SALESFORCE_ORG_IDS'], message: 'SALESFORCE_ORG_IDS is required: comma-separated 15- or 18-character organization ids' });
+      for (const id of ids) {
+        if (!/^00D[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/.test(id)) ctx.addIssue({ code: 'custom', path: ['SALESFORCE_ORG_IDS'], message: `SALESFORCE_ORG_IDS: "${id}" is not an organization id (00D…, 15 or 18 characters)` });
+      }
+    }
+    },
+    // Run even when other variables failed, so one start-up names every problem at once.
+    { when: () => true },
+  );
+
+export type Env = z.infer<typeof envSchema> & { salesforceOrgIds: string[] };
+
+export type EnvResult = { ok: true; env: Env } | { ok: false; errors: string[] };
+
+/** Validate the environment. Messages name the variable, never its value (they may be secrets). */
+export function parseEnv(source: NodeJS.ProcessEnv): EnvResult {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    return { ok: false, errors: parsed.error.issues.map((i) => (i.path.length ? `${String(i.path[0])}: ${i.message}` : i.message)) };
+  }
+  // Salesforce sends 18-character ids in outbound messages; compare on the case-sensitive 15-char prefix.
+  const salesforceOrgIds = (parsed.data.SALESFORCE_ORG_IDS ?? '').split(',').map((s) => s.trim().slice(0, 15)).filter(Boolean);
+  return { ok: true, env: { ...parsed.data, salesforceOrgIds } };
+}

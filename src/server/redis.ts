@@ -1,0 +1,29 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * Two kinds of connection. A producer sits on the webhook request path and must fail fast, so
+ * the CRM gets a 503 and retries instead of waiting on a dead server; a worker connection waits
+ * and reconnects forever (BullMQ requires maxRetriesPerRequest: null for workers).
+ */
+export function createRedis(url: string, role: 'producer' | 'worker', extra: RedisOptions = {}): Redis {
+  const base: RedisOptions = {
+    lazyConnect: false,
+    connectTimeout: 2_000,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  };
+  const byRole: RedisOptions =
+    role === 'producer'
+      ? { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 1_500 }
+      : { maxRetriesPerRequest: null, enableReadyCheck: true };
+  return new Redis(url, { ...base, ...byRole, ...extra });
+}
+
+/** Is this error Redis being unreachable or slow (answer 503) rather than a bug (500)? */
+export function isRedisUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const m = err.message;
+  return (
+    err.name === 'MaxRetriesPerRequestError' ||
+    /Stream isn't writeable|enableOfflineQueue|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTCONN|LOADING|READONLY|CLUSTERDOWN/.test(m)
+  );
+}

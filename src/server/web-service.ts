@@ -1,0 +1,97 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import { createQueues, type Queues } from '../../jobs/queues.ts';
+import type { LeadstageConfig } from '../config/schema.ts';
+import { BUILT_IN_ACTIVITY_TYPES } from '../core/activity-types.ts';
+import { ActivityStore } from '../ingest/activity-store.ts';
+import { DeliveryLedger } from '../ingest/delivery-ledger.ts';
+import { ingest } from '../ingest/ingest.ts';
+import { Keys } from '../ingest/keys.ts';
+import { createApp, type App } from './create-app.ts';
+import type { Env } from './env.ts';
+import type { Logger } from './logger.ts';
+import { Metrics } from './metrics.ts';
+import { createRedis } from './redis.ts';
+
+export interface WebService {
+  server: Server;
+  app: App;
+  redis: Redis;
+  queues: Queues;
+  store: ActivityStore;
+  keys: Keys;
+  metrics: Metrics;
+  port: number;
+  /** Graceful stop: refuse new webhooks, finish in-flight ones, close queues, quit Redis. */
+  stop(): Promise<void>;
+}
+
+/** Properties leadstage alone writes in HubSpot: a change to one is always our own echo. */
+function ownHubSpotProperties(config: LeadstageConfig): Set<string> {
+  const w = config.crm.hubspot?.write;
+  return new Set([w?.score, w?.fitGrade, w?.reasons, w?.scoredAt].filter((p): p is string => Boolean(p)));
+}
+
+export async function startWebService(opts: { env: Env; config: LeadstageConfig; log: Logger; clock?: () => number; metrics?: Metrics }): Promise<WebService> {
+  const { env, config, log } = opts;
+  const clock = opts.clock ?? Date.now;
+  const metrics = opts.metrics ?? new Metrics({ defaultMetrics: true });
+  const redis = createRedis(env.REDIS_URL, 'producer');
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const queues = createQueues(redis, env.LEADSTAGE_REDIS_PREFIX);
+  const keys = new Keys(env.LEADSTAGE_REDIS_PREFIX);
+  const ledger = new DeliveryLedger(redis, keys);
+  const store = new ActivityStore(redis, keys, { maxAgeDays: config.engagement.maxAgeDays });
+  const activityTypes = new Set<string>([...BUILT_IN_ACTIVITY_TYPES, ...config.engagement.customActivityTypes]);
+
+  const app = createApp({
+    ctx: {
+      ingest: (ops) => ingest(ops, { redis, ledger, store, queues, batchWindowMs: env.BATCH_WINDOW_MS, clock }),
+      metrics,
+      log,
+      clock,
+      publicBaseUrl: env.PUBLIC_BASE_URL,
+      enqueueDeadlineMs: 1_800,
+    },
+    redis,
+    queues,
+    metrics,
+    log,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    ...(env.LEADSTAGE_SOURCES.includes('hubspot')
+      ? { hubspot: { clientSecret: env.HUBSPOT_CLIENT_SECRET!, activityTypes, ownProperties: ownHubSpotProperties(config), ...(env.HUBSPOT_APP_ID ? { appId: env.HUBSPOT_APP_ID } : {}) } }
+      : {}),
+    ...(env.LEADSTAGE_SOURCES.includes('salesforce')
+      ? { salesforce: { token: env.SALESFORCE_WEBHOOK_TOKEN!, orgIds: env.salesforceOrgIds, ...(env.SALESFORCE_INTEGRATION_USER_ID ? { integrationUserId: env.SALESFORCE_INTEGRATION_USER_ID } : {}) } }
+      : {}),
+    ...(env.LEADSTAGE_SOURCES.includes('events') ? { events: { secret: env.EVENTS_SIGNING_SECRET!, activityTypes } } : {}),
+  });
+
+  const server = createServer(app.express);
+  // Shorter than a load balancer's idle timeout would be wrong; longer keeps sockets we then drain.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 30_000;
+  server.listen(env.PORT);
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  log.info({ port, sources: env.LEADSTAGE_SOURCES }, 'webhook server listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      app.drain();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), env.SHUTDOWN_TIMEOUT_MS);
+      await closed;
+      clearTimeout(timer);
+      await queues.close().catch(() => undefined);
+      await redis.quit().catch(() => redis.disconnect());
+      log.info('webhook server stopped');
+    })());
+
+  return { server, app, redis, queues, store, keys, metrics, port, stop };
+}
