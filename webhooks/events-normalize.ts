@@ -20,7 +20,7 @@ export const feedEventSchema = z.strictObject({
   type: z.string().min(1),
   occurredAt: instant,
   contact: z.union([
-    z.strictObject({ email: z.email() }),
+    z.strictObject({ email: z.string().trim().toLowerCase().pipe(z.email()) }),
     z.strictObject({ crm: z.literal('hubspot'), portalId: digits, id: digits }),
     z.strictObject({ crm: z.literal('salesforce'), orgId: z.string().regex(/^00D[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/), id: sfId }),
   ]),
@@ -43,7 +43,7 @@ export function normalizeFeed(events: readonly FeedEvent[], knownTypes: Readonly
     const activity = { id: `feed:${e.id}`, type: e.type, at: e.occurredAt, attributes: e.attributes };
     const c = e.contact;
     if ('email' in c) {
-      ops.push({ kind: 'unresolved', deliveryKey, emailHash: emailHash(c.email), email: c.email.trim().toLowerCase(), activity });
+      ops.push({ kind: 'unresolved', deliveryKey, emailHash: emailHash(c.email), email: c.email, activity });
     } else if (c.crm === 'hubspot') {
       ops.push({ kind: 'activity', deliveryKey, contact: { tenant: { crm: 'hubspot', id: c.portalId }, objectType: 'contact', id: c.id }, activity });
     } else {

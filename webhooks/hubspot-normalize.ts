@@ -115,8 +115,8 @@ export function normalizeHubSpotEvent(e: HubSpotEvent, opts: HubSpotNormalizeOpt
   }
 
   const activityType = objectType ? ENGAGEMENT_ACTIVITY[objectType] : undefined;
-  if (!activityType || !e.objectId) return [];
-  if (action === 'creation') {
+  if (!activityType) return [];
+  if (action === 'creation' && e.objectId) {
     const meta = { type: activityType, at: e.occurredAt, attributes: { objectTypeId: objectType! } };
     return [{ kind: 'engagement', deliveryKey: key, tenant, engagementId: `${objectType}:${e.objectId}`, meta }];
   }
