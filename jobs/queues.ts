@@ -15,7 +15,7 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+export function createQueues(connection: ConnectionOptions, prefix: string, onError: (err: Error) => void = () => undefined): Queues {
   const defaultJobOptions = {
     attempts: 12,
     backoff: { type: 'exponential', delay: 1_000 },
@@ -24,6 +24,9 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
   };
   const recompute = new Queue<RecomputeJobData>(RECOMPUTE_QUEUE, { connection, prefix, defaultJobOptions });
   const resolve = new Queue<Record<string, never>>(RESOLVE_QUEUE, { connection, prefix, defaultJobOptions });
+  // A queue emits 'error' when Redis drops; unhandled, that would crash the process.
+  recompute.on('error', onError);
+  resolve.on('error', onError);
   return {
     recompute,
     resolve,

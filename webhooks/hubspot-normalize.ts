@@ -83,8 +83,9 @@ export function normalizeHubSpotEvent(e: HubSpotEvent, opts: HubSpotNormalizeOpt
     const oid = e.objectId;
     switch (action) {
       case 'creation':
-      case 'restore':
         return oid ? [{ kind: 'touch', deliveryKey: key, contact: contact(oid) }] : [];
+      case 'restore':
+        return oid ? [{ kind: 'touch', deliveryKey: key, contact: contact(oid), restore: true }] : [];
       case 'deletion':
         return oid ? [{ kind: 'erase', deliveryKey: key, contact: contact(oid), privacy: false }] : [];
       case 'privacyDeletion':

@@ -33,10 +33,13 @@ redis.call('SADD', KEYS[2], ARGV[1])
 return 1`);
 
 // KEYS: act, idx, tombstone, pending. ARGV: member, kind, ttlMs.
+// A privacy deletion is never downgraded: HubSpot sends a plain deletion alongside it, in any order.
 const ERASE = new LuaScript('lsEraseContact', `
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('SREM', KEYS[4], ARGV[1])
-redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3])
+local kind = ARGV[2]
+if redis.call('GET', KEYS[3]) == 'privacy' then kind = 'privacy' end
+redis.call('SET', KEYS[3], kind, 'PX', ARGV[3])
 return 1`);
 
 // KEYS: survivor act, survivor idx, pending, then act and idx of each merged contact.

@@ -49,7 +49,7 @@ export async function ingest(ops: readonly IngressOp[], deps: IngestDeps): Promi
           tenants.set(tenantKey(op.contact.tenant), op.contact.tenant);
           break;
         case 'touch':
-          deps.store.touch(p, op.contact);
+          deps.store.touch(p, op.contact, op.restore === true);
           tenants.set(tenantKey(op.contact.tenant), op.contact.tenant);
           break;
         case 'erase':

@@ -28,8 +28,8 @@ export interface StoredActivity {
 export type IngressOp =
   /** Something the contact did: store it, then recompute the contact. */
   | { kind: 'activity'; deliveryKey: string; contact: ContactRef; activity: StoredActivity }
-  /** The contact changed (created, restored, a property): recompute it. */
-  | { kind: 'touch'; deliveryKey: string; contact: ContactRef }
+  /** The contact changed (created, a property, restored): recompute it. A restore undoes a deletion. */
+  | { kind: 'touch'; deliveryKey: string; contact: ContactRef; restore?: boolean }
   /** Contacts merged: move their activities to the survivor, recompute the survivor. */
   | { kind: 'merge'; deliveryKey: string; tenant: Tenant; survivorId: string; mergedIds: string[] }
   /** Contact deleted: erase its activities and cancel its pending work. */

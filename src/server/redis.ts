@@ -27,3 +27,21 @@ export function isRedisUnavailable(err: unknown): boolean {
     /Stream isn't writeable|enableOfflineQueue|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTCONN|LOADING|READONLY|CLUSTERDOWN/.test(m)
   );
 }
+
+/**
+ * Wait until the connection is ready, up to `ms`. Returns false on time-out: the caller decides
+ * whether to go on (the web server does: it answers 503 and /readyz says so until Redis is back).
+ */
+export async function waitForReady(redis: Redis, ms: number): Promise<boolean> {
+  if (redis.status === 'ready') return true;
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    redis.on('ready', onReady);
+  });
+}

@@ -13,7 +13,7 @@ import { createApp, type App } from './create-app.ts';
 import type { Env } from './env.ts';
 import type { Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
-import { createRedis } from './redis.ts';
+import { createRedis, waitForReady } from './redis.ts';
 
 export interface WebService {
   server: Server;
@@ -40,7 +40,8 @@ export async function startWebService(opts: { env: Env; config: LeadstageConfig;
   const metrics = opts.metrics ?? new Metrics({ defaultMetrics: true });
   const redis = createRedis(env.REDIS_URL, 'producer');
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
-  const queues = createQueues(redis, env.LEADSTAGE_REDIS_PREFIX);
+  if (!(await waitForReady(redis, 5_000))) log.warn('redis is not reachable yet; answering 503 until it is');
+  const queues = createQueues(redis, env.LEADSTAGE_REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'queue connection error'));
   const keys = new Keys(env.LEADSTAGE_REDIS_PREFIX);
   const ledger = new DeliveryLedger(redis, keys);
   const store = new ActivityStore(redis, keys, { maxAgeDays: config.engagement.maxAgeDays });

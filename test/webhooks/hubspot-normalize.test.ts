@@ -12,7 +12,7 @@ const contact = (id: string) => ({ tenant, objectType: 'contact' as const, id })
 describe('normalizeHubSpotEvent', () => {
   const rows: [string, Record<string, unknown>, IngressOp[]][] = [
     ['contact.creation → recompute', { subscriptionType: 'contact.creation', objectId: 123 }, [{ kind: 'touch', deliveryKey: key, contact: contact('123') }]],
-    ['contact.restore → recompute', { subscriptionType: 'contact.restore', objectId: 123 }, [{ kind: 'touch', deliveryKey: key, contact: contact('123') }]],
+    ['contact.restore → recompute, undoing the deletion', { subscriptionType: 'contact.restore', objectId: 123 }, [{ kind: 'touch', deliveryKey: key, contact: contact('123'), restore: true }]],
     ['contact.propertyChange → recompute', { subscriptionType: 'contact.propertyChange', objectId: 123, propertyName: 'jobtitle', propertyValue: 'VP' },
       [{ kind: 'touch', deliveryKey: key, contact: contact('123') }]],
     ['a change of a property only leadstage writes is our echo', { subscriptionType: 'contact.propertyChange', objectId: 123, propertyName: 'leadstage_score', propertyValue: '80' }, []],
