@@ -15,6 +15,16 @@ import type { Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
 import { createRedis, waitForReady } from './redis.ts';
 
+/** true if `work` settled within `ms` (its error ignored), false if it was left behind. */
+async function bounded(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const settled = work.then(() => true as const, () => true as const);
+  const r = await Promise.race([settled, late]);
+  clearTimeout(timer);
+  return r;
+}
+
 export interface WebService {
   server: Server;
   app: App;
@@ -34,13 +44,23 @@ function ownHubSpotProperties(config: LeadstageConfig): Set<string> {
   return new Set([w?.score, w?.fitGrade, w?.reasons, w?.scoredAt].filter((p): p is string => Boolean(p)));
 }
 
-export async function startWebService(opts: { env: Env; config: LeadstageConfig; log: Logger; clock?: () => number; metrics?: Metrics }): Promise<WebService> {
+export interface WebServiceOptions {
+  env: Env;
+  config: LeadstageConfig;
+  log: Logger;
+  clock?: () => number;
+  metrics?: Metrics;
+  /** How long start-up waits for Redis before serving anyway (answering 503 until it is back). */
+  redisReadyWaitMs?: number;
+}
+
+export async function startWebService(opts: WebServiceOptions): Promise<WebService> {
   const { env, config, log } = opts;
   const clock = opts.clock ?? Date.now;
   const metrics = opts.metrics ?? new Metrics({ defaultMetrics: true });
   const redis = createRedis(env.REDIS_URL, 'producer');
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
-  if (!(await waitForReady(redis, 5_000))) log.warn('redis is not reachable yet; answering 503 until it is');
+  if (!(await waitForReady(redis, opts.redisReadyWaitMs ?? 5_000))) log.warn('redis is not reachable yet; answering 503 until it is');
   const queues = createQueues(redis, env.LEADSTAGE_REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'queue connection error'));
   const keys = new Keys(env.LEADSTAGE_REDIS_PREFIX);
   const ledger = new DeliveryLedger(redis, keys);
@@ -85,12 +105,16 @@ export async function startWebService(opts: { env: Env; config: LeadstageConfig;
     (stopping ??= (async () => {
       app.drain();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets turn idle as their last response goes out; close each as it does.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), env.SHUTDOWN_TIMEOUT_MS);
       await closed;
+      clearInterval(sweep);
       clearTimeout(timer);
-      await queues.close().catch(() => undefined);
-      await redis.quit().catch(() => redis.disconnect());
+      // Bounded: with Redis gone, a polite close could wait forever.
+      await bounded(queues.close(), 2_000);
+      if (!(await bounded(redis.quit(), 1_000))) redis.disconnect();
       log.info('webhook server stopped');
     })());
 

@@ -24,7 +24,7 @@ export interface TestIngress {
 }
 
 /** A web service on an ephemeral port with its own random key prefix; close() deletes only its keys. */
-export async function startIngress(env: Record<string, string> = {}): Promise<TestIngress> {
+export async function startIngress(env: Record<string, string> = {}, opts: { redisReadyWaitMs?: number } = {}): Promise<TestIngress> {
   const prefix = `lstest${randomBytes(5).toString('hex')}`;
   const parsed = parseEnv({
     REDIS_URL, PUBLIC_BASE_URL, PORT: '0', HUBSPOT_CLIENT_SECRET: HUBSPOT_SECRET, EVENTS_SIGNING_SECRET: EVENTS_SECRET,
@@ -32,14 +32,15 @@ export async function startIngress(env: Record<string, string> = {}): Promise<Te
     BATCH_WINDOW_MS: '250', LOG_LEVEL: 'silent', ...env,
   });
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-  const web = await startWebService({ env: parsed.env, config: defaultConfig(), log: createLogger(parsed.env.LOG_LEVEL) });
+  const web = await startWebService({ env: parsed.env, config: defaultConfig(), log: createLogger(parsed.env.LOG_LEVEL), ...opts });
   const redis = new Redis(parsed.env.REDIS_URL, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined); // some tests take Redis away on purpose
   return {
     web, prefix, redis,
     url: `http://127.0.0.1:${web.port}`,
     async close() {
       await web.stop();
-      await deleteKeys(redis, `${prefix}:*`);
+      if (redis.status === 'ready') await deleteKeys(redis, `${prefix}:*`);
       redis.disconnect();
     },
   };
