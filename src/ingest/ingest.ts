@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { requestRecompute, requestResolve, type Queues } from '../../jobs/queues.ts';
-import type { ChainableCommander } from 'ioredis';
-import { ActivityStore } from './activity-store.ts';
-import type { DeliveryLedger } from './delivery-ledger.ts';
+import { IngestBatch, type BatchLimits, type BatchResult } from './ingest-batch.ts';
+import { SETTLE_SCRIPT } from './ingest-script.ts';
+import type { Keys } from './keys.ts';
 import { tenantKey, type IngressOp, type Tenant } from './ops.ts';
 
 export interface IngestResult {
@@ -16,92 +17,116 @@ export interface IngestResult {
 
 export interface IngestDeps {
   redis: Redis;
-  ledger: DeliveryLedger;
-  store: ActivityStore;
+  keys: Keys;
   queues: Queues;
   batchWindowMs: number;
-  clock: () => number;
+  limits: BatchLimits;
+  /** How long a confirmed delivery is remembered (longer than any CRM retries). */
+  deliveryTtlMs: number;
+}
+
+const EMAIL_GROUP = 'email';
+
+function tenantOf(op: IngressOp): Tenant | null {
+  switch (op.kind) {
+    case 'activity': case 'touch': case 'erase':
+      return op.contact.tenant;
+    case 'merge': case 'engagement':
+      return op.tenant;
+    case 'unresolved':
+      return null;
+  }
 }
 
 /**
- * Make ops durable: claim their deliveries, store activities and pending marks, queue one
- * recompute per touched tenant, then confirm. Any failure releases the claims and rethrows, so
- * the caller answers non-2xx and the CRM retries. Redis round trips per call are constant
- * (claim, one pipeline, engagement links, one add per tenant, confirm), not per event.
+ * Make ops durable. Per hash-tag group (a tenant, or the e-mail bucket) one script claims the
+ * deliveries and applies the claimed ops atomically; then one recompute job per touched tenant is
+ * requested and the claims are confirmed. On any failure the claims are released and the error
+ * rethrown, so the caller answers non-2xx and the CRM retries: nothing is lost, and a retry
+ * rewrites the same state (activities are keyed by id). Round trips per request are constant.
  */
 export async function ingest(ops: readonly IngressOp[], deps: IngestDeps): Promise<IngestResult> {
-  const keys = [...new Set(ops.map((o) => o.deliveryKey))];
-  const claim = await deps.ledger.claim(keys);
-  const claimed = keys.filter((k) => claim.states.get(k) === 'claimed');
-  const mine = ops.filter((o) => claim.states.get(o.deliveryKey) === 'claimed');
-  const duplicates = ops.filter((o) => claim.states.get(o.deliveryKey) === 'duplicate').length;
-  const busy = ops.filter((o) => claim.states.get(o.deliveryKey) === 'busy').length;
+  const token = randomUUID();
+  const batches = new Map<string, IngestBatch>();
+  const tenants = new Map<string, Tenant>();
+  const batchFor = (group: string, pendingKey: string) => {
+    let b = batches.get(group);
+    if (!b) batches.set(group, (b = new IngestBatch(deps.keys, group, pendingKey)));
+    return b;
+  };
+  const engagementTenants = new Map<string, Tenant>();
+
+  ops.forEach((op, i) => {
+    const tenant = tenantOf(op);
+    if (!tenant) {
+      const b = batchFor(EMAIL_GROUP, deps.keys.unresolvedPending());
+      if (op.kind === 'unresolved') b.unresolved(op.deliveryKey, op.emailHash, op.email, op.activity);
+      return;
+    }
+    const group = tenantKey(tenant);
+    tenants.set(group, tenant);
+    const b = batchFor(group, deps.keys.pending(tenant));
+    switch (op.kind) {
+      case 'activity': b.activity(op.deliveryKey, op.contact, op.activity); break;
+      case 'touch': b.touch(op.deliveryKey, op.contact, op.restore === true); break;
+      case 'erase': b.erase(op.deliveryKey, op.contact, op.privacy); break;
+      case 'merge': b.merge(op.deliveryKey, op.tenant, op.survivorId, op.mergedIds); break;
+      case 'engagement':
+        engagementTenants.set(String(i), op.tenant);
+        b.engagement(op.deliveryKey, op.tenant, op.engagementId, op.meta, op.contactIds, `${i}|${op.engagementId}`);
+        break;
+    }
+  });
+
+  const settled = await Promise.allSettled([...batches.values()].map(async (b) => ({ b, r: await b.run(deps.redis, token, deps.limits) })));
+  const ran = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const claimedIn = (b: IngestBatch, r: BatchResult) => b.deliveryKeys.filter((d) => r.states.get(d) === 'claimed');
+  const settle = (how: 'confirm' | 'release') =>
+    Promise.all(ran.map(({ b, r }) => {
+      const keys = claimedIn(b, r).map((d) => b.deliveryRedisKey(d));
+      return keys.length ? SETTLE_SCRIPT.run(deps.redis, keys, [token, how, deps.deliveryTtlMs]) : undefined;
+    }));
 
   try {
-    const tenants = new Map<string, Tenant>();
-    let unresolved = false;
-    const now = deps.clock();
-    const p = deps.redis.pipeline();
-    for (const op of mine) {
-      switch (op.kind) {
-        case 'activity':
-          deps.store.storeActivity(p, op.contact, op.activity, now);
-          tenants.set(tenantKey(op.contact.tenant), op.contact.tenant);
-          break;
-        case 'touch':
-          deps.store.touch(p, op.contact, op.restore === true);
-          tenants.set(tenantKey(op.contact.tenant), op.contact.tenant);
-          break;
-        case 'erase':
-          deps.store.erase(p, op.contact, op.privacy);
-          break;
-        case 'merge':
-          deps.store.merge(p, op.tenant, op.survivorId, op.mergedIds);
-          tenants.set(tenantKey(op.tenant), op.tenant);
-          break;
-        case 'unresolved':
-          deps.store.storeUnresolved(p, op.emailHash, op.email, op.activity, now);
-          unresolved = true;
-          break;
-        case 'engagement':
-          break; // two steps, below
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+
+    // Engagements complete on both halves: store the activity for each of its contacts.
+    const followUps = new Map<string, IngestBatch>();
+    for (const { r } of ran) {
+      for (const link of r.links) {
+        const [index, engagementId] = link.tag.split('|') as [string, string];
+        const tenant = engagementTenants.get(index)!;
+        const group = tenantKey(tenant);
+        let fb = followUps.get(group);
+        if (!fb) followUps.set(group, (fb = new IngestBatch(deps.keys, group, deps.keys.pending(tenant))));
+        for (const id of link.contactIds) fb.activity(null, { tenant, objectType: 'contact', id }, { id: `hubspot:engagement:${engagementId}`, ...link.meta });
       }
     }
-    await execOrThrow(p);
+    await Promise.all([...followUps.values()].map((fb) => fb.run(deps.redis, token, deps.limits)));
 
-    // Engagements: record each half, then store an activity for every contact once both are known.
-    const engagements = mine.filter((o): o is Extract<IngressOp, { kind: 'engagement' }> => o.kind === 'engagement');
-    if (engagements.length > 0) {
-      const lp = deps.redis.pipeline();
-      for (const op of engagements) deps.store.linkEngagement(lp, op.tenant, op.engagementId, op.meta, op.contactIds);
-      const links = await execOrThrow(lp);
-      const sp = deps.redis.pipeline();
-      engagements.forEach((op, i) => {
-        const linked = ActivityStore.parseLink(links[i]);
-        if (!linked) return;
-        for (const id of linked.contactIds) {
-          deps.store.storeActivity(sp, { tenant: op.tenant, objectType: 'contact', id }, { id: `hubspot:engagement:${op.engagementId}`, ...linked.meta }, now);
-        }
-        tenants.set(tenantKey(op.tenant), op.tenant);
-      });
-      if (sp.length > 0) await execOrThrow(sp);
-    }
-
+    const state = (d: string) => ran.find(({ r }) => r.states.has(d))?.r.states.get(d);
+    const touched = [...tenants.entries()].filter(([group]) => {
+      const run = ran.find(({ b }) => b.group === group);
+      return run !== undefined && claimedIn(run.b, run.r).length > 0;
+    });
+    const resolveNeeded = ran.some(({ b, r }) => b.group === EMAIL_GROUP && claimedIn(b, r).length > 0);
     await Promise.all([
-      ...[...tenants.values()].map((t) => requestRecompute(deps.queues.recompute, t, deps.batchWindowMs)),
-      ...(unresolved ? [requestResolve(deps.queues.resolve, deps.batchWindowMs)] : []),
+      ...touched.map(([, t]) => requestRecompute(deps.queues.recompute, t, deps.batchWindowMs)),
+      ...(resolveNeeded ? [requestResolve(deps.queues.resolve, deps.batchWindowMs)] : []),
     ]);
-    await deps.ledger.confirm(claim, claimed);
+    await settle('confirm');
+
+    let accepted = 0, duplicates = 0, busy = 0;
+    for (const op of ops) {
+      const s = state(op.deliveryKey);
+      if (s === 'claimed') accepted++;
+      else if (s === 'duplicate') duplicates++;
+      else busy++;
+    }
+    return { accepted, duplicates, busy };
   } catch (err) {
-    await deps.ledger.release(claim, claimed).catch(() => undefined); // Redis may be the thing that failed
+    await settle('release').catch(() => undefined); // Redis may be the thing that failed
     throw err;
   }
-  return { accepted: mine.length, duplicates, busy };
-}
-
-/** Run a pipeline; the first command error fails the whole ingest (claims are then released). */
-async function execOrThrow(p: ChainableCommander): Promise<unknown[]> {
-  const results = (await p.exec()) ?? [];
-  for (const [err] of results) if (err) throw err;
-  return results.map(([, value]) => value);
 }

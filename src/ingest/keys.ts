@@ -16,10 +16,6 @@ export class Keys {
   activities(tenant: Tenant, contactId: string): string {
     return `${this.t(tenant)}:act:${contactId}`;
   }
-  /** ZSET activity id scored by time, for trimming old history. */
-  activityIndex(tenant: Tenant, contactId: string): string {
-    return `${this.t(tenant)}:actidx:${contactId}`;
-  }
   /** "deleted" or "privacy": the contact is gone; late events for it are dropped. */
   tombstone(tenant: Tenant, contactId: string): string {
     return `${this.t(tenant)}:gone:${contactId}`;
@@ -36,14 +32,14 @@ export class Keys {
   unresolved(emailHash: string): string {
     return `${this.prefix}:{email}:unresolved:${emailHash}`;
   }
-  unresolvedIndex(emailHash: string): string {
-    return `${this.prefix}:{email}:unresolvedidx:${emailHash}`;
-  }
   unresolvedPending(): string {
     return `${this.prefix}:{email}:pending`;
   }
-  /** Delivery ledger entry: "p:<token>" while claimed, "done" once queued. */
-  delivery(deliveryKey: string): string {
-    return `${this.prefix}:{dedupe}:${deliveryKey}`;
+  /**
+   * Delivery ledger entry: "p:<token>" while claimed, "done" once queued. It lives under the same
+   * hash tag as the data it guards (a tenant, or "email"), so claim and write are one script.
+   */
+  delivery(group: string, deliveryKey: string): string {
+    return `${this.prefix}:{${group}}:dl:${deliveryKey}`;
   }
 }

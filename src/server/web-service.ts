@@ -6,7 +6,7 @@ import { createQueues, type Queues } from '../../jobs/queues.ts';
 import type { LeadstageConfig } from '../config/schema.ts';
 import { BUILT_IN_ACTIVITY_TYPES } from '../core/activity-types.ts';
 import { ActivityStore } from '../ingest/activity-store.ts';
-import { DeliveryLedger } from '../ingest/delivery-ledger.ts';
+import { INGEST_SCRIPT, SETTLE_SCRIPT } from '../ingest/ingest-script.ts';
 import { ingest } from '../ingest/ingest.ts';
 import { Keys } from '../ingest/keys.ts';
 import { createApp, type App } from './create-app.ts';
@@ -63,13 +63,20 @@ export async function startWebService(opts: WebServiceOptions): Promise<WebServi
   if (!(await waitForReady(redis, opts.redisReadyWaitMs ?? 5_000))) log.warn('redis is not reachable yet; answering 503 until it is');
   const queues = createQueues(redis, env.LEADSTAGE_REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'queue connection error'));
   const keys = new Keys(env.LEADSTAGE_REDIS_PREFIX);
-  const ledger = new DeliveryLedger(redis, keys);
   const store = new ActivityStore(redis, keys, { maxAgeDays: config.engagement.maxAgeDays });
+  INGEST_SCRIPT.register(redis);
+  SETTLE_SCRIPT.register(redis);
+  const limits = {
+    claimTtlMs: 30_000,
+    maxAgeMs: config.engagement.maxAgeDays * 86_400_000,
+    tombstoneMs: 30 * 86_400_000,
+  };
   const activityTypes = new Set<string>([...BUILT_IN_ACTIVITY_TYPES, ...config.engagement.customActivityTypes]);
 
   const app = createApp({
     ctx: {
-      ingest: (ops) => ingest(ops, { redis, ledger, store, queues, batchWindowMs: env.BATCH_WINDOW_MS, clock }),
+      // HubSpot retries for about a day, Salesforce for 24 h, HubSpot workflows for 3 days.
+      ingest: (ops) => ingest(ops, { redis, keys, queues, batchWindowMs: env.BATCH_WINDOW_MS, limits, deliveryTtlMs: 4 * 86_400_000 }),
       metrics,
       log,
       clock,

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ActivityStore } from '../../src/ingest/activity-store.ts';
 import { hsEvent, postHubSpot, postWorkflow, startIngress, type TestIngress } from '../helpers/ingress.ts';
 
 const tenant = { crm: 'hubspot', id: '62515' } as const;
@@ -57,6 +58,19 @@ describe('POST /webhooks/hubspot', () => {
     expect(await t.web.store.pending(tenant)).toEqual([]);
     expect(await metric('leadstage_events_duplicate_total')).toBe(1);
     expect(await metric('leadstage_events_accepted_total')).toBe(1);
+  });
+
+  it('trims history when the worker reads it: past maxAgeDays, and beyond the newest N', async () => {
+    const open = (at: number) => hsEvent({ subscriptionType: 'contact.propertyChange', objectId: 60, propertyName: 'hs_email_last_open_date', propertyValue: String(at) });
+    const old = Date.now() - 400 * 86_400_000; // the shipped config keeps 365 days
+    const recent = [ago(50), ago(40), ago(30), ago(20)];
+    await post([open(old), ...recent.map(open)]);
+    expect(await t.redis.hlen(`${t.prefix}:{hubspot:62515}:act:60`)).toBe(5);
+    expect((await t.web.store.activities({ tenant, id: '60' })).map((a) => a.at)).toEqual(recent);
+    expect(await t.redis.hlen(`${t.prefix}:{hubspot:62515}:act:60`)).toBe(4);
+    const capped = new ActivityStore(t.web.redis, t.web.keys, { maxAgeDays: 365, maxPerContact: 2 });
+    expect(await capped.activities({ tenant, id: '60' })).toHaveLength(2);
+    expect(await t.redis.hlen(`${t.prefix}:{hubspot:62515}:act:60`)).toBe(2);
   });
 
   it('ignores echoes of its own writes without queueing work', async () => {
@@ -144,7 +158,7 @@ describe('POST /webhooks/hubspot', () => {
 
   it('answers 503 while another request is queueing the same delivery, and accepts it once that one is done', async () => {
     const e = hsEvent({ subscriptionType: 'contact.creation', objectId: 77 });
-    const key = `${t.prefix}:{dedupe}:hubspot:62515:12345:${e['eventId']}:${e['occurredAt']}`;
+    const key = `${t.prefix}:{hubspot:62515}:dl:hubspot:62515:12345:${e['eventId']}:${e['occurredAt']}`;
     await t.redis.set(key, 'p:someone-else', 'PX', 30_000);
     const busy = await post([e]);
     expect(busy.status).toBe(503);
