@@ -1,0 +1,58 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+// No Docker engine runs where the tests run, so this checks what can be checked without one.
+const ROOT = new URL('../..', import.meta.url).pathname;
+const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+
+/** Every project file reachable by relative imports from an entry point. */
+function reachable(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const src = readFileSync(file, 'utf8');
+    for (const m of src.matchAll(/(?:import|export)[^'"]*?from\s+'(\.{1,2}\/[^']+)'|import\('(\.{1,2}\/[^']+)'\)/g)) {
+      const target = resolve(dirname(file), m[1] ?? m[2]!);
+      expect(existsSync(target), `${relative(ROOT, file)} imports missing ${relative(ROOT, target)}`).toBe(true);
+      visit(target);
+    }
+  };
+  visit(join(ROOT, entry));
+  return seen;
+}
+
+describe('Dockerfile', () => {
+  it('copies every directory the server imports from', () => {
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(\S+) /gm)].map((m) => m[1]!);
+    const dirs = new Set([...reachable('src/main.ts')].map((f) => relative(ROOT, f).split('/')[0]!));
+    for (const d of dirs) expect(copied, `Dockerfile does not copy ${d}/`).toContain(d);
+    expect(copied).toContain('config'); // read at start, not imported
+  });
+
+  it('runs the entry point on Node 24 as a non-root user', () => {
+    expect(dockerfile).toMatch(/^FROM node:24-/m);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^CMD \["node", "src\/main.ts"\]$/m);
+  });
+});
+
+describe('compose.yaml', () => {
+  const compose = parse(readFileSync(join(ROOT, 'compose.yaml'), 'utf8'));
+  it('sets only environment variables the service knows, and every required one', () => {
+    const known = readFileSync(join(ROOT, 'src/server/env.ts'), 'utf8');
+    const env = Object.keys(compose.services.web.environment);
+    for (const name of env) expect(known, `${name} is not read by src/server/env.ts`).toContain(`${name}:`);
+    for (const required of ['REDIS_URL', 'PUBLIC_BASE_URL', 'HUBSPOT_CLIENT_SECRET', 'SALESFORCE_ORG_IDS', 'SALESFORCE_WEBHOOK_TOKEN', 'EVENTS_SIGNING_SECRET']) {
+      expect(env).toContain(required);
+    }
+  });
+
+  it('runs Redis with persistence and without eviction (queues must not vanish)', () => {
+    const cmd = compose.services.redis.command.join(' ');
+    expect(cmd).toContain('--appendonly yes');
+    expect(cmd).toContain('--maxmemory-policy noeviction');
+  });
+});
