@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { runCoreBench } from '../../bench/core-bench.ts';
+import { runIngestBench } from '../../bench/ingest-bench.ts';
+import { defaultConfig } from '../helpers/fixtures.ts';
+
+// Smoke runs: the benchmarks still work end to end. They assert that work was done without
+// errors, never how fast (speed goals are measured by `npm run bench:*`, not tested).
+describe('benchmark smoke runs', () => {
+  it('bench:core plans the fixture contact', () => {
+    const results = runCoreBench(defaultConfig(), { activities: 50, roundMs: 20, rounds: 1 });
+    expect(results.map((r) => r.label)).toEqual(['steady state (already MQL)', 'crossing into MQL (owner + task)']);
+    for (const r of results) expect(r.medianPlansPerSec).toBeGreaterThan(0);
+  });
+
+  it('bench:ingest drives both servers with signed batches and gets no errors', async () => {
+    const r = await runIngestBench({ durationMs: 300, rounds: 1, connections: 2, eventsPerRequest: 100, contacts: 10 });
+    expect(r.ours.errors).toBe(0);
+    expect(r.bare.errors).toBe(0);
+    expect(r.ours.events).toBeGreaterThan(0);
+    expect(r.bare.events).toBeGreaterThan(0);
+    expect(Number.isFinite(r.ratio)).toBe(true);
+  });
+});
