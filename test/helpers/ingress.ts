@@ -40,7 +40,8 @@ export async function startIngress(env: Record<string, string> = {}, opts: { red
     url: `http://127.0.0.1:${web.port}`,
     async close() {
       await web.stop();
-      if (redis.status === 'ready') await deleteKeys(redis, `${prefix}:*`);
+      // Tests that take Redis away leave nothing behind to clean; everywhere else, clean.
+      await deleteKeys(redis, `${prefix}:*`).catch(() => undefined);
       redis.disconnect();
     },
   };

@@ -32,6 +32,7 @@ describe('npm start process', () => {
     });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
+    try {
     for (let i = 0; i < 100 && !out.includes('webhook server listening'); i++) await new Promise((r) => setTimeout(r, 50));
     expect(out).toContain('webhook server listening');
 
@@ -55,9 +56,11 @@ describe('npm start process', () => {
     expect(code).toBe(0);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(out).toContain('webhook server stopped');
-
-    const redis = new Redis(REDIS_URL);
-    await deleteKeys(redis, `${prefix}:*`);
-    redis.disconnect();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      const redis = new Redis(REDIS_URL);
+      await deleteKeys(redis, `${prefix}:*`);
+      redis.disconnect();
+    }
   });
 });
