@@ -1,0 +1,192 @@
+import { Client } from '@hubspot/api-client';
+import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/tasks/index.js';
+import type { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/objects/tasks/models/Filter.js';
+import type { CrmObjectMapping, LeadstageConfig } from '../../config/schema.ts';
+import type { ContactSnapshot } from '../../core/types.ts';
+import type { Tenant } from '../../ingest/ops.ts';
+import { CrmRejectedError } from '../crm-errors.ts';
+import { taskMarker, type ContactRefById, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../crm-port.ts';
+import type { TenantRateLimiter } from '../rate-limiter.ts';
+import { classifyHubSpotError } from './hubspot-errors.ts';
+import { readProperties, toProperties, toSnapshot } from './hubspot-mapping.ts';
+
+export const HUBSPOT_BATCH = 100;
+/** HubSpot's defined association type id for task → contact. */
+export const TASK_TO_CONTACT = 204;
+
+export interface HubSpotAdapterOptions {
+  config: LeadstageConfig;
+  /** The access token for a portal (a private-app token, or a current OAuth access token). */
+  accessToken: (tenant: Tenant) => Promise<string>;
+  limiter: TenantRateLimiter;
+  /** Another host for the API (a sandbox, or a proxy); default api.hubapi.com. */
+  basePath?: string;
+  /** SDK retries for idempotent calls (reads, updates, searches): 5xx and ten-second 429s. */
+  retries?: number;
+}
+
+const PRIORITY = { low: 'LOW', medium: 'MEDIUM', high: 'HIGH' } as const;
+const TYPE = { call: 'CALL', email: 'EMAIL', todo: 'TODO' } as const;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+interface BatchError {
+  category?: string;
+  message?: string;
+  context?: Record<string, string[]>;
+}
+
+/**
+ * HubSpot through @hubspot/api-client. Idempotent calls use the SDK's own retries; task creation
+ * uses a client with none, because a retried POST can create a second task — the caller's ledger
+ * decides instead. Every call first takes a slot of the portal's shared quota.
+ */
+export class HubSpotAdapter implements CrmPort {
+  readonly crm = 'hubspot' as const;
+  private readonly opts: HubSpotAdapterOptions;
+  private readonly mapping: CrmObjectMapping;
+  private callCount = 0;
+
+  constructor(opts: HubSpotAdapterOptions) {
+    if (!opts.config.crm.hubspot) throw new Error('the config has no crm.hubspot mapping');
+    this.opts = opts;
+    this.mapping = opts.config.crm.hubspot;
+  }
+
+  get calls(): number {
+    return this.callCount;
+  }
+
+  private async client(tenant: Tenant, retries: number): Promise<Client> {
+    return new Client({
+      accessToken: await this.opts.accessToken(tenant),
+      numberOfApiCallRetries: retries,
+      ...(this.opts.basePath ? { basePath: this.opts.basePath } : {}),
+    });
+  }
+
+  /** One quota slot, one call, errors classified, rate-limit headers heeded. */
+  private async call<T>(tenant: Tenant, what: string, fn: () => Promise<{ data: T; headers: Headers | Record<string, string> }>): Promise<T> {
+    await this.opts.limiter.acquire(tenant);
+    this.callCount += 1;
+    try {
+      const res = await fn();
+      const get = (h: string) => (res.headers instanceof Headers ? res.headers.get(h) : (res.headers as Record<string, string>)[h]);
+      const remaining = Number(get('x-hubspot-ratelimit-remaining'));
+      const interval = Number(get('x-hubspot-ratelimit-interval-milliseconds'));
+      // HubSpot says the window is spent: pause the portal for every worker, not just this one.
+      if (get('x-hubspot-ratelimit-remaining') != null && remaining <= 0 && interval > 0) await this.opts.limiter.pause(tenant, interval);
+      return res.data;
+    } catch (err) {
+      const classified = classifyHubSpotError(err, what);
+      if ('retryAfterMs' in classified) await this.opts.limiter.pause(tenant, classified.retryAfterMs as number);
+      throw classified;
+    }
+  }
+
+  async readContacts(tenant: Tenant, refs: readonly ContactRefById[]): Promise<Map<string, ContactSnapshot>> {
+    const properties = readProperties(this.mapping);
+    const client = await this.client(tenant, this.opts.retries ?? 3);
+    const out = new Map<string, ContactSnapshot>();
+    for (const batch of chunks([...new Set(refs.map((r) => r.id))], HUBSPOT_BATCH)) {
+      const data = await this.call(tenant, 'read contacts', () =>
+        client.crm.contacts.batchApi.readWithHttpInfo({ inputs: batch.map((id) => ({ id })), properties, propertiesWithHistory: [] }, false),
+      );
+      for (const r of data.results) out.set(r.id, toSnapshot(r.id, r.properties, this.mapping));
+    }
+    return out;
+  }
+
+  async writeContacts(tenant: Tenant, writes: readonly ContactWrite[]): Promise<WriteOutcome[]> {
+    const client = await this.client(tenant, this.opts.retries ?? 3);
+    const stages = this.opts.config.lifecycle.stages;
+    const planned = writes.map((w) => ({ id: w.id, ...toProperties(w, this.mapping, stages) })).filter((p) => Object.keys(p.first).length > 0);
+    const failed = new Map<string, WriteOutcome>();
+    const send = async (inputs: { id: string; properties: Record<string, string> }[]) => {
+      for (const batch of chunks(inputs, HUBSPOT_BATCH)) {
+        const data = await this.call(tenant, 'update contacts', () => client.crm.contacts.batchApi.updateWithHttpInfo({ inputs: batch }));
+        for (const e of ((data as { errors?: BatchError[] }).errors ?? [])) {
+          const ids = e.context?.['ids'] ?? e.context?.['id'] ?? [];
+          for (const id of ids) {
+            failed.set(id, { id, ok: false, error: `${e.category ?? 'ERROR'}: ${e.message ?? ''}`.trim(), retryable: e.category === 'RATE_LIMITS' || e.category === 'INTERNAL_ERROR' });
+          }
+        }
+      }
+    };
+    await send(planned.map((p) => ({ id: p.id, properties: p.first })));
+    // The second step of a move back in lifecyclestage, in its own request (batch order is not guaranteed).
+    const seconds = planned.filter((p) => p.second && !failed.has(p.id)).map((p) => ({ id: p.id, properties: p.second! }));
+    if (seconds.length) await send(seconds);
+    return writes.map((w) => failed.get(w.id) ?? { id: w.id, ok: true });
+  }
+
+  async createTasks(tenant: Tenant, tasks: readonly TaskToCreate[]): Promise<TaskOutcome[]> {
+    if (tasks.length === 0) return [];
+    const client = await this.client(tenant, 0); // never retried blindly: see the task ledger
+    const inputs = tasks.map(({ task, contact }) => ({
+      properties: {
+        hs_timestamp: task.dueAt,
+        hs_task_subject: task.subject,
+        hs_task_body: `${task.body}\n\n${taskMarker(task.key)}`.trim(),
+        hs_task_status: 'NOT_STARTED',
+        hs_task_priority: PRIORITY[task.priority],
+        hs_task_type: TYPE[task.type],
+        ...(task.ownerId ? { hubspot_owner_id: task.ownerId } : {}),
+      },
+      associations: [{ to: { id: contact.id }, types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: TASK_TO_CONTACT }] }],
+    }));
+    const outcomes = new Map<string, TaskOutcome>();
+    for (const batch of chunks(inputs, HUBSPOT_BATCH)) {
+      try {
+        const data = await this.call(tenant, 'create tasks', () =>
+          batch.length === 1
+            ? client.crm.objects.tasks.basicApi.createWithHttpInfo(batch[0]!).then((r) => ({ headers: r.headers, data: { results: [r.data] } }))
+            : client.crm.objects.tasks.batchApi.createWithHttpInfo({ inputs: batch }),
+        );
+        // Batch results come in any order: match them by the marker in the body.
+        for (const r of data.results) {
+          const key = /\[leadstage:([0-9a-f]+)\]/.exec(r.properties['hs_task_body'] ?? '')?.[1];
+          if (key) outcomes.set(key, { key, ok: true, taskId: r.id });
+        }
+      } catch (err) {
+        if (!(err instanceof CrmRejectedError)) throw err;
+        for (const input of batch) {
+          const key = /\[leadstage:([0-9a-f]+)\]/.exec(input.properties.hs_task_body)![1]!;
+          outcomes.set(key, { key, ok: false, error: err.message, retryable: false });
+        }
+      }
+    }
+    return tasks.map(({ task }) => outcomes.get(task.key) ?? { key: task.key, ok: false, error: 'HubSpot returned no result for this task', retryable: true });
+  }
+
+  async findTask(tenant: Tenant, key: string, contact: ContactRefById): Promise<string | null> {
+    const client = await this.client(tenant, this.opts.retries ?? 3);
+    const data = await this.call(tenant, 'search tasks', () =>
+      client.crm.objects.tasks.searchApi.doSearchWithHttpInfo({
+        filterGroups: [{ filters: [{ propertyName: 'associations.contact', operator: 'EQ' as FilterOperatorEnum, value: contact.id }] }],
+        properties: ['hs_task_body'],
+        sorts: ['-hs_createdate'],
+        limit: 100,
+      }),
+    );
+    return data.results.find((r) => (r.properties['hs_task_body'] ?? '').includes(taskMarker(key)))?.id ?? null;
+  }
+
+  async listOwners(tenant: Tenant): Promise<CrmOwner[]> {
+    const client = await this.client(tenant, this.opts.retries ?? 3);
+    const owners: CrmOwner[] = [];
+    for (const archived of [false, true]) {
+      let after: string | undefined;
+      do {
+        const page = await this.call(tenant, 'list owners', () => client.crm.owners.ownersApi.getPageWithHttpInfo(undefined, after, 100, archived));
+        for (const o of page.results) owners.push({ id: String(o.id), active: !archived && !o.archived });
+        after = page.paging?.next?.after;
+      } while (after);
+    }
+    return owners;
+  }
+}

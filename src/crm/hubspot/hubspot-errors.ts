@@ -1,0 +1,51 @@
+import { CrmAuthError, CrmRateLimitedError, CrmRejectedError, CrmTransientError } from '../crm-errors.ts';
+
+interface ApiErrorLike {
+  code?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+function bodyMessage(body: unknown): string {
+  if (body && typeof body === 'object' && 'message' in body) return String((body as { message: unknown }).message);
+  if (typeof body === 'string') {
+    try {
+      return bodyMessage(JSON.parse(body));
+    } catch {
+      return body.slice(0, 300);
+    }
+  }
+  return 'no message';
+}
+
+function policyName(body: unknown): string | undefined {
+  const parsed = typeof body === 'string' ? (() => { try { return JSON.parse(body); } catch { return undefined; } })() : body;
+  return parsed && typeof parsed === 'object' && 'policyName' in parsed ? String((parsed as { policyName: unknown }).policyName) : undefined;
+}
+
+/**
+ * An SDK error → what the job should do. 429: wait (Retry-After, else the policy window: ten
+ * seconds, or until tomorrow for the daily cap); 401: credentials; 5xx and network: transient;
+ * any other 4xx: the CRM rejected it, with its message.
+ */
+export function classifyHubSpotError(err: unknown, what: string): Error {
+  const e = err as ApiErrorLike;
+  const status = typeof e?.code === 'number' ? e.code : undefined;
+  if (status === undefined) return new CrmTransientError(`${what}: ${(err as Error)?.message ?? String(err)}`);
+  const headers = Object.fromEntries(Object.entries(e.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  if (status === 429) {
+    const retryAfter = Number(headers['retry-after']);
+    const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds']);
+    const daily = policyName(e.body) === 'DAILY';
+    const ms = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : daily ? msUntilMidnightUtc() : Number.isFinite(interval) && interval > 0 ? interval : 10_000;
+    return new CrmRateLimitedError(ms, `${what}: HubSpot rate limit (${policyName(e.body) ?? 'no policy'}); retry in ${ms} ms`);
+  }
+  if (status === 401) return new CrmAuthError(`${what}: HubSpot refused the access token (401)`);
+  if (status >= 500 || status === 408) return new CrmTransientError(`${what}: HubSpot ${status}`);
+  return new CrmRejectedError(status, `${what}: HubSpot ${status}: ${bodyMessage(e.body)}`);
+}
+
+function msUntilMidnightUtc(): number {
+  const now = new Date();
+  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - now.getTime();
+}

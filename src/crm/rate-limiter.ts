@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { LuaScript } from '../ingest/lua-script.ts';
+import { tenantKey, type Tenant } from '../ingest/ops.ts';
+import { CrmRateLimitedError } from './crm-errors.ts';
+
+// Sliding log: one member per request in the window. KEYS: log, pause. ARGV: now, window, max, id.
+// Returns 0 when the call may go now, else how many ms to wait.
+const ACQUIRE = new LuaScript('lsAcquireQuota', `
+local now, window, max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local pausedUntil = tonumber(redis.call('GET', KEYS[2]) or '0')
+if pausedUntil > now then return pausedUntil - now end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < max then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now)`);
+
+export interface QuotaOptions {
+  /** Requests allowed per window per tenant (HubSpot public apps: 110 per 10 s). */
+  max: number;
+  windowMs: number;
+  /** Waits up to this long in-process; longer waits become CrmRateLimitedError (the job is delayed). */
+  maxInlineWaitMs: number;
+}
+
+/**
+ * One quota per portal/org, shared by every worker through Redis. Call `acquire` before each CRM
+ * request. A 429 (or rate-limit headers that say the window is spent) pauses the tenant for all.
+ */
+export class TenantRateLimiter {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly opts: QuotaOptions;
+  private readonly clock: () => number;
+
+  constructor(redis: Redis, prefix: string, opts: QuotaOptions, clock: () => number = Date.now) {
+    this.redis = redis;
+    this.prefix = prefix;
+    this.opts = opts;
+    this.clock = clock;
+    ACQUIRE.register(redis);
+  }
+
+  private keys(t: Tenant): [string, string] {
+    const tag = `${this.prefix}:{${tenantKey(t)}}`;
+    return [`${tag}:quota`, `${tag}:quota-pause`];
+  }
+
+  async acquire(t: Tenant): Promise<void> {
+    for (;;) {
+      const wait = Number(await ACQUIRE.run(this.redis, this.keys(t), [this.clock(), this.opts.windowMs, this.opts.max, randomUUID()]));
+      if (wait === 0) return;
+      if (wait > this.opts.maxInlineWaitMs) throw new CrmRateLimitedError(wait);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  /** Stop every worker from calling this tenant for `ms` (after a 429, or an exhausted window). */
+  async pause(t: Tenant, ms: number): Promise<void> {
+    await this.redis.set(this.keys(t)[1], String(this.clock() + ms), 'PX', ms);
+  }
+}

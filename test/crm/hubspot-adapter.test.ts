@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CrmRateLimitedError, CrmRejectedError, CrmTransientError } from '../../src/crm/crm-errors.ts';
+import { HubSpotAdapter } from '../../src/crm/hubspot/hubspot-adapter.ts';
+import { TenantRateLimiter } from '../../src/crm/rate-limiter.ts';
+import type { PlannedTask } from '../../src/core/types.ts';
+import { defaultConfig } from '../helpers/fixtures.ts';
+import { deleteKeys, REDIS_URL } from '../helpers/ingress.ts';
+
+// Request and response shapes from HubSpot's CRM v3 docs (batch read/update, tasks, owners, search).
+const API = 'https://api.hubapi.com';
+const tenant = { crm: 'hubspot', id: '62515' } as const;
+const config = defaultConfig();
+const PROPS = ['company', 'country', 'email', 'firstname', 'hs_analytics_num_page_views', 'hs_email_last_open_date', 'hs_email_open', 'hs_lead_status', 'hubspot_owner_id', 'industry', 'jobtitle', 'lastname', 'leadstage_budget', 'leadstage_decision_maker', 'leadstage_fit_grade', 'leadstage_need', 'leadstage_purchase_timeframe', 'leadstage_reasons', 'leadstage_score', 'lifecyclestage', 'num_conversion_events', 'numemployees'];
+
+let redis: Redis;
+let prefix: string;
+let adapter: HubSpotAdapter;
+const make = (retries = 0) =>
+  new HubSpotAdapter({ config, accessToken: async () => 'pat-test-token', limiter: new TenantRateLimiter(redis, prefix, { max: 110, windowMs: 10_000, maxInlineWaitMs: 3_000 }), retries });
+
+beforeAll(() => {
+  redis = new Redis(REDIS_URL);
+  nock.disableNetConnect();
+});
+afterAll(() => {
+  nock.enableNetConnect();
+  redis.disconnect();
+});
+beforeEach(() => {
+  prefix = `lstest${randomBytes(5).toString('hex')}`;
+  adapter = make();
+});
+afterEach(async () => {
+  const pending = nock.pendingMocks();
+  nock.cleanAll();
+  await deleteKeys(redis, `${prefix}:*`);
+  expect(pending, 'every expected HubSpot call was made').toEqual([]);
+});
+
+const record = (id: string, props: Record<string, string | null>) => ({ id, properties: { hs_object_id: id, ...props }, createdAt: '2026-11-01T10:00:00.000Z', updatedAt: '2026-11-22T10:00:00.000Z', archived: false });
+
+describe('readContacts', () => {
+  it('batch-reads exactly the mapped properties and maps records to snapshots', async () => {
+    nock(API, { reqheaders: { authorization: 'Bearer pat-test-token' } })
+      .post('/crm/v3/objects/contacts/batch/read', { inputs: [{ id: '101' }, { id: '102' }], properties: PROPS, propertiesWithHistory: [] })
+      .query({ archived: 'false' })
+      .reply(200, {
+        status: 'COMPLETE', startedAt: '2026-11-23T15:00:00.000Z', completedAt: '2026-11-23T15:00:00.100Z',
+        results: [
+          record('101', { email: 'dana@northwind.io', jobtitle: 'VP Sales', lifecyclestage: 'lead', hs_lead_status: 'IN_PROGRESS', hubspot_owner_id: '1002', leadstage_score: '41', leadstage_fit_grade: 'B', numemployees: '100-500' }),
+          record('102', { email: null, lifecyclestage: 'marketingqualifiedlead', hs_lead_status: 'OPEN' }),
+        ],
+      });
+    const got = await adapter.readContacts(tenant, [{ objectType: 'contact', id: '101' }, { objectType: 'contact', id: '102' }]);
+    expect(got.get('101')).toMatchObject({
+      crm: 'hubspot', objectType: 'contact', id: '101', stage: 'lead', leadStatus: 'IN_PROGRESS', ownerId: '1002',
+      fields: { email: 'dana@northwind.io', jobTitle: 'VP Sales', employeeBand: '100-500' },
+      scored: { score: 41, grade: 'B', reasons: null },
+    });
+    expect(got.get('102')).toMatchObject({ stage: 'marketingqualifiedlead', leadStatus: 'nurture', ownerId: null, scored: { score: null } });
+    expect(adapter.calls).toBe(1);
+  });
+
+  it('reads 150 contacts in two calls of 100 and 50; a missing id is simply absent (207)', async () => {
+    const ids = Array.from({ length: 150 }, (_, i) => String(1000 + i));
+    nock(API).post('/crm/v3/objects/contacts/batch/read', (b) => b.inputs.length === 100).query(true)
+      .reply(200, { status: 'COMPLETE', results: ids.slice(0, 100).map((id) => record(id, {})), startedAt: 'x', completedAt: 'x' });
+    nock(API).post('/crm/v3/objects/contacts/batch/read', (b) => b.inputs.length === 50).query(true)
+      .reply(207, { status: 'COMPLETE', results: ids.slice(100, 149).map((id) => record(id, {})), numErrors: 1, errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some CONTACT objects, they may be deleted or not exist.', context: { ids: ['1149'] } }], startedAt: 'x', completedAt: 'x' });
+    const got = await adapter.readContacts(tenant, ids.map((id) => ({ objectType: 'contact' as const, id })));
+    expect(got.size).toBe(149);
+    expect(got.has('1149')).toBe(false);
+    expect(adapter.calls).toBe(2);
+  });
+});
+
+describe('writeContacts', () => {
+  const scoredAt = new Date('2026-11-23T15:00:00.000Z');
+  it('sends only the changed properties, mapped to HubSpot values, and reports per-record errors', async () => {
+    nock(API)
+      .post('/crm/v3/objects/contacts/batch/update', {
+        inputs: [
+          { id: '101', properties: { leadstage_score: '87', leadstage_reasons: 'Score 87 …', hs_lead_status: 'NEW', hubspot_owner_id: '1001', lifecyclestage: 'marketingqualifiedlead', leadstage_last_scored_at: '2026-11-23T15:00:00.000Z' } },
+          { id: '102', properties: { leadstage_fit_grade: 'C', leadstage_last_scored_at: '2026-11-23T15:00:00.000Z' } },
+        ],
+      })
+      .reply(207, {
+        status: 'COMPLETE', results: [record('101', {})], numErrors: 1, startedAt: 'x', completedAt: 'x',
+        errors: [{ status: 'error', category: 'VALIDATION_ERROR', message: 'Property values were not valid', context: { ids: ['102'] } }],
+      });
+    const out = await adapter.writeContacts(tenant, [
+      { objectType: 'contact', id: '101', fromStage: 'lead', scoredAt, changes: { score: 87, reasons: 'Score 87 …', leadStatus: 'new', ownerId: '1001', stage: 'marketingqualifiedlead' } },
+      { objectType: 'contact', id: '102', fromStage: 'lead', scoredAt, changes: { grade: 'C' } },
+      { objectType: 'contact', id: '103', fromStage: 'lead', scoredAt, changes: {} },
+    ]);
+    expect(out).toEqual([
+      { id: '101', ok: true },
+      { id: '102', ok: false, error: 'VALIDATION_ERROR: Property values were not valid', retryable: false },
+      { id: '103', ok: true },
+    ]);
+    expect(adapter.calls).toBe(1);
+  });
+
+  it('moves lifecyclestage back in two requests: clear, then the earlier value', async () => {
+    nock(API).post('/crm/v3/objects/contacts/batch/update', { inputs: [{ id: '7', properties: { lifecyclestage: '', leadstage_last_scored_at: '2026-11-23T15:00:00.000Z' } }] })
+      .reply(200, { status: 'COMPLETE', results: [record('7', {})], startedAt: 'x', completedAt: 'x' });
+    nock(API).post('/crm/v3/objects/contacts/batch/update', { inputs: [{ id: '7', properties: { lifecyclestage: 'lead' } }] })
+      .reply(200, { status: 'COMPLETE', results: [record('7', {})], startedAt: 'x', completedAt: 'x' });
+    const out = await adapter.writeContacts(tenant, [{ objectType: 'contact', id: '7', fromStage: 'marketingqualifiedlead', scoredAt, changes: { stage: 'lead' } }]);
+    expect(out).toEqual([{ id: '7', ok: true }]);
+    expect(adapter.calls).toBe(2);
+  });
+
+  it('makes no call when nothing changed', async () => {
+    expect(await adapter.writeContacts(tenant, [{ objectType: 'contact', id: '1', fromStage: null, scoredAt, changes: {} }])).toEqual([{ id: '1', ok: true }]);
+    expect(adapter.calls).toBe(0);
+  });
+});
+
+describe('createTasks', () => {
+  const task = (key: string, over: Partial<PlannedTask> = {}): PlannedTask => ({
+    key, ruleId: 'mql-follow-up', stage: 'marketingqualifiedlead', subject: `Follow up ${key.slice(0, 4)}`, body: 'Why now: demo-request.', type: 'call', priority: 'high',
+    dueAt: '2026-11-23T15:05:00.000Z', slaRuleId: 'hot-inbound', ownerId: '1001', ...over,
+  });
+  const input = (t: PlannedTask, contactId: string) => ({
+    properties: {
+      hs_timestamp: t.dueAt, hs_task_subject: t.subject, hs_task_body: `${t.body}\n\n[leadstage:${t.key}]`, hs_task_status: 'NOT_STARTED',
+      hs_task_priority: t.priority.toUpperCase(), hs_task_type: t.type.toUpperCase(), ...(t.ownerId ? { hubspot_owner_id: t.ownerId } : {}),
+    },
+    associations: [{ to: { id: contactId }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 204 }] }],
+  });
+
+  it('creates one task with its contact association (task → contact, type 204)', async () => {
+    const t = task('aa11');
+    nock(API).post('/crm/v3/objects/tasks', input(t, '101')).reply(201, { id: '9001', properties: input(t, '101').properties, createdAt: 'x', updatedAt: 'x', archived: false });
+    expect(await adapter.createTasks(tenant, [{ task: t, contact: { objectType: 'contact', id: '101' } }])).toEqual([{ key: 'aa11', ok: true, taskId: '9001' }]);
+  });
+
+  it('batch-creates several and matches results by their marker, whatever the order', async () => {
+    const [a, b] = [task('aa11'), task('bb22', { priority: 'medium', type: 'email', ownerId: null })];
+    nock(API).post('/crm/v3/objects/tasks/batch/create', { inputs: [input(a, '101'), input(b, '102')] })
+      .reply(201, { status: 'COMPLETE', startedAt: 'x', completedAt: 'x', results: [{ id: '9002', properties: input(b, '102').properties }, { id: '9001', properties: input(a, '101').properties }] });
+    const out = await adapter.createTasks(tenant, [{ task: a, contact: { objectType: 'contact', id: '101' } }, { task: b, contact: { objectType: 'contact', id: '102' } }]);
+    expect(out).toEqual([{ key: 'aa11', ok: true, taskId: '9001' }, { key: 'bb22', ok: true, taskId: '9002' }]);
+  });
+
+  it('never retries a task-creating POST, even with SDK retries on (a 502 surfaces once)', async () => {
+    adapter = make(3);
+    nock(API).post('/crm/v3/objects/tasks').once().reply(502, 'Bad Gateway');
+    await expect(adapter.createTasks(tenant, [{ task: task('cc33'), contact: { objectType: 'contact', id: '1' } }])).rejects.toBeInstanceOf(CrmTransientError);
+    expect(adapter.calls).toBe(1);
+  });
+
+  it('reports a validation error per task as not retryable', async () => {
+    nock(API).post('/crm/v3/objects/tasks').reply(400, { status: 'error', message: 'Property values were not valid: hubspot_owner_id', category: 'VALIDATION_ERROR', correlationId: 'c' });
+    const [out] = await adapter.createTasks(tenant, [{ task: task('dd44'), contact: { objectType: 'contact', id: '1' } }]);
+    expect(out).toEqual({ key: 'dd44', ok: false, retryable: false, error: 'create tasks: HubSpot 400: Property values were not valid: hubspot_owner_id' });
+  });
+});
+
+describe('findTask, listOwners', () => {
+  it('finds a task by its marker among the contact\'s tasks', async () => {
+    nock(API)
+      .post('/crm/v3/objects/tasks/search', { filterGroups: [{ filters: [{ propertyName: 'associations.contact', operator: 'EQ', value: '101' }] }], properties: ['hs_task_body'], sorts: ['-hs_createdate'], limit: 100 })
+      .reply(200, { total: 2, results: [{ id: '1', properties: { hs_task_body: 'other' } }, { id: '2', properties: { hs_task_body: 'x\n\n[leadstage:abc123]' } }] });
+    expect(await adapter.findTask(tenant, 'abc123', { objectType: 'contact', id: '101' })).toBe('2');
+  });
+
+  it('lists active owners across pages, and archived ones as inactive', async () => {
+    nock(API).get('/crm/v3/owners/').query({ limit: '100', archived: 'false' })
+      .reply(200, { results: [{ id: '1001', email: 'a@x.io', archived: false, userId: 1 }], paging: { next: { after: 'p2', link: 'x' } } });
+    nock(API).get('/crm/v3/owners/').query({ after: 'p2', limit: '100', archived: 'false' }).reply(200, { results: [{ id: '1002', archived: false }] });
+    nock(API).get('/crm/v3/owners/').query({ limit: '100', archived: 'true' }).reply(200, { results: [{ id: '1004', archived: true }] });
+    expect(await adapter.listOwners(tenant)).toEqual([{ id: '1001', active: true }, { id: '1002', active: true }, { id: '1004', active: false }]);
+  });
+});
+
+describe('quotas and errors', () => {
+  it('on 429 pauses the portal for Retry-After, then succeeds once the window allows', async () => {
+    nock(API).post('/crm/v3/objects/contacts/batch/read').query(true)
+      .reply(429, { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' }, { 'Retry-After': '1', 'X-HubSpot-RateLimit-Max': '110', 'X-HubSpot-RateLimit-Remaining': '0', 'X-HubSpot-RateLimit-Interval-Milliseconds': '10000' });
+    const err = await adapter.readContacts(tenant, [{ objectType: 'contact', id: '1' }]).catch((e) => e);
+    expect(err).toBeInstanceOf(CrmRateLimitedError);
+    expect(err.retryAfterMs).toBe(1_000);
+    nock(API).post('/crm/v3/objects/contacts/batch/read').query(true).reply(200, { status: 'COMPLETE', results: [record('1', {})], startedAt: 'x', completedAt: 'x' });
+    const started = Date.now();
+    expect((await adapter.readContacts(tenant, [{ objectType: 'contact', id: '1' }])).size).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900); // it waited out the pause first
+  });
+
+  it('turns a daily-limit 429 into a long delay, and other 4xx into rejections with HubSpot\'s message', async () => {
+    nock(API).post('/crm/v3/objects/contacts/batch/read').query(true).reply(429, { status: 'error', message: 'daily limit', policyName: 'DAILY' });
+    const daily = await adapter.readContacts(tenant, [{ objectType: 'contact', id: '1' }]).catch((e) => e);
+    expect(daily).toBeInstanceOf(CrmRateLimitedError);
+    expect(daily.retryAfterMs).toBeGreaterThan(0);
+    await redis.del(`${prefix}:{hubspot:62515}:quota-pause`);
+    nock(API).post('/crm/v3/objects/contacts/batch/read').query(true).reply(403, { status: 'error', message: 'This app hasn\'t been granted all required scopes', category: 'MISSING_SCOPES' });
+    const rejected = await adapter.readContacts(tenant, [{ objectType: 'contact', id: '1' }]).catch((e) => e);
+    expect(rejected).toBeInstanceOf(CrmRejectedError);
+    expect(rejected.message).toContain("This app hasn't been granted all required scopes");
+  });
+
+  it('shares one quota per portal: the 111th call in the window waits', async () => {
+    const limiter = new TenantRateLimiter(redis, prefix, { max: 3, windowMs: 10_000, maxInlineWaitMs: 0 });
+    for (let i = 0; i < 3; i++) await limiter.acquire(tenant);
+    await expect(limiter.acquire(tenant)).rejects.toBeInstanceOf(CrmRateLimitedError);
+    await limiter.acquire({ crm: 'hubspot', id: 'other-portal' }); // another portal has its own quota
+  });
+});
