@@ -2,13 +2,17 @@ import { configPathFromEnv, loadConfigFile } from './config/load-config.ts';
 import { parseEnv } from './server/env.ts';
 import { createLogger } from './server/logger.ts';
 import { startWebService } from './server/web-service.ts';
+import { startWorkerService } from './server/worker-service.ts';
+
+type Mode = 'web' | 'worker' | 'all';
 
 /**
- * `npm start` / `npm run start:web`: validate the environment and the config, then serve.
- * Either invalid → print every problem (names, never secret values) and exit 1 before binding.
+ * `npm start` (web + worker), `npm run start:web`, `npm run start:worker`. Validate the
+ * environment and the config first; either invalid → print every problem (names, never secret
+ * values) and exit 1 before anything starts.
  */
-async function main(): Promise<void> {
-  const parsed = parseEnv(process.env);
+async function main(mode: Mode): Promise<void> {
+  const parsed = parseEnv(process.env, { web: mode !== 'worker' });
   if (!parsed.ok) {
     console.error(`leadstage: refusing to start, invalid environment:\n${parsed.errors.map((e) => `  ${e}`).join('\n')}`);
     process.exit(1);
@@ -21,7 +25,9 @@ async function main(): Promise<void> {
     console.error(`leadstage: refusing to start, ${loaded.error.message}`);
     process.exit(1);
   }
-  const web = await startWebService({ env, config: loaded.config, log });
+  const services: { stop(): Promise<void> }[] = [];
+  if (mode !== 'worker') services.push(await startWebService({ env, config: loaded.config, log }));
+  if (mode !== 'web') services.push(await startWorkerService({ env, config: loaded.config, log }));
 
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');
@@ -30,7 +36,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, env.SHUTDOWN_TIMEOUT_MS + 5_000);
     hard.unref();
-    web.stop().then(() => process.exit(0), (err) => {
+    Promise.all(services.map((s) => s.stop())).then(() => process.exit(0), (err) => {
       log.error({ err }, 'shutdown failed');
       process.exit(1);
     });
@@ -39,4 +45,9 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-await main();
+const arg = process.argv[2] ?? 'all';
+if (arg !== 'web' && arg !== 'worker' && arg !== 'all') {
+  console.error(`usage: node src/main.ts [web|worker|all] (got "${arg}")`);
+  process.exit(2);
+}
+await main(arg);

@@ -42,6 +42,21 @@ export class ActivityStore {
     return out.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
   }
 
+  /** Several contacts' activities in one round trip (trimming each as it reads). */
+  async activitiesMany(tenant: Tenant, ids: readonly string[], nowMs: number = Date.now()): Promise<Map<string, StoredActivity[]>> {
+    const p = this.redis.pipeline();
+    for (const id of ids) void READ_ACTIVITIES_SCRIPT.run(p, [this.keys.activities(tenant, id)], [nowMs - this.maxAgeMs, this.maxPerContact]);
+    const results = (await p.exec()) ?? [];
+    return new Map(ids.map((id, i) => {
+      const [err, flat] = results[i] ?? [new Error('no reply'), null];
+      if (err) throw err;
+      const list: StoredActivity[] = [];
+      const f = flat as string[];
+      for (let j = 0; j < f.length; j += 2) list.push({ id: f[j]!, ...(JSON.parse(f[j + 1]!) as Omit<StoredActivity, 'id'>) });
+      return [id, list.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1))];
+    }));
+  }
+
   /** Members ("objectType:id") of a tenant's pending-recompute set, sorted. */
   async pending(tenant: Tenant): Promise<string[]> {
     return (await this.redis.smembers(this.keys.pending(tenant))).sort();

@@ -10,12 +10,12 @@ export type Source = (typeof SOURCES)[number];
  * The service's environment, validated at start. Sources can be switched off with
  * LEADSTAGE_SOURCES; the secrets of every enabled source are required.
  */
-const envSchema = z
+const envSchema = (web: boolean) => z
   .object({
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     REDIS_URL: z.string({ error: 'REDIS_URL is required, e.g. redis://127.0.0.1:6379' }).regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://'),
     /** The public origin the CRMs call, e.g. https://leadstage.example.com — HubSpot signs that URL. */
-    PUBLIC_BASE_URL: z.url({ error: 'PUBLIC_BASE_URL is required: the absolute https URL the CRMs call' }).transform((u) => u.replace(/\/+$/, '')),
+    PUBLIC_BASE_URL: z.url({ error: 'PUBLIC_BASE_URL must be an absolute URL' }).transform((u) => u.replace(/\/+$/, '')).optional(),
     LEADSTAGE_SOURCES: z
       .string()
       .default(SOURCES.join(','))
@@ -38,6 +38,17 @@ const envSchema = z
     BATCH_WINDOW_MS: z.coerce.number().int().min(0).default(250),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Worker: jobs processed at once (each is one tenant's batch). */
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    /** Worker: contacts per recompute batch (HubSpot batch calls take at most 100). */
+    RECOMPUTE_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(100),
+    /** Worker: a HubSpot private-app access token (one portal). */
+    HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
+    /** Worker: another HubSpot API host (a sandbox CRM or a proxy). */
+    HUBSPOT_API_BASE_URL: z.url().optional(),
+    /** Worker: the portal's quota, shared by all workers (public apps: 110 per 10 s; private apps 100–190). */
+    HUBSPOT_REQUESTS_PER_WINDOW: z.coerce.number().int().positive().default(110),
+    HUBSPOT_WINDOW_MS: z.coerce.number().int().positive().default(10_000),
   })
   .superRefine(
     (env, ctx) => {
@@ -48,6 +59,8 @@ const envSchema = z
         ctx.addIssue({ code: 'custom', path: [name], message: `${parsed.error.issues[0]!.message} (source "${source}" is enabled; drop it from LEADSTAGE_SOURCES to run without it)` });
       }
     };
+    if (!web) return; // the worker needs none of the webhook settings
+    if (!env.PUBLIC_BASE_URL) ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'PUBLIC_BASE_URL is required: the absolute https URL the CRMs call' });
     if (env.LEADSTAGE_SOURCES.includes('hubspot')) need('HUBSPOT_CLIENT_SECRET', 'hubspot');
     if (env.LEADSTAGE_SOURCES.includes('events')) need('EVENTS_SIGNING_SECRET', 'events');
     if (env.LEADSTAGE_SOURCES.includes('salesforce')) {
@@ -63,17 +76,20 @@ const envSchema = z
     { when: () => true },
   );
 
-export type Env = z.infer<typeof envSchema> & { salesforceOrgIds: string[] };
+export type Env = z.infer<ReturnType<typeof envSchema>> & { salesforceOrgIds: string[]; PUBLIC_BASE_URL: string };
 
 export type EnvResult = { ok: true; env: Env } | { ok: false; errors: string[] };
 
-/** Validate the environment. Messages name the variable, never its value (they may be secrets). */
-export function parseEnv(source: NodeJS.ProcessEnv): EnvResult {
-  const parsed = envSchema.safeParse(source);
+/**
+ * Validate the environment. Messages name the variable, never its value (they may be secrets).
+ * `web: false` (the worker alone) does not ask for the webhook settings.
+ */
+export function parseEnv(source: NodeJS.ProcessEnv, opts: { web?: boolean } = {}): EnvResult {
+  const parsed = envSchema(opts.web ?? true).safeParse(source);
   if (!parsed.success) {
     return { ok: false, errors: parsed.error.issues.map((i) => (i.path.length ? `${String(i.path[0])}: ${i.message}` : i.message)) };
   }
   // Salesforce sends 18-character ids in outbound messages; compare on the case-sensitive 15-char prefix.
   const salesforceOrgIds = (parsed.data.SALESFORCE_ORG_IDS ?? '').split(',').map((s) => s.trim().slice(0, 15)).filter(Boolean);
-  return { ok: true, env: { ...parsed.data, salesforceOrgIds } };
+  return { ok: true, env: { ...parsed.data, PUBLIC_BASE_URL: parsed.data.PUBLIC_BASE_URL ?? '', salesforceOrgIds } };
 }

@@ -1,0 +1,102 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createQueues, RECOMPUTE_QUEUE, type Queues, type RecomputeJobData } from '../../jobs/queues.ts';
+import { recomputeProcessor } from '../../jobs/recompute-processor.ts';
+import type { BatchSummary, RecomputeDeps } from '../../jobs/recompute-tenant.ts';
+import type { LeadstageConfig } from '../config/schema.ts';
+import type { CrmOwner, CrmPort } from '../crm/crm-port.ts';
+import { HubSpotAdapter } from '../crm/hubspot/hubspot-adapter.ts';
+import { TenantRateLimiter } from '../crm/rate-limiter.ts';
+import { ActivityStore } from '../ingest/activity-store.ts';
+import { Keys } from '../ingest/keys.ts';
+import { tenantKey, type Tenant } from '../ingest/ops.ts';
+import { WorkerStore } from '../worker/worker-store.ts';
+import type { Env } from './env.ts';
+import type { Logger } from './logger.ts';
+import { createRedis } from './redis.ts';
+
+export interface WorkerService {
+  worker: Worker<RecomputeJobData, BatchSummary>;
+  redis: Redis;
+  queues: Queues;
+  store: WorkerStore;
+  /** Graceful stop: finish in-flight jobs (or give them back to the queue) within SHUTDOWN_TIMEOUT_MS. */
+  stop(): Promise<void>;
+}
+
+export interface WorkerServiceOptions {
+  env: Env;
+  config: LeadstageConfig;
+  log: Logger;
+  clock?: () => Date;
+  /** A CRM port per tenant; by default built from the environment (HubSpot access token). */
+  crmFor?: (tenant: Tenant) => CrmPort | null;
+}
+
+const OWNERS_TTL_MS = 5 * 60_000;
+
+export async function startWorkerService(opts: WorkerServiceOptions): Promise<WorkerService> {
+  const { env, config, log } = opts;
+  const redis = createRedis(env.REDIS_URL, 'worker');
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const blocking = createRedis(env.REDIS_URL, 'worker');
+  blocking.on('error', () => undefined); // reported through `redis` already
+  const prefix = env.LEADSTAGE_REDIS_PREFIX;
+  const keys = new Keys(prefix);
+  const activities = new ActivityStore(redis, keys, { maxAgeDays: config.engagement.maxAgeDays });
+  const store = new WorkerStore(redis, prefix);
+  const queues = createQueues(redis, prefix, (err) => log.warn({ err: err.message }, 'queue connection error'));
+  const limiter = new TenantRateLimiter(redis, prefix, { max: env.HUBSPOT_REQUESTS_PER_WINDOW, windowMs: env.HUBSPOT_WINDOW_MS, maxInlineWaitMs: 2_000 });
+
+  const crmFor =
+    opts.crmFor ??
+    ((tenant: Tenant): CrmPort | null => {
+      if (tenant.crm === 'hubspot' && env.HUBSPOT_ACCESS_TOKEN && config.crm.hubspot) {
+        const token = env.HUBSPOT_ACCESS_TOKEN;
+        return new HubSpotAdapter({ config, limiter, accessToken: async () => token, ...(env.HUBSPOT_API_BASE_URL ? { basePath: env.HUBSPOT_API_BASE_URL } : {}) });
+      }
+      return null;
+    });
+
+  // Owners change rarely: one listing per tenant every five minutes, not per batch.
+  const ownerCache = new Map<string, { at: number; owners: Promise<CrmOwner[]> }>();
+  const ownersVia = (crm: CrmPort) => (tenant: Tenant) => {
+    const k = tenantKey(tenant);
+    const hit = ownerCache.get(k);
+    if (hit && Date.now() - hit.at < OWNERS_TTL_MS) return hit.owners;
+    const owners = crm.listOwners(tenant);
+    ownerCache.set(k, { at: Date.now(), owners });
+    owners.catch(() => ownerCache.delete(k));
+    return owners;
+  };
+
+  const processor = recomputeProcessor({
+    queue: queues.recompute,
+    pendingCount: (t) => store.pendingCount(t),
+    depsFor: (tenant): RecomputeDeps | null => {
+      const crm = crmFor(tenant); // one adapter per job, so its call count is this batch's
+      if (!crm) return null;
+      return { config, crm, activities, store, log, batchSize: env.RECOMPUTE_BATCH_SIZE, clock: opts.clock ?? (() => new Date()), owners: ownersVia(crm) };
+    },
+  });
+  const worker = new Worker<RecomputeJobData, BatchSummary>(RECOMPUTE_QUEUE, processor, { connection: blocking, prefix, concurrency: env.WORKER_CONCURRENCY });
+  worker.on('failed', (job, err) => log.warn({ tenant: job ? tenantKey(job.data.tenant) : undefined, attempts: job?.attemptsMade, err: err.message }, 'recompute job failed'));
+  worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
+  await worker.waitUntilReady();
+  log.info({ concurrency: env.WORKER_CONCURRENCY, batchSize: env.RECOMPUTE_BATCH_SIZE }, 'recompute worker running');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      // close() waits for active jobs; past the deadline, force it: their locks lapse and BullMQ
+      // hands the jobs to another worker (their batches resume from the in-flight set).
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), env.SHUTDOWN_TIMEOUT_MS)));
+      if ((await Promise.race([worker.close().then(() => 'closed' as const), timedOut])) === 'timeout') await worker.close(true);
+      clearTimeout(timer);
+      await queues.close().catch(() => undefined);
+      await Promise.all([redis.quit().catch(() => redis.disconnect()), blocking.quit().catch(() => blocking.disconnect())]);
+      log.info('recompute worker stopped');
+    })());
+  return { worker, redis, queues, store, stop };
+}
