@@ -74,6 +74,7 @@ export async function recomputeTenant(tenant: Tenant, deps: RecomputeDeps): Prom
   };
   if (members.length === 0) return summary;
 
+  deps.log.debug({ tenant: summary.tenant, contacts: members.length }, 'recompute batch taken');
   const refs = members.map(parsePendingMember);
   const gone = await deps.store.gone(tenant, refs.map((r) => r.id));
   summary.gone = gone.size;
@@ -82,6 +83,7 @@ export async function recomputeTenant(tenant: Tenant, deps: RecomputeDeps): Prom
   const found = live.filter((r) => snapshots.has(r.id));
   summary.notFound = live.length - found.length;
   const ids = found.map((r) => r.id);
+  deps.log.debug({ tenant: summary.tenant, found: ids.length }, 'contacts read');
   const [activities, entries] = await Promise.all([deps.activities.activitiesMany(tenant, ids, now.getTime()), deps.store.stageEntries(tenant, ids)]);
 
   // Plan every contact; owner picks chain through one rotation state shared by all workers.
@@ -97,6 +99,7 @@ export async function recomputeTenant(tenant: Tenant, deps: RecomputeDeps): Prom
     return result.plan;
   });
 
+  deps.log.debug({ tenant: summary.tenant, planned: plans.size }, 'contacts planned');
   // Tasks first, through the ledger.
   const blocked = new Set<string>();
   const token = randomUUID();

@@ -31,6 +31,9 @@ export interface WorkerServiceOptions {
   clock?: () => Date;
   /** A CRM port per tenant; by default built from the environment (HubSpot access token). */
   crmFor?: (tenant: Tenant) => CrmPort | null;
+  /** BullMQ lock settings (tests shorten them to exercise a worker that dies mid-job). */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
 }
 
 const OWNERS_TTL_MS = 5 * 60_000;
@@ -79,7 +82,13 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
       return { config, crm, activities, store, log, batchSize: env.RECOMPUTE_BATCH_SIZE, clock: opts.clock ?? (() => new Date()), owners: ownersVia(crm) };
     },
   });
-  const worker = new Worker<RecomputeJobData, BatchSummary>(RECOMPUTE_QUEUE, processor, { connection: blocking, prefix, concurrency: env.WORKER_CONCURRENCY });
+  const worker = new Worker<RecomputeJobData, BatchSummary>(RECOMPUTE_QUEUE, processor, {
+    connection: blocking,
+    prefix,
+    concurrency: env.WORKER_CONCURRENCY,
+    ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs } : {}),
+    ...(opts.stalledIntervalMs ? { stalledInterval: opts.stalledIntervalMs } : {}),
+  });
   worker.on('failed', (job, err) => log.warn({ tenant: job ? tenantKey(job.data.tenant) : undefined, attempts: job?.attemptsMade, err: err.message }, 'recompute job failed'));
   worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
   await worker.waitUntilReady();

@@ -149,7 +149,7 @@ describe('createTasks', () => {
 
   it('never retries a task-creating POST, even with SDK retries on (a 502 surfaces once)', async () => {
     adapter = make(3);
-    nock(API).post('/crm/v3/objects/tasks').once().reply(502, 'Bad Gateway');
+    nock(API).post('/crm/v3/objects/tasks').once().reply(502, { status: 'error', message: 'Bad Gateway', category: 'INTERNAL_ERROR' });
     await expect(adapter.createTasks(tenant, [{ task: task('cc33'), contact: { objectType: 'contact', id: '1' } }])).rejects.toBeInstanceOf(CrmTransientError);
     expect(adapter.calls).toBe(1);
   });
