@@ -42,6 +42,11 @@ const envSchema = (web: boolean) => z
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     /** Worker: contacts per recompute batch (HubSpot batch calls take at most 100). */
     RECOMPUTE_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(100),
+    /**
+     * Worker: how long a job's lock lasts without renewal. A worker that dies mid-job loses its
+     * lock after this, and another worker picks the job up (resuming its batch).
+     */
+    WORKER_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
     /** Worker: a HubSpot private-app access token (one portal). */
     HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
     /** Worker: another HubSpot API host (a sandbox CRM or a proxy). */

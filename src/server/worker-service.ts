@@ -86,8 +86,8 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
     connection: blocking,
     prefix,
     concurrency: env.WORKER_CONCURRENCY,
-    ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs } : {}),
-    ...(opts.stalledIntervalMs ? { stalledInterval: opts.stalledIntervalMs } : {}),
+    lockDuration: opts.lockDurationMs ?? env.WORKER_LOCK_MS,
+    stalledInterval: opts.stalledIntervalMs ?? env.WORKER_LOCK_MS,
   });
   worker.on('failed', (job, err) => log.warn({ tenant: job ? tenantKey(job.data.tenant) : undefined, attempts: job?.attemptsMade, err: err.message }, 'recompute job failed'));
   worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
