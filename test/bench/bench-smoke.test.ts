@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runCallsBench } from '../../bench/calls-bench.ts';
 import { runCoreBench } from '../../bench/core-bench.ts';
 import { runIngestBench } from '../../bench/ingest-bench.ts';
 import { defaultConfig } from '../helpers/fixtures.ts';
@@ -20,4 +21,11 @@ describe('benchmark smoke runs', () => {
     expect(r.bare.events).toBeGreaterThan(0);
     expect(Number.isFinite(r.ratio)).toBe(true);
   });
+
+  it('bench:calls drains a small burst through the whole pipeline into the sandbox', async () => {
+    const r = await runCallsBench({ events: 60, contacts: 20, batchWindowMs: 50 });
+    expect(r.written).toBe(20);
+    expect(r.calls['POST /crm/v3/objects/contacts/batch/read']).toBeGreaterThanOrEqual(1);
+    expect(r.totalCalls).toBeGreaterThanOrEqual(r.floor);
+  }, 30_000);
 });
