@@ -1,0 +1,197 @@
+import type { Connection } from 'jsforce';
+import type { CrmObjectMapping, LeadstageConfig } from '../../config/schema.ts';
+import type { ContactSnapshot, CrmObjectType } from '../../core/types.ts';
+import type { Tenant } from '../../ingest/ops.ts';
+import { CrmAuthError, CrmRateLimitedError, CrmRejectedError, CrmTransientError } from '../crm-errors.ts';
+import { taskMarker, type ContactRefById, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../crm-port.ts';
+import type { TenantRateLimiter } from '../rate-limiter.ts';
+import { SOBJECT, selectFields, toFields, toSnapshot, toTask } from './salesforce-mapping.ts';
+
+export const SALESFORCE_BATCH = 200;
+/** Sent on every update so our writes never trigger the org's lead/case assignment rules. */
+export const NO_AUTO_ASSIGN = { 'Sforce-Auto-Assign': 'FALSE' };
+const RETRYABLE_CODES = new Set(['UNABLE_TO_LOCK_ROW', 'REQUEST_LIMIT_EXCEEDED', 'SERVER_UNAVAILABLE']);
+
+export interface SalesforceAdapterOptions {
+  config: LeadstageConfig;
+  /** A jsforce connection for the org (it refreshes its token on 401 when given the OAuth client). */
+  connection: (tenant: Tenant) => Promise<Connection>;
+  limiter: TenantRateLimiter;
+}
+
+interface SaveResult {
+  id?: string;
+  success: boolean;
+  errors: { statusCode?: string; errorCode?: string; message: string; fields?: string[] }[];
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const soqlId = (id: string) => {
+  if (!/^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/.test(id)) throw new CrmRejectedError(400, `not a Salesforce id: ${id}`);
+  return `'${id}'`;
+};
+
+/** A jsforce error → what the job should do. */
+export function classifySalesforceError(err: unknown, what: string): Error {
+  const e = err as { errorCode?: string; name?: string; message?: string; statusCode?: number };
+  const code = e?.errorCode ?? e?.name ?? '';
+  const message = `${what}: ${code ? `${code}: ` : ''}${e?.message ?? String(err)}`;
+  if (code === 'REQUEST_LIMIT_EXCEEDED') return new CrmRateLimitedError(10 * 60_000, message);
+  // jsforce wraps a failed token refresh (revoked or expired refresh token) in a plain Error.
+  if (code === 'INVALID_SESSION_ID' || code === 'ERROR_HTTP_401' || /Unable to refresh session/.test(e?.message ?? '')) return new CrmAuthError(message);
+  if (code === 'UNABLE_TO_LOCK_ROW' || code === 'SERVER_UNAVAILABLE' || /^ERROR_HTTP_5\d\d$/.test(code) || /ECONNRE|ETIMEDOUT|socket hang up|fetch failed/i.test(e?.message ?? '')) {
+    return new CrmTransientError(message);
+  }
+  if (/^[A-Z_]+$/.test(code) || /^ERROR_HTTP_4\d\d$/.test(code)) return new CrmRejectedError(400, message);
+  return new CrmTransientError(message);
+}
+
+/**
+ * Salesforce Leads and Contacts through jsforce: SOQL reads, sObject Collections updates (≤ 200,
+ * allOrNone false, per-record results) with Sforce-Auto-Assign: FALSE, Task creation. jsforce
+ * does not retry POST/PATCH itself, which suits the task ledger.
+ */
+export class SalesforceAdapter implements CrmPort {
+  readonly crm = 'salesforce' as const;
+  private readonly opts: SalesforceAdapterOptions;
+  private callCount = 0;
+
+  constructor(opts: SalesforceAdapterOptions) {
+    if (!opts.config.crm.salesforce?.lead && !opts.config.crm.salesforce?.contact) throw new Error('the config has no crm.salesforce mapping');
+    this.opts = opts;
+  }
+
+  get calls(): number {
+    return this.callCount;
+  }
+
+  private mapping(objectType: CrmObjectType): CrmObjectMapping {
+    const m = this.opts.config.crm.salesforce?.[objectType];
+    if (!m) throw new CrmRejectedError(400, `the config has no crm.salesforce.${objectType} mapping`);
+    return m;
+  }
+
+  private async call<T>(tenant: Tenant, what: string, fn: (conn: Connection) => Promise<T>): Promise<T> {
+    await this.opts.limiter.acquire(tenant);
+    this.callCount += 1;
+    const conn = await this.opts.connection(tenant);
+    try {
+      return await fn(conn);
+    } catch (err) {
+      const classified = classifySalesforceError(err, what);
+      if (classified instanceof CrmRateLimitedError) await this.opts.limiter.pause(tenant, classified.retryAfterMs);
+      throw classified;
+    }
+  }
+
+  async readContacts(tenant: Tenant, refs: readonly ContactRefById[]): Promise<Map<string, ContactSnapshot>> {
+    const out = new Map<string, ContactSnapshot>();
+    for (const objectType of ['lead', 'contact'] as const) {
+      const ids = [...new Set(refs.filter((r) => r.objectType === objectType).map((r) => r.id))];
+      if (ids.length === 0) continue;
+      const m = this.mapping(objectType);
+      for (const batch of chunks(ids, SALESFORCE_BATCH)) {
+        const soql = `SELECT ${selectFields(m).join(', ')} FROM ${SOBJECT[objectType]} WHERE Id IN (${batch.map(soqlId).join(', ')})`;
+        const result = await this.call(tenant, `read ${SOBJECT[objectType]}s`, async (conn) => await conn.query<Record<string, unknown>>(soql, { autoFetch: true, maxFetch: SALESFORCE_BATCH }));
+        for (const r of result.records) out.set(String(r['Id']), toSnapshot(objectType, r, m));
+      }
+    }
+    return out;
+  }
+
+  async writeContacts(tenant: Tenant, writes: readonly ContactWrite[]): Promise<WriteOutcome[]> {
+    const outcomes = new Map<string, WriteOutcome>();
+    for (const objectType of ['lead', 'contact'] as const) {
+      const records = writes
+        .filter((w) => w.objectType === objectType)
+        .map((w) => ({ Id: w.id, ...toFields(w, this.mapping(objectType)) }))
+        .filter((r) => Object.keys(r).length > 1);
+      for (const batch of chunks(records, SALESFORCE_BATCH)) {
+        const results = (await this.call(tenant, `update ${SOBJECT[objectType]}s`, (conn) =>
+          conn.sobject(SOBJECT[objectType]).update(batch, { allOrNone: false, headers: NO_AUTO_ASSIGN }),
+        )) as unknown as SaveResult[];
+        batch.forEach((record, i) => {
+          const r = results[i];
+          if (r?.success) outcomes.set(record.Id, { id: record.Id, ok: true });
+          else {
+            const code = r?.errors[0]?.statusCode ?? r?.errors[0]?.errorCode ?? 'UNKNOWN';
+            outcomes.set(record.Id, { id: record.Id, ok: false, error: `${code}: ${r?.errors.map((e) => e.message).join('; ') ?? 'no result'}`, retryable: RETRYABLE_CODES.has(code) });
+          }
+        });
+      }
+    }
+    return writes.map((w) => outcomes.get(w.id) ?? { id: w.id, ok: true });
+  }
+
+  async createTasks(tenant: Tenant, tasks: readonly TaskToCreate[]): Promise<TaskOutcome[]> {
+    const out: TaskOutcome[] = [];
+    const tz = this.opts.config.businessHours.timezone;
+    for (const batch of chunks(tasks, SALESFORCE_BATCH)) {
+      const records = batch.map(({ task, contact }) => toTask(task, contact.id, tz));
+      const results = (await this.call(tenant, 'create Tasks', (conn) => conn.sobject('Task').create(records, { allOrNone: false }))) as unknown as SaveResult[];
+      batch.forEach(({ task }, i) => {
+        const r = results[i];
+        if (r?.success && r.id) out.push({ key: task.key, ok: true, taskId: r.id });
+        else {
+          const code = r?.errors[0]?.statusCode ?? 'UNKNOWN';
+          out.push({ key: task.key, ok: false, error: `${code}: ${r?.errors.map((e) => e.message).join('; ') ?? 'no result'}`, retryable: RETRYABLE_CODES.has(code) });
+        }
+      });
+    }
+    return out;
+  }
+
+  async findTask(tenant: Tenant, key: string, contact: ContactRefById): Promise<string | null> {
+    // Description is a long text area, which SOQL cannot filter on: read the contact's tasks.
+    const soql = `SELECT Id, Description FROM Task WHERE WhoId = ${soqlId(contact.id)} ORDER BY CreatedDate DESC LIMIT 200`;
+    const result = await this.call(tenant, 'find Task', async (conn) => await conn.query<{ Id: string; Description: string | null }>(soql));
+    return result.records.find((r) => (r.Description ?? '').includes(taskMarker(key)))?.Id ?? null;
+  }
+
+  async listOwners(tenant: Tenant): Promise<CrmOwner[]> {
+    const ids = this.opts.config.assignment.owners.map((o) => o.salesforceUserId).filter((x): x is string => Boolean(x));
+    if (ids.length === 0) return [];
+    const soql = `SELECT Id, IsActive FROM User WHERE Id IN (${ids.map(soqlId).join(', ')})`;
+    const result = await this.call(tenant, 'list Users', async (conn) => await conn.query<{ Id: string; IsActive: boolean }>(soql));
+    return result.records.map((u) => ({ id: u.Id, active: u.IsActive }));
+  }
+
+  /**
+   * Check at start that every configured field exists on Lead/Contact and that mapped picklist
+   * values exist, so a typo stops the worker with a clear message instead of failing a write later.
+   */
+  async validateSchema(tenant: Tenant): Promise<string[]> {
+    const problems: string[] = [];
+    for (const objectType of ['lead', 'contact'] as const) {
+      const m = this.opts.config.crm.salesforce?.[objectType];
+      if (!m) continue;
+      const d = await this.call(tenant, `describe ${SOBJECT[objectType]}`, (conn) => conn.sobject(SOBJECT[objectType]).describe());
+      const fields = new Map(d.fields.map((f) => [f.name, f]));
+      const where = `crm.salesforce.${objectType}`;
+      for (const [canonical, path] of Object.entries(m.fields)) {
+        const name = path.split('.')[0]!;
+        const field = path.includes('.') ? d.fields.find((f) => f.relationshipName === name) : fields.get(name);
+        if (!field) problems.push(`${where}.fields.${canonical}: ${SOBJECT[objectType]} has no field ${path}`);
+      }
+      for (const [what, name] of Object.entries(m.write)) {
+        if (typeof name === 'string' && !fields.has(name)) problems.push(`${where}.write.${what}: ${SOBJECT[objectType]} has no field ${name}`);
+      }
+      const picklist = (name: string | undefined, values: Record<string, string>, key: string) => {
+        const f = name ? fields.get(name) : undefined;
+        if (!f || f.type !== 'picklist') return;
+        const allowed = new Set((f.picklistValues ?? []).filter((p) => p.active).map((p) => p.value));
+        for (const [ours, theirs] of Object.entries(values)) {
+          if (!allowed.has(theirs)) problems.push(`${where}.${key}.${ours}: "${theirs}" is not an active value of ${SOBJECT[objectType]}.${name}`);
+        }
+      };
+      picklist(m.write.stage, m.stageValues, 'stageValues');
+      picklist(m.write.leadStatus, m.leadStatusValues, 'leadStatusValues');
+    }
+    return problems;
+  }
+}

@@ -1,0 +1,167 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { Connection } from 'jsforce';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CrmAuthError, CrmRateLimitedError } from '../../src/crm/crm-errors.ts';
+import { TenantRateLimiter } from '../../src/crm/rate-limiter.ts';
+import { NO_AUTO_ASSIGN, SalesforceAdapter } from '../../src/crm/salesforce/salesforce-adapter.ts';
+import type { PlannedTask } from '../../src/core/types.ts';
+import { defaultConfig } from '../helpers/fixtures.ts';
+import { deleteKeys, REDIS_URL } from '../helpers/ingress.ts';
+
+// A local HTTP server answering with Salesforce REST shapes (query, sObject Collections, OAuth
+// token refresh); jsforce talks to it over real HTTP through its instanceUrl and loginUrl.
+interface Seen { method: string; path: string; headers: Record<string, string | string[] | undefined>; body: unknown }
+type Handler = (req: Seen) => { status: number; body: unknown } | undefined;
+
+const V = '61.0';
+const tenant = { crm: 'salesforce', id: '00D5g000004Sxyz' } as const;
+const config = defaultConfig();
+let server: Server;
+let url = '';
+let seen: Seen[] = [];
+let handlers: Handler[] = [];
+let redis: Redis;
+let prefix: string;
+let refreshed: string[] = [];
+
+beforeAll(async () => {
+  redis = new Redis(REDIS_URL);
+  server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const s: Seen = { method: req.method!, path: decodeURIComponent(req.url!), headers: req.headers, body: raw && req.headers['content-type']?.includes('json') ? JSON.parse(raw) : raw };
+    seen.push(s);
+    const answer = handlers.map((h) => h(s)).find(Boolean) ?? { status: 404, body: [{ errorCode: 'NOT_FOUND', message: `no handler for ${s.method} ${s.path}` }] };
+    res.writeHead(answer.status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(answer.body));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.close();
+  redis.disconnect();
+});
+beforeEach(() => {
+  seen = [];
+  handlers = [];
+  refreshed = [];
+  prefix = `lstest${randomBytes(5).toString('hex')}`;
+});
+afterEach(async () => {
+  await deleteKeys(redis, `${prefix}:*`);
+});
+
+function adapter(accessToken = 'token-1'): SalesforceAdapter {
+  const conn = new Connection({
+    instanceUrl: url, accessToken, refreshToken: 'refresh-1', version: V,
+    oauth2: { clientId: 'cid', clientSecret: 'csecret', loginUrl: url, redirectUri: `${url}/cb` },
+  });
+  conn.on('refresh', (token: string) => refreshed.push(token)); // the worker persists it here
+  return new SalesforceAdapter({ config, connection: async () => conn, limiter: new TenantRateLimiter(redis, prefix, { max: 100, windowMs: 1_000, maxInlineWaitMs: 1_000 }) });
+}
+
+const ok = (body: unknown) => ({ status: 200, body });
+
+describe('SalesforceAdapter', () => {
+  it('reads Leads and Contacts by id with the mapped fields (relationship fields too)', async () => {
+    handlers.push((r) => r.path.startsWith(`/services/data/v${V}/query`) && r.path.includes('FROM Lead')
+      ? ok({ totalSize: 1, done: true, records: [{ attributes: { type: 'Lead' }, Id: '00Q5g00000LeadAAAA', OwnerId: '005000000000002AAA', Email: 'm@helix.io', Title: 'CRO', NumberOfEmployees: 1200, Status: 'Open - Not Contacted', Lifecycle_Stage__c: 'MQL', Lead_Score__c: 88, Fit_Grade__c: 'A' }] })
+      : undefined);
+    handlers.push((r) => r.path.includes('FROM Contact')
+      ? ok({ totalSize: 1, done: true, records: [{ attributes: { type: 'Contact' }, Id: '0035g00000CntcAAAA', OwnerId: null, Email: 'c@x.io', Account: { attributes: { type: 'Account' }, Name: 'Helix Cloud' }, Lifecycle_Stage__c: null }] })
+      : undefined);
+    const got = await adapter().readContacts(tenant, [{ objectType: 'lead', id: '00Q5g00000LeadAAAA' }, { objectType: 'contact', id: '0035g00000CntcAAAA' }]);
+    expect(got.get('00Q5g00000LeadAAAA')).toMatchObject({ objectType: 'lead', stage: 'marketingqualifiedlead', leadStatus: 'new', ownerId: '005000000000002AAA', fields: { numberOfEmployees: 1200, jobTitle: 'CRO' }, scored: { score: 88, grade: 'A' } });
+    expect(got.get('0035g00000CntcAAAA')).toMatchObject({ objectType: 'contact', stage: null, fields: { company: 'Helix Cloud' } });
+    const leadQuery = seen.find((s) => s.path.includes('FROM Lead'))!.path;
+    expect(leadQuery).toContain("SELECT Id, OwnerId, Email, FirstName, LastName, Title, Company, Industry, NumberOfEmployees, Country, Budget__c, Need__c, Purchase_Timeframe__c, Lead_Score__c, Fit_Grade__c, Score_Reasons__c, Lifecycle_Stage__c, Status FROM Lead WHERE Id IN ('00Q5g00000LeadAAAA')");
+    expect(seen.find((s) => s.path.includes('FROM Contact'))!.path).toContain('Account.Name');
+  });
+
+  it('updates through sObject Collections with allOrNone false and Sforce-Auto-Assign: FALSE, reading each result', async () => {
+    handlers.push((r) => r.method === 'PATCH' && r.path === `/services/data/v${V}/composite/sobjects`
+      ? ok([{ id: '00Q000000000001AAA', success: true, errors: [] }, { id: '00Q000000000002AAA', success: false, errors: [{ statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Company is required', fields: [] }] }, { id: '00Q000000000003AAA', success: false, errors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', message: 'unable to obtain exclusive access to this record', fields: [] }] }])
+      : undefined);
+    const scoredAt = new Date('2026-11-23T15:00:00.000Z');
+    const out = await adapter().writeContacts(tenant, [
+      { objectType: 'lead', id: '00Q000000000001AAA', fromStage: 'lead', scoredAt, changes: { score: 90, stage: 'marketingqualifiedlead', leadStatus: 'new', ownerId: '005000000000001AAA' } },
+      { objectType: 'lead', id: '00Q000000000002AAA', fromStage: 'lead', scoredAt, changes: { grade: 'C' } },
+      { objectType: 'lead', id: '00Q000000000003AAA', fromStage: 'lead', scoredAt, changes: { reasons: 'r' } },
+    ]);
+    expect(out).toEqual([
+      { id: '00Q000000000001AAA', ok: true },
+      { id: '00Q000000000002AAA', ok: false, error: 'FIELD_CUSTOM_VALIDATION_EXCEPTION: Company is required', retryable: false },
+      { id: '00Q000000000003AAA', ok: false, error: 'UNABLE_TO_LOCK_ROW: unable to obtain exclusive access to this record', retryable: true },
+    ]);
+    const patch = seen.find((s) => s.method === 'PATCH')!;
+    expect(patch.headers['sforce-auto-assign']).toBe(NO_AUTO_ASSIGN['Sforce-Auto-Assign']);
+    expect(patch.body).toEqual({
+      allOrNone: false,
+      records: [
+        { id: '00Q000000000001AAA', attributes: { type: 'Lead' }, Lead_Score__c: 90, Lifecycle_Stage__c: 'MQL', Status: 'Open - Not Contacted', OwnerId: '005000000000001AAA', Last_Scored_At__c: '2026-11-23T15:00:00.000Z' },
+        { id: '00Q000000000002AAA', attributes: { type: 'Lead' }, Fit_Grade__c: 'C', Last_Scored_At__c: '2026-11-23T15:00:00.000Z' },
+        { id: '00Q000000000003AAA', attributes: { type: 'Lead' }, Score_Reasons__c: 'r', Last_Scored_At__c: '2026-11-23T15:00:00.000Z' },
+      ],
+    });
+  });
+
+  it('creates Tasks with WhoId, OwnerId, Subject ≤ 255, ActivityDate, Priority, Status and Description', async () => {
+    handlers.push((r) => r.method === 'POST' && r.path === `/services/data/v${V}/composite/sobjects` ? ok([{ id: '00T000000000001AAA', success: true, errors: [] }]) : undefined);
+    const task: PlannedTask = { key: 'ab12', ruleId: 'mql-follow-up', stage: 'marketingqualifiedlead', subject: 'S'.repeat(300), body: 'Why now: demo-request.', type: 'call', priority: 'high', dueAt: '2026-11-24T04:30:00.000Z', slaRuleId: 'hot-inbound', ownerId: '005000000000001AAA' };
+    const out = await adapter().createTasks(tenant, [{ task, contact: { objectType: 'lead', id: '00Q000000000001AAA' } }]);
+    expect(out).toEqual([{ key: 'ab12', ok: true, taskId: '00T000000000001AAA' }]);
+    const [record] = (seen.at(-1)!.body as { records: Record<string, unknown>[] }).records;
+    expect(record).toEqual({
+      attributes: { type: 'Task' }, WhoId: '00Q000000000001AAA', OwnerId: '005000000000001AAA', Subject: 'S'.repeat(255),
+      ActivityDate: '2026-11-23', // 04:30 UTC is still the 23rd in New York
+      IsReminderSet: true, ReminderDateTime: '2026-11-24T04:30:00.000Z', Priority: 'High', Status: 'Not Started', Description: 'Why now: demo-request.\n\n[leadstage:ab12]',
+    });
+  });
+
+  it('refreshes an expired token on 401 and hands the new one to the caller to persist', async () => {
+    handlers.push((r) => r.method === 'POST' && r.path === '/services/oauth2/token'
+      ? ok({ access_token: 'token-2', instance_url: url, id: `${url}/id/00D5g000004SxyzEAC/005000000000001AAA`, token_type: 'Bearer', issued_at: '1764000000000', signature: 'sig' })
+      : undefined);
+    handlers.push((r) => r.path.includes('/query') ? (r.headers.authorization === 'Bearer token-2' ? ok({ totalSize: 0, done: true, records: [] }) : { status: 401, body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }] }) : undefined);
+    await adapter('token-1').readContacts(tenant, [{ objectType: 'lead', id: '00Q000000000001AAA' }]);
+    expect(refreshed).toEqual(['token-2']);
+    const tokenCall = seen.find((s) => s.path === '/services/oauth2/token')!;
+    expect(String(tokenCall.body)).toContain('grant_type=refresh_token');
+    expect(String(tokenCall.body)).toContain('refresh_token=refresh-1');
+  });
+
+  it('maps REQUEST_LIMIT_EXCEEDED to a delay, and a refresh that fails to an auth error', async () => {
+    handlers.push((r) => r.path.includes('/query') ? { status: 403, body: [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }] } : undefined);
+    await expect(adapter().readContacts(tenant, [{ objectType: 'lead', id: '00Q000000000001AAA' }])).rejects.toBeInstanceOf(CrmRateLimitedError);
+    handlers = [
+      (r) => r.path === '/services/oauth2/token' ? { status: 400, body: { error: 'invalid_grant', error_description: 'expired access/refresh token' } } : undefined,
+      (r) => r.path.includes('/query') ? { status: 401, body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }] } : undefined,
+    ];
+    await redis.del(`${prefix}:{salesforce:00D5g000004Sxyz}:quota-pause`);
+    const err = await adapter().readContacts(tenant, [{ objectType: 'lead', id: '00Q000000000001AAA' }]).catch((e) => e);
+    expect(err).toBeInstanceOf(CrmAuthError);
+    expect(err.message).toContain('expired access/refresh token');
+  });
+
+  it('finds a Task by its marker, and reports missing fields and picklist values at start', async () => {
+    handlers.push((r) => r.path.includes('FROM Task') ? ok({ totalSize: 2, done: true, records: [{ Id: '00T1', Description: 'x' }, { Id: '00T2', Description: 'y\n\n[leadstage:ab12]' }] }) : undefined);
+    expect(await adapter().findTask(tenant, 'ab12', { objectType: 'lead', id: '00Q000000000001AAA' })).toBe('00T2');
+    const describe = (names: string[], status: string[]) => ({
+      name: 'x', fields: [...names.map((n) => ({ name: n, type: 'string' })), { name: 'Status', type: 'picklist', picklistValues: status.map((v) => ({ value: v, active: true })) }, { name: 'AccountId', type: 'reference', relationshipName: 'Account' }],
+    });
+    const leadFields = ['Id', 'OwnerId', 'Email', 'FirstName', 'LastName', 'Title', 'Company', 'Industry', 'NumberOfEmployees', 'Country', 'Budget__c', 'Need__c', 'Purchase_Timeframe__c', 'Lead_Score__c', 'Fit_Grade__c', 'Score_Reasons__c', 'Last_Scored_At__c'];
+    handlers.push((r) => r.path.endsWith('/sobjects/Lead/describe') ? ok(describe(leadFields, ['Open - Not Contacted', 'Closed - Not Converted'])) : undefined);
+    handlers.push((r) => r.path.endsWith('/sobjects/Contact/describe') ? ok(describe(['Email', 'FirstName', 'LastName', 'Title', 'MailingCountry', 'Lead_Score__c', 'Fit_Grade__c', 'Score_Reasons__c', 'Last_Scored_At__c', 'Lifecycle_Stage__c'], [])) : undefined);
+    expect(await adapter().validateSchema(tenant)).toEqual([
+      'crm.salesforce.lead.write.stage: Lead has no field Lifecycle_Stage__c',
+      'crm.salesforce.lead.leadStatusValues.nurture: "Nurturing" is not an active value of Lead.Status',
+    ]);
+  });
+});
