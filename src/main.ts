@@ -26,8 +26,14 @@ async function main(mode: Mode): Promise<void> {
     process.exit(1);
   }
   const services: { stop(): Promise<void> }[] = [];
-  if (mode !== 'worker') services.push(await startWebService({ env, config: loaded.config, log }));
-  if (mode !== 'web') services.push(await startWorkerService({ env, config: loaded.config, log }));
+  try {
+    if (mode !== 'worker') services.push(await startWebService({ env, config: loaded.config, log }));
+    if (mode !== 'web') services.push(await startWorkerService({ env, config: loaded.config, log }));
+  } catch (err) {
+    console.error(`leadstage: refusing to start, ${(err as Error).message}`);
+    await Promise.all(services.map((s) => s.stop().catch(() => undefined)));
+    process.exit(1);
+  }
 
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');

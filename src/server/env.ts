@@ -47,6 +47,17 @@ const envSchema = (web: boolean) => z
      * lock after this, and another worker picks the job up (resuming its batch).
      */
     WORKER_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
+    /** Worker: Salesforce org connection (OAuth); jsforce refreshes the access token on 401. */
+    SALESFORCE_INSTANCE_URL: z.url().optional(),
+    SALESFORCE_ACCESS_TOKEN: z.string().min(1).optional(),
+    SALESFORCE_REFRESH_TOKEN: z.string().min(1).optional(),
+    SALESFORCE_CLIENT_ID: z.string().min(1).optional(),
+    SALESFORCE_CLIENT_SECRET: z.string().min(1).optional(),
+    SALESFORCE_LOGIN_URL: z.url().default('https://login.salesforce.com'),
+    SALESFORCE_API_VERSION: z.string().regex(/^\d+\.0$/, 'SALESFORCE_API_VERSION looks like 61.0').default('61.0'),
+    /** Worker: calls per window per org, shared by all workers (orgs also have a 24-hour API quota). */
+    SALESFORCE_REQUESTS_PER_WINDOW: z.coerce.number().int().positive().default(25),
+    SALESFORCE_WINDOW_MS: z.coerce.number().int().positive().default(1_000),
     /** Worker: a HubSpot private-app access token (one portal). */
     HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
     /** Worker: another HubSpot API host (a sandbox CRM or a proxy). */

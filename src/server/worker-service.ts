@@ -6,6 +6,8 @@ import type { BatchSummary, RecomputeDeps } from '../../jobs/recompute-tenant.ts
 import type { LeadstageConfig } from '../config/schema.ts';
 import type { CrmOwner, CrmPort } from '../crm/crm-port.ts';
 import { HubSpotAdapter } from '../crm/hubspot/hubspot-adapter.ts';
+import { SalesforceAdapter } from '../crm/salesforce/salesforce-adapter.ts';
+import { salesforceConnections } from '../crm/salesforce/salesforce-connection.ts';
 import { TenantRateLimiter } from '../crm/rate-limiter.ts';
 import { ActivityStore } from '../ingest/activity-store.ts';
 import { Keys } from '../ingest/keys.ts';
@@ -51,6 +53,8 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
   const queues = createQueues(redis, prefix, (err) => log.warn({ err: err.message }, 'queue connection error'));
   const limiter = new TenantRateLimiter(redis, prefix, { max: env.HUBSPOT_REQUESTS_PER_WINDOW, windowMs: env.HUBSPOT_WINDOW_MS, maxInlineWaitMs: 2_000 });
 
+  const sfLimiter = new TenantRateLimiter(redis, prefix, { max: env.SALESFORCE_REQUESTS_PER_WINDOW, windowMs: env.SALESFORCE_WINDOW_MS, maxInlineWaitMs: 2_000 });
+  const sfConnection = env.SALESFORCE_INSTANCE_URL && env.SALESFORCE_ACCESS_TOKEN ? salesforceConnections(env, redis, prefix, log) : null;
   const crmFor =
     opts.crmFor ??
     ((tenant: Tenant): CrmPort | null => {
@@ -58,8 +62,20 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
         const token = env.HUBSPOT_ACCESS_TOKEN;
         return new HubSpotAdapter({ config, limiter, accessToken: async () => token, ...(env.HUBSPOT_API_BASE_URL ? { basePath: env.HUBSPOT_API_BASE_URL } : {}) });
       }
+      if (tenant.crm === 'salesforce' && sfConnection && config.crm.salesforce) {
+        return new SalesforceAdapter({ config, limiter: sfLimiter, connection: sfConnection });
+      }
       return null;
     });
+
+  // A mapped Salesforce field that does not exist is a start-up error, not a failure at the first write.
+  if (sfConnection && config.crm.salesforce && !opts.crmFor) {
+    const problems = await new SalesforceAdapter({ config, limiter: sfLimiter, connection: sfConnection }).validateSchema({ crm: 'salesforce', id: 'startup' });
+    if (problems.length) {
+      await Promise.all([redis.quit(), blocking.quit()]).catch(() => undefined);
+      throw new Error(`the Salesforce org does not match config crm.salesforce:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    }
+  }
 
   // Owners change rarely: one listing per tenant every five minutes, not per batch.
   const ownerCache = new Map<string, { at: number; owners: Promise<CrmOwner[]> }>();
