@@ -7,4 +7,4 @@ if (major < 24) {
   process.exit(1);
 }
 const { runFromProcess } = await import('../src/cli/main.ts');
-runFromProcess();
+await runFromProcess();

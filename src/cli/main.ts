@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { checkConfigCommand } from './check-config.ts';
 import { EXIT, type CliIo } from './cli-io.ts';
 import { scoreCommand } from './score.ts';
+import { setupCommand } from './setup.ts';
 
 const HELP = `leadstage — lead scoring, lifecycle stages and SLA tasks for HubSpot and Salesforce
 
@@ -9,16 +10,20 @@ Commands
   check-config [path]                          validate the config (default: $LEADSTAGE_CONFIG or config/leadstage.yaml)
   score <contact.json> [--now ISO] [--json]    the plan for one contact (see README: "Contact JSON")
         [--config path]
+  setup hubspot [--config path]                create leadstage's contact properties in HubSpot if missing
+                                               (HUBSPOT_ACCESS_TOKEN; safe to run twice)
 `;
 
-/** Run one CLI command; returns the exit code. */
-export function main(argv: string[], io: CliIo, clock: () => Date = () => new Date()): number {
+/** Run one CLI command; returns the exit code (a promise for commands that call a CRM). */
+export function main(argv: string[], io: CliIo, clock: () => Date = () => new Date()): number | Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'check-config':
       return checkConfigCommand(rest, io);
     case 'score':
       return scoreCommand(rest, io, clock);
+    case 'setup':
+      return setupCommand(rest, io);
     case undefined:
     case 'help':
     case '--help':
@@ -32,8 +37,8 @@ export function main(argv: string[], io: CliIo, clock: () => Date = () => new Da
 }
 
 /** Entry point for the `leadstage` bin: real process, real clock. */
-export function runFromProcess(): void {
-  process.exitCode = main(process.argv.slice(2), {
+export async function runFromProcess(): Promise<void> {
+  process.exitCode = await main(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     env: process.env,

@@ -18,6 +18,7 @@ function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
     env: { LEADSTAGE_CONFIG: join(ROOT, 'config/leadstage.yaml'), ...env },
     readFile: (p) => readFileSync(p, 'utf8'),
   }, () => new Date('2026-11-23T14:04:00Z'));
+  if (typeof code !== 'number') throw new Error('expected a synchronous command');
   return { code, stdout, stderr };
 }
 
