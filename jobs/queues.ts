@@ -18,7 +18,8 @@ export interface Queues {
 export function createQueues(connection: ConnectionOptions, prefix: string, onError: (err: Error) => void = () => undefined): Queues {
   const defaultJobOptions = {
     attempts: 12,
-    backoff: { type: 'exponential', delay: 1_000 },
+    // Jitter spreads retries of jobs that failed together (row locks, a CRM outage) apart.
+    backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
     removeOnComplete: { count: 1_000 },
     removeOnFail: { count: 10_000 },
   };
