@@ -47,6 +47,8 @@ export interface CrmPort {
   createTasks(tenant: Tenant, tasks: readonly TaskToCreate[]): Promise<TaskOutcome[]>;
   /** A task created earlier with this idempotency key, if the CRM has one (crash recovery). */
   findTask(tenant: Tenant, key: string, contact: ContactRefById): Promise<string | null>;
+  /** Contacts (and Salesforce Leads) whose e-mail is one of these, lower-cased address → refs. */
+  findByEmail(tenant: Tenant, emails: readonly string[]): Promise<Map<string, ContactRefById[]>>;
   /** Every owner the CRM knows, active or not. */
   listOwners(tenant: Tenant): Promise<CrmOwner[]>;
   /** How many calls this adapter has made (for the per-batch log line and the benchmarks). */

@@ -71,8 +71,11 @@ export class HubSpotSandbox {
     switch (route) {
       case 'POST /crm/v3/objects/contacts/batch/read': {
         if (tooMany(body.inputs.length)) return;
-        const found = body.inputs.map((i: { id: string }) => this.contacts.get(i.id)).filter(Boolean) as SandboxContact[];
-        const missing = body.inputs.map((i: { id: string }) => i.id).filter((id: string) => !this.contacts.has(id));
+        // idProperty "email" reads by the unique e-mail property instead of the record id.
+        const lookup = (key: string) =>
+          body.idProperty === 'email' ? [...this.contacts.values()].find((c) => (c.properties['email'] ?? '').toLowerCase() === key.toLowerCase()) : this.contacts.get(key);
+        const found = body.inputs.map((i: { id: string }) => lookup(i.id)).filter(Boolean) as SandboxContact[];
+        const missing = body.inputs.map((i: { id: string }) => i.id).filter((id: string) => !lookup(id));
         return send(missing.length ? 207 : 200, {
           status: 'COMPLETE', startedAt: now, completedAt: now, results: found.map((c) => asRecord(c, body.properties)),
           ...(missing.length ? { numErrors: 1, errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some CONTACT objects, they may be deleted or not exist.', context: { ids: missing } }] } : {}),

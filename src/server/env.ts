@@ -58,6 +58,8 @@ const envSchema = (web: boolean) => z
     /** Worker: calls per window per org, shared by all workers (orgs also have a 24-hour API quota). */
     SALESFORCE_REQUESTS_PER_WINDOW: z.coerce.number().int().positive().default(25),
     SALESFORCE_WINDOW_MS: z.coerce.number().int().positive().default(1_000),
+    /** Worker: the portal the token belongs to (where e-mail-addressed feed events are looked up). */
+    HUBSPOT_PORTAL_ID: z.string().regex(/^\d+$/, 'HUBSPOT_PORTAL_ID must be numeric').optional(),
     /** Worker: a HubSpot private-app access token (one portal). */
     HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
     /** Worker: another HubSpot API host (a sandbox CRM or a proxy). */

@@ -1,6 +1,7 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createQueues, RECOMPUTE_QUEUE, type Queues, type RecomputeJobData } from '../../jobs/queues.ts';
+import { createQueues, RECOMPUTE_QUEUE, RESOLVE_QUEUE, type Queues, type RecomputeJobData } from '../../jobs/queues.ts';
+import { resolveProcessor } from '../../jobs/resolve-processor.ts';
 import { recomputeProcessor } from '../../jobs/recompute-processor.ts';
 import type { BatchSummary, RecomputeDeps } from '../../jobs/recompute-tenant.ts';
 import type { LeadstageConfig } from '../config/schema.ts';
@@ -10,6 +11,7 @@ import { SalesforceAdapter } from '../crm/salesforce/salesforce-adapter.ts';
 import { salesforceConnections } from '../crm/salesforce/salesforce-connection.ts';
 import { TenantRateLimiter } from '../crm/rate-limiter.ts';
 import { ActivityStore } from '../ingest/activity-store.ts';
+import { INGEST_SCRIPT } from '../ingest/ingest-script.ts';
 import { Keys } from '../ingest/keys.ts';
 import { tenantKey, type Tenant } from '../ingest/ops.ts';
 import { WorkerStore } from '../worker/worker-store.ts';
@@ -19,6 +21,7 @@ import { createRedis } from './redis.ts';
 
 export interface WorkerService {
   worker: Worker<RecomputeJobData, BatchSummary>;
+  resolver: Worker;
   redis: Redis;
   queues: Queues;
   store: WorkerStore;
@@ -50,6 +53,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
   const keys = new Keys(prefix);
   const activities = new ActivityStore(redis, keys, { maxAgeDays: config.engagement.maxAgeDays });
   const store = new WorkerStore(redis, prefix);
+  INGEST_SCRIPT.register(redis); // the resolver writes matched activities the way ingress does
   const queues = createQueues(redis, prefix, (err) => log.warn({ err: err.message }, 'queue connection error'));
   const limiter = new TenantRateLimiter(redis, prefix, { max: env.HUBSPOT_REQUESTS_PER_WINDOW, windowMs: env.HUBSPOT_WINDOW_MS, maxInlineWaitMs: 2_000 });
 
@@ -105,6 +109,30 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
     lockDuration: opts.lockDurationMs ?? env.WORKER_LOCK_MS,
     stalledInterval: opts.stalledIntervalMs ?? env.WORKER_LOCK_MS,
   });
+  // E-mail-addressed feed events: looked up in every connected account that has a known id.
+  // Each BullMQ worker blocks on its own connection; two workers must not share one.
+  const resolverConnection = createRedis(env.REDIS_URL, 'worker');
+  resolverConnection.on('error', () => undefined);
+  const resolveTenants: Tenant[] = [
+    ...(env.HUBSPOT_PORTAL_ID ? [{ crm: 'hubspot' as const, id: env.HUBSPOT_PORTAL_ID }] : []),
+    ...(env.salesforceOrgIds[0] ? [{ crm: 'salesforce' as const, id: env.salesforceOrgIds[0] }] : []),
+  ];
+  const resolver = new Worker(
+    RESOLVE_QUEUE,
+    resolveProcessor({
+      redis, keys, store, queues, log, batchSize: 100, batchWindowMs: env.BATCH_WINDOW_MS,
+      limits: { claimTtlMs: 30_000, maxAgeMs: config.engagement.maxAgeDays * 86_400_000, tombstoneMs: 30 * 86_400_000 },
+      get crms() {
+        return resolveTenants.flatMap((tenant) => {
+          const crm = crmFor(tenant);
+          return crm ? [{ tenant, crm }] : [];
+        });
+      },
+    }),
+    { connection: resolverConnection, prefix, concurrency: 1, lockDuration: opts.lockDurationMs ?? env.WORKER_LOCK_MS },
+  );
+  resolver.on('error', (err) => log.warn({ err: err.message }, 'resolver error'));
+  resolver.on('failed', (job, err) => log.warn({ attempts: job?.attemptsMade, err: err.message }, 'resolve job failed'));
   worker.on('failed', (job, err) => log.warn({ tenant: job ? tenantKey(job.data.tenant) : undefined, attempts: job?.attemptsMade, err: err.message }, 'recompute job failed'));
   worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
   await worker.waitUntilReady();
@@ -117,11 +145,12 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
       // hands the jobs to another worker (their batches resume from the in-flight set).
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), env.SHUTDOWN_TIMEOUT_MS)));
-      if ((await Promise.race([worker.close().then(() => 'closed' as const), timedOut])) === 'timeout') await worker.close(true);
+      const closing = Promise.all([worker.close(), resolver.close()]).then(() => 'closed' as const);
+      if ((await Promise.race([closing, timedOut])) === 'timeout') await Promise.all([worker.close(true), resolver.close(true)]);
       clearTimeout(timer);
       await queues.close().catch(() => undefined);
-      await Promise.all([redis.quit().catch(() => redis.disconnect()), blocking.quit().catch(() => blocking.disconnect())]);
+      await Promise.all([redis, blocking, resolverConnection].map((c) => c.quit().catch(() => c.disconnect())));
       log.info('recompute worker stopped');
     })());
-  return { worker, redis, queues, store, stop };
+  return { worker, resolver, redis, queues, store, stop };
 }

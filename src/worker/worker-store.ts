@@ -64,6 +64,15 @@ export class WorkerStore {
     return (await TAKE_BATCH.run(this.redis, [`${this.t(tenant)}:pending`, `${this.t(tenant)}:inflight`], [n])) as string[];
   }
 
+  /** Up to `n` e-mail hashes awaiting resolution (or the unfinished batch of a crashed run). */
+  async takeEmailBatch(n: number): Promise<string[]> {
+    return (await TAKE_BATCH.run(this.redis, [`${this.prefix}:{email}:pending`, `${this.prefix}:{email}:inflight`], [n])) as string[];
+  }
+
+  async finishEmailBatch(hashes: readonly string[]): Promise<void> {
+    if (hashes.length) await this.redis.srem(`${this.prefix}:{email}:inflight`, ...hashes);
+  }
+
   async finish(tenant: Tenant, members: readonly string[]): Promise<void> {
     if (members.length) await this.redis.srem(`${this.t(tenant)}:inflight`, ...members);
   }

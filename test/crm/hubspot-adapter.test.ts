@@ -161,6 +161,17 @@ describe('createTasks', () => {
   });
 });
 
+describe('findByEmail', () => {
+  it('batch-reads by the email id property (exact match, outside the search API limit)', async () => {
+    nock(API)
+      .post('/crm/v3/objects/contacts/batch/read', { inputs: [{ id: 'ana@northwind.io' }, { id: 'bo@x.io' }], idProperty: 'email', properties: ['email'], propertiesWithHistory: [] })
+      .query({ archived: 'false' })
+      .reply(207, { status: 'COMPLETE', startedAt: 'x', completedAt: 'x', results: [record('501', { email: 'ana@northwind.io' })], numErrors: 1, errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'not found', context: { ids: ['bo@x.io'] } }] });
+    const found = await adapter.findByEmail(tenant, ['Ana@Northwind.io', 'bo@x.io']);
+    expect([...found]).toEqual([['ana@northwind.io', [{ objectType: 'contact', id: '501' }]]]);
+  });
+});
+
 describe('findTask, listOwners', () => {
   it('finds a task by its marker among the contact\'s tasks', async () => {
     nock(API)

@@ -150,6 +150,14 @@ describe('SalesforceAdapter', () => {
     expect(err.message).toContain('expired access/refresh token');
   });
 
+  it('finds open Leads and Contacts by e-mail, quoting addresses safely', async () => {
+    handlers.push((r) => r.path.includes('FROM Lead') ? ok({ totalSize: 1, done: true, records: [{ Id: '00Q000000000001AAA', Email: 'Ana@Northwind.io' }] }) : undefined);
+    handlers.push((r) => r.path.includes('FROM Contact') ? ok({ totalSize: 1, done: true, records: [{ Id: '003000000000001AAA', Email: 'ana@northwind.io' }] }) : undefined);
+    const found = await adapter().findByEmail(tenant, ['ana@northwind.io', "o'neil@x.io"]);
+    expect(found.get('ana@northwind.io')).toEqual([{ objectType: 'lead', id: '00Q000000000001AAA' }, { objectType: 'contact', id: '003000000000001AAA' }]);
+    expect(seen[0]!.path).toContain("SELECT Id, Email FROM Lead WHERE Email IN ('ana@northwind.io', 'o\\'neil@x.io') AND IsConverted = false");
+  });
+
   it('finds a Task by its marker, and reports missing fields and picklist values at start', async () => {
     handlers.push((r) => r.path.includes('FROM Task') ? ok({ totalSize: 2, done: true, records: [{ Id: '00T1', Description: 'x' }, { Id: '00T2', Description: 'y\n\n[leadstage:ab12]' }] }) : undefined);
     expect(await adapter().findTask(tenant, 'ab12', { objectType: 'lead', id: '00Q000000000001AAA' })).toBe('00T2');

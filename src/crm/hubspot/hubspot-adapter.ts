@@ -176,6 +176,22 @@ export class HubSpotAdapter implements CrmPort {
     return data.results.find((r) => (r.properties['hs_task_body'] ?? '').includes(taskMarker(key)))?.id ?? null;
   }
 
+  async findByEmail(tenant: Tenant, emails: readonly string[]): Promise<Map<string, ContactRefById[]>> {
+    const client = await this.client(tenant, this.opts.retries ?? 3);
+    const out = new Map<string, ContactRefById[]>();
+    // Batch read by the unique `email` property: exact, 100 per call, and outside the search API's 5/s limit.
+    for (const batch of chunks([...new Set(emails.map((e) => e.toLowerCase()))], HUBSPOT_BATCH)) {
+      const data = await this.call(tenant, 'find contacts by e-mail', () =>
+        client.crm.contacts.batchApi.readWithHttpInfo({ inputs: batch.map((id) => ({ id })), idProperty: 'email', properties: ['email'], propertiesWithHistory: [] }, false),
+      );
+      for (const r of data.results) {
+        const email = (r.properties['email'] ?? '').toLowerCase();
+        if (email) out.set(email, [...(out.get(email) ?? []), { objectType: 'contact', id: r.id }]);
+      }
+    }
+    return out;
+  }
+
   async listOwners(tenant: Tenant): Promise<CrmOwner[]> {
     const client = await this.client(tenant, this.opts.retries ?? 3);
     const owners: CrmOwner[] = [];

@@ -153,6 +153,25 @@ export class SalesforceAdapter implements CrmPort {
     return result.records.find((r) => (r.Description ?? '').includes(taskMarker(key)))?.Id ?? null;
   }
 
+  async findByEmail(tenant: Tenant, emails: readonly string[]): Promise<Map<string, ContactRefById[]>> {
+    const out = new Map<string, ContactRefById[]>();
+    const quoted = [...new Set(emails.map((e) => e.toLowerCase()))].map((e) => `'${e.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
+    for (const objectType of ['lead', 'contact'] as const) {
+      if (!this.opts.config.crm.salesforce?.[objectType]) continue;
+      // Converted Leads live on as Contacts; only open Leads are scored as Leads.
+      const extra = objectType === 'lead' ? ' AND IsConverted = false' : '';
+      for (const batch of chunks(quoted, SALESFORCE_BATCH)) {
+        const soql = `SELECT Id, Email FROM ${SOBJECT[objectType]} WHERE Email IN (${batch.join(', ')})${extra}`;
+        const result = await this.call(tenant, `find ${SOBJECT[objectType]}s by e-mail`, async (conn) => await conn.query<{ Id: string; Email: string | null }>(soql));
+        for (const r of result.records) {
+          const email = (r.Email ?? '').toLowerCase();
+          if (email) out.set(email, [...(out.get(email) ?? []), { objectType, id: r.Id }]);
+        }
+      }
+    }
+    return out;
+  }
+
   async listOwners(tenant: Tenant): Promise<CrmOwner[]> {
     const ids = this.opts.config.assignment.owners.map((o) => o.salesforceUserId).filter((x): x is string => Boolean(x));
     if (ids.length === 0) return [];
