@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadConfigFile } from '../src/config/load-config.ts';
-import { HubSpotSandbox } from '../src/sandbox/hubspot-sandbox.ts';
+import { hubspotPropertySpecs } from '../src/crm/hubspot/hubspot-setup.ts';
+import { SandboxCrm } from '../src/sandbox/sandbox-crm.ts';
 import { parseEnv } from '../src/server/env.ts';
 import { createLogger } from '../src/server/logger.ts';
 import { startWebService } from '../src/server/web-service.ts';
@@ -27,12 +28,13 @@ export interface CallsBenchResult {
 export async function runCallsBench(opts: { events: number; contacts: number; batchWindowMs?: number }): Promise<CallsBenchResult> {
   const loaded = loadConfigFile('config/leadstage.yaml');
   if (!loaded.ok) throw loaded.error;
-  const sandbox = new HubSpotSandbox();
+  const sandbox = new SandboxCrm();
+  sandbox.hubspot.addProperties(hubspotPropertySpecs(loaded.config).map((p) => p.name));
   const base = await sandbox.start();
-  sandbox.owners.push({ id: '1001', archived: false }, { id: '1002', archived: false }, { id: '1003', archived: false }, { id: '1004', archived: true });
+  sandbox.hubspot.owners.push({ id: '1001', archived: false }, { id: '1002', archived: false }, { id: '1003', archived: false }, { id: '1004', archived: true });
   const titles = ['VP Sales', 'Marketing Manager', 'Engineer', 'Director of IT', 'Student'];
   for (let i = 0; i < opts.contacts; i++) {
-    sandbox.contacts.set(String(10_000 + i), {
+    sandbox.hubspot.contacts.set(String(10_000 + i), {
       id: String(10_000 + i),
       properties: { email: `c${i}@example.com`, jobtitle: titles[i % titles.length]!, industry: i % 2 ? 'Software' : 'Retail', numemployees: '100-500', country: 'United States', lifecyclestage: 'subscriber' },
     });
@@ -41,7 +43,7 @@ export async function runCallsBench(opts: { events: number; contacts: number; ba
   const secret = 'bench-hubspot-client-secret-000001';
   const parsed = parseEnv({
     REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', PUBLIC_BASE_URL: 'https://bench.example.com', PORT: '0', LEADSTAGE_SOURCES: 'hubspot',
-    HUBSPOT_CLIENT_SECRET: secret, HUBSPOT_ACCESS_TOKEN: 'pat-bench', HUBSPOT_API_BASE_URL: base, LEADSTAGE_REDIS_PREFIX: prefix, LOG_LEVEL: 'silent',
+    HUBSPOT_CLIENT_SECRET: secret, HUBSPOT_ACCESS_TOKEN: 'pat-sandbox', HUBSPOT_API_BASE_URL: base, LEADSTAGE_REDIS_PREFIX: prefix, LOG_LEVEL: 'silent',
     BATCH_WINDOW_MS: String(opts.batchWindowMs ?? 250),
   });
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
@@ -80,8 +82,8 @@ export async function runCallsBench(opts: { events: number; contacts: number; ba
       if (busy === 0 && (await worker.store.pendingCount(tenant)) === 0 && (await web.redis.scard(`${prefix}:{hubspot:62515}:inflight`)) === 0) break;
       if (Date.now() - started > 120_000) throw new Error('the pipeline did not drain within 2 minutes');
     }
-    const written = [...sandbox.contacts.values()].filter((c) => c.properties['leadstage_score'] !== undefined).length;
-    const tasks = sandbox.tasks.length;
+    const written = [...sandbox.hubspot.contacts.values()].filter((c) => c.properties['leadstage_score'] !== undefined).length;
+    const tasks = sandbox.hubspot.tasks.length;
     const floor = Math.ceil(written / 100) * 2 + Math.ceil(tasks / 100) + 2;
     return {
       events: opts.events, contacts: opts.contacts, written, tasks, calls: Object.fromEntries(sandbox.calls), totalCalls: sandbox.totalCalls, floor,

@@ -1,23 +1,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HubSpotSandbox } from '../../src/sandbox/hubspot-sandbox.ts';
+import { hubspotPropertySpecs } from '../../src/crm/hubspot/hubspot-setup.ts';
+import { SandboxCrm } from '../../src/sandbox/sandbox-crm.ts';
+import { defaultConfig } from '../helpers/fixtures.ts';
 import { postFeed, startIngress, type TestIngress } from '../helpers/ingress.ts';
 
 // At-least-once in, exactly-once out, with a real crash: the worker is a separate process killed
 // with SIGKILL in the middle of a batch, and a new one takes over the stalled job.
 const ROOT = new URL('../..', import.meta.url).pathname;
 let t: TestIngress;
-let sandbox: HubSpotSandbox;
+let sandbox: SandboxCrm;
 let base: string;
 const children: ChildProcess[] = [];
 
 beforeEach(async () => {
   t = await startIngress({ BATCH_WINDOW_MS: '50' });
-  sandbox = new HubSpotSandbox();
+  sandbox = new SandboxCrm();
+  sandbox.hubspot.addProperties(hubspotPropertySpecs(defaultConfig()).map((p) => p.name));
   base = await sandbox.start();
-  sandbox.owners.push({ id: '1001', archived: false }, { id: '1002', archived: false }, { id: '1003', archived: false });
+  sandbox.hubspot.owners.push({ id: '1001', archived: false }, { id: '1002', archived: false }, { id: '1003', archived: false });
   for (let i = 0; i < 20; i++) {
-    sandbox.contacts.set(String(300 + i), { id: String(300 + i), properties: { email: `c${i}@northwind.io`, jobtitle: 'VP Sales', industry: 'Software', numemployees: '100-500', country: 'United States', lifecyclestage: 'lead' } });
+    sandbox.hubspot.contacts.set(String(300 + i), { id: String(300 + i), properties: { email: `c${i}@northwind.io`, jobtitle: 'VP Sales', industry: 'Software', numemployees: '100-500', country: 'United States', lifecyclestage: 'lead' } });
   }
 });
 afterEach(async () => {
@@ -56,7 +59,7 @@ describe('a worker killed in the middle of a batch', () => {
     ['while writing the contacts (tasks confirmed)', 'contacts/batch/update'],
   ])('%s: the next worker writes every contact and creates no task twice', async (_, slowPath) => {
     sandbox.delays.set(slowPath, 1_500);
-    const events = [...sandbox.contacts.keys()].map((id) => ({ id: `demo-${id}`, type: 'demo_request', occurredAt: new Date().toISOString(), contact: { crm: 'hubspot', portalId: 62515, id } }));
+    const events = [...sandbox.hubspot.contacts.keys()].map((id) => ({ id: `demo-${id}`, type: 'demo_request', occurredAt: new Date().toISOString(), contact: { crm: 'hubspot', portalId: 62515, id } }));
     expect((await postFeed(t.url, JSON.stringify(events))).status).toBe(202);
 
     const first = worker();
@@ -65,16 +68,16 @@ describe('a worker killed in the middle of a batch', () => {
     await new Promise((r) => first.child.once('exit', r));
 
     const second = worker();
-    await until(() => [...sandbox.contacts.values()].every((c) => c.properties['lifecyclestage'] === 'marketingqualifiedlead'), 20_000, 'every contact to be written');
+    await until(() => [...sandbox.hubspot.contacts.values()].every((c) => c.properties['lifecyclestage'] === 'marketingqualifiedlead'), 20_000, 'every contact to be written');
     await until(() => /recompute batch applied/.test(second.log()), 5_000, 'the second worker to finish its batch');
 
-    expect(sandbox.tasks).toHaveLength(20);
+    expect(sandbox.hubspot.tasks).toHaveLength(20);
     // Killed between claim and confirm: the new worker looked each task up instead of creating it.
     expect(sandbox.calls.get('POST /crm/v3/objects/tasks/search') ?? 0).toBe(slowPath.startsWith('tasks') ? 20 : 0);
     const perContact = new Map<string, number>();
-    for (const task of sandbox.tasks) for (const id of task.contactIds) perContact.set(id, (perContact.get(id) ?? 0) + 1);
+    for (const task of sandbox.hubspot.tasks) for (const id of task.contactIds) perContact.set(id, (perContact.get(id) ?? 0) + 1);
     expect([...perContact.values()].every((n) => n === 1)).toBe(true);
-    expect([...sandbox.contacts.values()].every((c) => c.properties['hubspot_owner_id'])).toBe(true);
+    expect([...sandbox.hubspot.contacts.values()].every((c) => c.properties['hubspot_owner_id'])).toBe(true);
     expect(await t.redis.scard(`${t.prefix}:{hubspot:62515}:inflight`)).toBe(0);
     // Logs name tenants and counts, never contacts' e-mail addresses.
     expect(first.log() + second.log()).not.toMatch(/@northwind\.io/);

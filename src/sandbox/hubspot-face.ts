@@ -1,0 +1,185 @@
+/**
+ * The HubSpot side of the sandbox CRM: the CRM v3 endpoints leadstage calls, in memory, with
+ * HubSpot's shapes and rules where they matter — 100 inputs per batch, unknown properties
+ * rejected, lifecyclestage only moving forward, and the per-portal rate limit with 429s.
+ */
+export interface SandboxContact {
+  id: string;
+  properties: Record<string, string | null>;
+}
+
+export interface SandboxTask {
+  id: string;
+  properties: Record<string, string>;
+  contactIds: string[];
+}
+
+export interface HsReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** A property change the sandbox reports through webhooks (changeSource INTEGRATION = an API write). */
+export interface HsChange {
+  objectId: string;
+  propertyName: string;
+  propertyValue: string;
+  changeSource: 'CRM' | 'INTEGRATION';
+}
+
+const STAGES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'];
+const BASE_PROPERTIES = ['email', 'firstname', 'lastname', 'jobtitle', 'company', 'industry', 'numemployees', 'country', 'lifecyclestage', 'hs_lead_status', 'hubspot_owner_id', 'hs_email_open', 'hs_email_last_open_date', 'hs_email_last_click_date', 'hs_email_last_reply_date', 'hs_analytics_num_page_views', 'num_conversion_events', 'recent_conversion_date', 'hs_object_id'];
+
+export class HubSpotFace {
+  readonly portalId: string;
+  readonly accessToken: string;
+  readonly contacts = new Map<string, SandboxContact>();
+  readonly tasks: SandboxTask[] = [];
+  readonly owners: { id: string; archived: boolean }[] = [];
+  /** Contact properties the portal has; writes to others are rejected as HubSpot does. */
+  readonly properties = new Set(BASE_PROPERTIES);
+  readonly groups = new Set(['contactinformation']);
+  /** Requests allowed per window (HubSpot public apps: 110 per 10 s per portal). */
+  rateLimit = { max: 110, windowMs: 10_000 };
+  onChange: (changes: HsChange[]) => void = () => undefined;
+  private readonly recent: number[] = [];
+  private nextId = 5_000;
+
+  constructor(portalId: string, accessToken: string) {
+    this.portalId = portalId;
+    this.accessToken = accessToken;
+  }
+
+  /** The rate-limit verdict for one request now; HubSpot counts every authenticated call. */
+  private admit(now: number): { ok: boolean; headers: Record<string, string> } {
+    while (this.recent.length && this.recent[0]! <= now - this.rateLimit.windowMs) this.recent.shift();
+    const ok = this.recent.length < this.rateLimit.max;
+    if (ok) this.recent.push(now);
+    return {
+      ok,
+      headers: {
+        'X-HubSpot-RateLimit-Max': String(this.rateLimit.max),
+        'X-HubSpot-RateLimit-Remaining': String(Math.max(0, this.rateLimit.max - this.recent.length)),
+        'X-HubSpot-RateLimit-Interval-Milliseconds': String(this.rateLimit.windowMs),
+      },
+    };
+  }
+
+  handle(method: string, path: string, query: URLSearchParams, headers: Record<string, string | string[] | undefined>, body: any): HsReply {
+    if (String(headers['authorization'] ?? '') !== `Bearer ${this.accessToken}`) {
+      return { status: 401, body: { status: 'error', message: 'Authentication credentials not found.', category: 'INVALID_AUTHENTICATION' } };
+    }
+    const gate = this.admit(Date.now());
+    if (!gate.ok) {
+      return { status: 429, headers: gate.headers, body: { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING', category: 'RATE_LIMITS' } };
+    }
+    const reply = this.route(`${method} ${path.replace(/\/$/, '')}`, query, body);
+    return { ...reply, headers: { ...gate.headers, ...reply.headers } };
+  }
+
+  private route(route: string, query: URLSearchParams, body: any): HsReply {
+    const now = new Date().toISOString();
+    const tooMany = (n: number): HsReply | null => (n > 100 ? { status: 400, body: { status: 'error', message: 'Batch input limit is 100', category: 'VALIDATION_ERROR' } } : null);
+    const asRecord = (c: SandboxContact, props?: string[]) => ({
+      id: c.id, createdAt: now, updatedAt: now, archived: false,
+      properties: props ? Object.fromEntries(props.map((p) => [p, c.properties[p] ?? null])) : c.properties,
+    });
+    switch (route) {
+      case 'POST /crm/v3/objects/contacts/batch/read': {
+        const limit = tooMany(body.inputs.length);
+        if (limit) return limit;
+        const lookup = (key: string) =>
+          body.idProperty === 'email' ? [...this.contacts.values()].find((c) => (c.properties['email'] ?? '').toLowerCase() === key.toLowerCase()) : this.contacts.get(key);
+        const found = body.inputs.map((i: { id: string }) => lookup(i.id)).filter(Boolean) as SandboxContact[];
+        const missing = body.inputs.map((i: { id: string }) => i.id).filter((id: string) => !lookup(id));
+        return {
+          status: missing.length ? 207 : 200,
+          body: {
+            status: 'COMPLETE', startedAt: now, completedAt: now, results: found.map((c) => asRecord(c, body.properties)),
+            ...(missing.length ? { numErrors: 1, errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some CONTACT objects, they may be deleted or not exist.', context: { ids: missing } }] } : {}),
+          },
+        };
+      }
+      case 'POST /crm/v3/objects/contacts/batch/update': {
+        const limit = tooMany(body.inputs.length);
+        if (limit) return limit;
+        const unknown = body.inputs.flatMap((i: { properties: Record<string, string> }) => Object.keys(i.properties)).filter((p: string) => !this.properties.has(p));
+        if (unknown.length) {
+          const detail = [...new Set(unknown)].map((name) => ({ isValid: false, message: `Property "${name}" does not exist`, error: 'PROPERTY_DOESNT_EXIST', name }));
+          return { status: 400, body: { status: 'error', message: `Property values were not valid: ${JSON.stringify(detail)}`, category: 'VALIDATION_ERROR' } };
+        }
+        const results = [];
+        const changes: HsChange[] = [];
+        for (const input of body.inputs as { id: string; properties: Record<string, string> }[]) {
+          const c = this.contacts.get(input.id);
+          if (!c) continue;
+          for (const [k, v] of Object.entries(input.properties)) {
+            // HubSpot ignores a backward lifecyclestage; clearing it ("") is how one goes back.
+            if (k === 'lifecyclestage' && v !== '' && c.properties[k] && STAGES.indexOf(v) < STAGES.indexOf(c.properties[k]!)) continue;
+            if (c.properties[k] === v) continue;
+            c.properties[k] = v;
+            changes.push({ objectId: c.id, propertyName: k, propertyValue: v, changeSource: 'INTEGRATION' });
+          }
+          results.push(asRecord(c));
+        }
+        if (changes.length) this.onChange(changes);
+        return { status: 200, body: { status: 'COMPLETE', startedAt: now, completedAt: now, results } };
+      }
+      case 'POST /crm/v3/objects/tasks':
+      case 'POST /crm/v3/objects/tasks/batch/create': {
+        const batch = route.endsWith('create');
+        const inputs = batch ? body.inputs : [body];
+        const limit = tooMany(inputs.length);
+        if (limit) return limit;
+        if (inputs.some((i: { properties: Record<string, string> }) => !i.properties?.['hs_timestamp'])) {
+          return { status: 400, body: { status: 'error', message: 'Property values were not valid: hs_timestamp is required', category: 'VALIDATION_ERROR' } };
+        }
+        const created = inputs.map((i: { properties: Record<string, string>; associations: { to: { id: string }; types: { associationTypeId: number }[] }[] }) => {
+          const task = { id: String(this.nextId++), properties: i.properties, contactIds: (i.associations ?? []).filter((a) => a.types.some((t) => t.associationTypeId === 204)).map((a) => a.to.id) };
+          this.tasks.push(task);
+          return { id: task.id, properties: task.properties, createdAt: now, updatedAt: now, archived: false };
+        });
+        return batch ? { status: 201, body: { status: 'COMPLETE', startedAt: now, completedAt: now, results: created } } : { status: 201, body: created[0] };
+      }
+      case 'POST /crm/v3/objects/tasks/search': {
+        const contactId = body.filterGroups?.[0]?.filters?.find((f: { propertyName: string }) => f.propertyName === 'associations.contact')?.value;
+        const results = this.tasks.filter((t) => t.contactIds.includes(contactId)).map((t) => ({ id: t.id, properties: { hs_task_body: t.properties['hs_task_body'] } }));
+        return { status: 200, body: { total: results.length, results } };
+      }
+      case 'GET /crm/v3/owners': {
+        const archived = query.get('archived') === 'true';
+        return { status: 200, body: { results: this.owners.filter((o) => o.archived === archived).map((o) => ({ id: o.id, archived: o.archived })) } };
+      }
+      case 'GET /crm/v3/properties/contacts/groups':
+        return { status: 200, body: { results: [...this.groups].map((name) => ({ name, label: name, displayOrder: 0, archived: false })) } };
+      case 'POST /crm/v3/properties/contacts/groups':
+        this.groups.add(body.name);
+        return { status: 201, body: { name: body.name, label: body.label, displayOrder: body.displayOrder ?? 0, archived: false } };
+      case 'GET /crm/v3/properties/contacts':
+        return { status: 200, body: { results: [...this.properties].map((name) => ({ name, label: name, type: 'string', fieldType: 'text', groupName: 'contactinformation' })) } };
+      case 'POST /crm/v3/properties/contacts':
+        if (!body.type || !body.fieldType || !body.groupName || !this.groups.has(body.groupName)) {
+          return { status: 400, body: { status: 'error', message: 'Property group, type and fieldType are required; the group must exist', category: 'VALIDATION_ERROR' } };
+        }
+        this.properties.add(body.name);
+        return { status: 201, body: { ...body } };
+      default:
+        return { status: 404, body: { status: 'error', message: `sandbox: no route ${route}`, category: 'OBJECT_NOT_FOUND' } };
+    }
+  }
+
+  /** Give the portal these contact properties (what `leadstage setup hubspot` creates). */
+  addProperties(names: Iterable<string>): void {
+    this.groups.add('leadstage');
+    for (const n of names) this.properties.add(n);
+  }
+
+  /** A change made "in the CRM" (by a person or a form): applied, and reported like HubSpot does. */
+  setProperty(contactId: string, propertyName: string, value: string): void {
+    const c = this.contacts.get(contactId);
+    if (!c) throw new Error(`sandbox: no HubSpot contact ${contactId}`);
+    c.properties[propertyName] = value;
+    this.onChange([{ objectId: contactId, propertyName, propertyValue: value, changeSource: 'CRM' }]);
+  }
+}

@@ -1,0 +1,144 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HubSpotFace } from './hubspot-face.ts';
+import { SalesforceFace } from './salesforce-face.ts';
+import { HubSpotWebhookSender, SalesforceOutboundSender } from './webhook-sender.ts';
+
+/** Faults to inject, by option or environment (SANDBOX_ERROR_RATE, SANDBOX_LATENCY_MS, …). */
+export interface FaultOptions {
+  /** Share of API calls answered 5xx (0–1). */
+  errorRate?: number;
+  /** Added latency per API call, ms. */
+  latencyMs?: number;
+  /** Share of API calls that never answer (the client's timeout decides). */
+  timeoutRate?: number;
+  /** HubSpot calls answer 429 until this epoch ms (a "429 storm"). */
+  stormUntil?: number;
+  /** Seed for the fault dice, so a test sees the same faults every run. */
+  seed?: number;
+}
+
+export interface SandboxOptions {
+  hubspot?: { portalId: string; accessToken: string; clientSecret: string; appId: string };
+  salesforce?: { orgId: string; accessToken: string; integrationUserId: string };
+  faults?: FaultOptions;
+}
+
+/**
+ * A local CRM with two faces on one port: HubSpot-compatible (/crm/v3/…) and
+ * Salesforce-compatible (/services/…). The SDKs reach it through their own configuration
+ * (HubSpot `basePath`, jsforce `instanceUrl`); it sends webhooks to leadstage like the real CRMs
+ * once `connect` has been called. It counts calls per route.
+ */
+export class SandboxCrm {
+  readonly hubspot: HubSpotFace;
+  readonly salesforce: SalesforceFace;
+  readonly calls = new Map<string, number>();
+  /** Delay before answering, per route substring (to catch a worker mid-call). */
+  readonly delays = new Map<string, number>();
+  faults: FaultOptions;
+  hubspotWebhooks: HubSpotWebhookSender | undefined;
+  salesforceOutbound: SalesforceOutboundSender | undefined;
+  url = '';
+  private readonly opts: Required<Pick<SandboxOptions, 'hubspot' | 'salesforce'>>;
+  private server: Server | undefined;
+  private dice: () => number;
+
+  constructor(opts: SandboxOptions = {}) {
+    this.opts = {
+      hubspot: opts.hubspot ?? { portalId: '62515', accessToken: 'pat-sandbox', clientSecret: 'sandbox-hubspot-client-secret', appId: '54321' },
+      salesforce: opts.salesforce ?? { orgId: '00D5g000004SxyzEAC', accessToken: 'sandbox-access-token', integrationUserId: '005000000000009AAA' },
+    };
+    this.hubspot = new HubSpotFace(this.opts.hubspot.portalId, this.opts.hubspot.accessToken);
+    this.salesforce = new SalesforceFace(this.opts.salesforce.orgId, this.opts.salesforce.accessToken);
+    this.faults = opts.faults ?? {};
+    let seed = this.faults.seed ?? 1;
+    this.dice = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+  }
+
+  get totalCalls(): number {
+    return [...this.calls.values()].reduce((a, b) => a + b, 0);
+  }
+
+  /** Where to send webhooks: leadstage's base URL and its Salesforce token. */
+  connect(leadstageUrl: string, salesforceToken: string): void {
+    const hs = this.opts.hubspot;
+    this.hubspotWebhooks = new HubSpotWebhookSender({ url: `${leadstageUrl}/webhooks/hubspot`, clientSecret: hs.clientSecret, portalId: hs.portalId, appId: hs.appId });
+    this.hubspot.onChange = (changes) => this.hubspotWebhooks!.enqueue(changes);
+    this.salesforceOutbound = new SalesforceOutboundSender({ url: `${leadstageUrl}/webhooks/salesforce?token=${encodeURIComponent(salesforceToken)}`, orgId: this.opts.salesforce.orgId });
+    this.salesforce.onChange = (type, ids) => {
+      const table = this.salesforce.records[type];
+      // API writes come from leadstage's integration user: their messages are echoes leadstage skips.
+      this.salesforceOutbound!.send(type, ids.map((id) => ({ ...table.get(id)!, LastModifiedById: this.opts.salesforce.integrationUserId })));
+    };
+  }
+
+  /** A change made in Salesforce by a person: applied, and sent as an outbound message. */
+  salesforceEdit(type: 'Lead' | 'Contact' | 'Task', id: string, fields: Record<string, unknown>): void {
+    const table = this.salesforce.records[type];
+    const record = table.get(id) ?? { Id: id };
+    Object.assign(record, fields, { LastModifiedDate: new Date().toISOString() });
+    table.set(id, record as never);
+    this.salesforceOutbound?.send(type, [{ ...record, LastModifiedById: '005000000000001AAA' }]);
+  }
+
+  /** All webhooks sent and answered (or given up on). */
+  async webhooksIdle(): Promise<void> {
+    await Promise.all([this.hubspotWebhooks?.idle(), this.salesforceOutbound?.idle()]);
+  }
+
+  async start(port = 0): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.listen(port, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    await this.webhooksIdle().catch(() => undefined);
+    this.server?.closeAllConnections();
+    await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const route = `${req.method} ${url.pathname.replace(/\/$/, '')}`;
+    this.calls.set(route, (this.calls.get(route) ?? 0) + 1);
+    const isHubSpot = url.pathname.startsWith('/crm/');
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      if (res.destroyed) return;
+      res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', ...headers });
+      res.end(JSON.stringify(body));
+    };
+
+    const delay = [...this.delays.entries()].find(([p]) => route.includes(p))?.[1];
+    if (delay) await new Promise((r) => setTimeout(r, delay));
+    if (url.pathname !== '/services/oauth2/token') {
+      const f = this.faults;
+      if (f.latencyMs) await new Promise((r) => setTimeout(r, f.latencyMs));
+      if (f.timeoutRate && this.dice() < f.timeoutRate) return; // never answers; the client gives up
+      if (isHubSpot && f.stormUntil && Date.now() < f.stormUntil) {
+        return send(429, { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' }, { 'X-HubSpot-RateLimit-Max': '110', 'X-HubSpot-RateLimit-Remaining': '0', 'X-HubSpot-RateLimit-Interval-Milliseconds': '1000' });
+      }
+      if (f.errorRate && this.dice() < f.errorRate) {
+        return isHubSpot
+          ? send(502, { status: 'error', message: 'Bad Gateway', category: 'INTERNAL_ERROR' })
+          : send(503, [{ errorCode: 'SERVER_UNAVAILABLE', message: 'Service temporarily unavailable' }]);
+      }
+    }
+    const headers = req.headers;
+    if (isHubSpot) {
+      const body = raw && String(headers['content-type'] ?? '').includes('json') ? JSON.parse(raw) : undefined;
+      const reply = this.hubspot.handle(req.method!, url.pathname, url.searchParams, headers, body);
+      return send(reply.status, reply.body, reply.headers);
+    }
+    const body = raw && String(headers['content-type'] ?? '').includes('json') ? JSON.parse(raw) : raw;
+    const reply = this.salesforce.handle(req.method!, url.pathname, url.searchParams, headers, body, this.url);
+    return send(reply.status, reply.body);
+  }
+}
