@@ -1,0 +1,146 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { loadConfigFile } from '../config/load-config.ts';
+import type { LeadstageConfig } from '../config/schema.ts';
+import { SandboxCrm, type FaultOptions } from '../sandbox/sandbox-crm.ts';
+import { loadSeed, readSeed } from '../sandbox/seed.ts';
+import { parseEnv, type Env } from '../server/env.ts';
+import { createLogger } from '../server/logger.ts';
+import { startWebService, type WebService } from '../server/web-service.ts';
+import { startWorkerService, type WorkerService } from '../server/worker-service.ts';
+
+/** The secrets the sandbox and leadstage share in a local run (never used anywhere real). */
+export const LOCAL = {
+  hubspotSecret: 'sandbox-hubspot-client-secret',
+  eventsSecret: 'sandbox-events-signing-secret',
+  salesforceToken: 'sandbox-outbound-message-token',
+  portalId: '62515',
+  orgId: '00D5g000004SxyzEAC',
+};
+
+export interface Pipeline {
+  sandbox: SandboxCrm;
+  web: WebService;
+  worker: WorkerService;
+  env: Env;
+  config: LeadstageConfig;
+  /** leadstage's base URL (the sandbox sends webhooks here). */
+  url: string;
+  /** Resolves once every webhook is delivered and no work is pending, queued or running. */
+  drained(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** REDIS_URL if given; otherwise a private redis-server on a free port (stopped with the pipeline). */
+async function redisFor(url: string | undefined): Promise<{ url: string; child?: ChildProcess }> {
+  if (url) return { url };
+  if (spawnSync('redis-server', ['--version']).error) {
+    throw new Error('no REDIS_URL and no redis-server on PATH. Install Redis (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL=redis://host:6379');
+  }
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const probe = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
+  probe.on('error', () => undefined);
+  for (let i = 0; i < 100; i++) {
+    try {
+      await probe.connect();
+      await probe.ping();
+      probe.disconnect();
+      return { url: `redis://127.0.0.1:${port}`, child };
+    } catch {
+      probe.disconnect();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  child.kill();
+  throw new Error(`redis-server did not start on port ${port}`);
+}
+
+export interface PipelineOptions {
+  redisUrl?: string;
+  faults?: FaultOptions;
+  logLevel?: string;
+  /** Extra environment for leadstage (e.g. BATCH_WINDOW_MS). */
+  env?: Record<string, string>;
+  /** Skip the seed (tests that add their own data). */
+  seed?: boolean;
+}
+
+/** Sandbox CRM + leadstage's web server and worker, wired to each other, on this machine. */
+export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipeline> {
+  const loaded = loadConfigFile('config/leadstage.yaml');
+  if (!loaded.ok) throw loaded.error;
+  const config = loaded.config;
+  const redis = await redisFor(opts.redisUrl ?? process.env['REDIS_URL']);
+  const sandbox = new SandboxCrm({ ...(opts.faults ? { faults: opts.faults } : {}) });
+  if (opts.seed !== false) loadSeed(sandbox, readSeed());
+  const crmUrl = await sandbox.start();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const prefix = `lsrun${randomBytes(4).toString('hex')}`;
+  const parsed = parseEnv({
+    PORT: String(port), REDIS_URL: redis.url, PUBLIC_BASE_URL: url, LEADSTAGE_REDIS_PREFIX: prefix, LOG_LEVEL: opts.logLevel ?? 'warn',
+    HUBSPOT_CLIENT_SECRET: LOCAL.hubspotSecret, HUBSPOT_APP_ID: '54321', EVENTS_SIGNING_SECRET: LOCAL.eventsSecret,
+    SALESFORCE_ORG_IDS: LOCAL.orgId, SALESFORCE_WEBHOOK_TOKEN: LOCAL.salesforceToken, SALESFORCE_INTEGRATION_USER_ID: '005000000000009AAA',
+    HUBSPOT_API_BASE_URL: crmUrl, HUBSPOT_ACCESS_TOKEN: 'pat-sandbox', HUBSPOT_PORTAL_ID: LOCAL.portalId,
+    SALESFORCE_INSTANCE_URL: crmUrl, SALESFORCE_LOGIN_URL: crmUrl, SALESFORCE_ACCESS_TOKEN: 'sandbox-access-token', SALESFORCE_REFRESH_TOKEN: 'sandbox-refresh-token',
+    SALESFORCE_CLIENT_ID: 'sandbox-client', SALESFORCE_CLIENT_SECRET: 'sandbox-client-secret',
+    BATCH_WINDOW_MS: '100', ...opts.env,
+  });
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  const env = parsed.env;
+  const log = createLogger(env.LOG_LEVEL);
+  const web = await startWebService({ env, config, log });
+  const worker = await startWorkerService({ env, config, log });
+  sandbox.connect(url, LOCAL.salesforceToken);
+
+  const tenants = [`{hubspot:${LOCAL.portalId}}`, `{salesforce:${LOCAL.orgId.slice(0, 15)}}`, '{email}'];
+  const idle = async () => {
+    const counts = await Promise.all([web.queues.recompute, web.queues.resolve].map((q) => q.getJobCounts('waiting', 'delayed', 'active', 'prioritized')));
+    const jobs = counts.flatMap((c) => Object.values(c)).reduce((a, b) => a + b, 0);
+    const sets = await Promise.all(tenants.flatMap((t) => [`${prefix}:${t}:pending`, `${prefix}:${t}:inflight`]).map((k) => web.redis.scard(k)));
+    return jobs === 0 && sets.every((n) => n === 0);
+  };
+  return {
+    sandbox, web, worker, env, config, url,
+    async drained(timeoutMs = 60_000) {
+      const end = Date.now() + timeoutMs;
+      let quiet = 0;
+      // Twice idle in a row: our own writes echo back as webhooks, which must settle too.
+      while (quiet < 2) {
+        if (Date.now() > end) throw new Error('the pipeline did not drain in time');
+        await sandbox.webhooksIdle();
+        quiet = (await idle()) ? quiet + 1 : 0;
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    },
+    async stop() {
+      await worker.stop();
+      await web.stop();
+      await sandbox.stop();
+      const r = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+      r.on('error', () => undefined);
+      let cursor = '0';
+      do {
+        const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        if (keys.length) await r.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+      r.disconnect();
+      redis.child?.kill();
+    },
+  };
+}
