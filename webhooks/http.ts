@@ -1,6 +1,9 @@
 import type { Request, Response } from 'express';
 import { isRedisUnavailable } from '../src/server/redis.ts';
 import type { Logger } from '../src/server/logger.ts';
+import { DeadlineExceeded } from '../src/server/deadline.ts';
+
+export { DeadlineExceeded, withDeadline } from '../src/server/deadline.ts';
 
 /** The raw body express.raw() left on the request (an empty buffer when there was none). */
 export function rawBody(req: Request): Buffer {
@@ -10,26 +13,6 @@ export function rawBody(req: Request): Buffer {
 /** A short, fixed reason: we never echo the payload back. */
 export function reject(res: Response, status: 400 | 401 | 413 | 422, reason: string): void {
   res.status(status).json({ error: reason });
-}
-
-export class DeadlineExceeded extends Error {
-  constructor(ms: number) {
-    super(`gave up after ${ms} ms`);
-    this.name = 'DeadlineExceeded';
-  }
-}
-
-/** Rejects after `ms`, so a hung Redis turns into a prompt 503 rather than a hanging request. */
-export async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, fail) => {
-    timer = setTimeout(() => fail(new DeadlineExceeded(ms)), ms);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

@@ -75,7 +75,7 @@ export interface PipelineOptions {
   logLevel?: string;
   /** Extra environment for leadstage (e.g. BATCH_WINDOW_MS). */
   env?: Record<string, string>;
-  /** Skip the seed (tests that add their own data). */
+  /** Skip the seed's records (tests that add their own data); the Salesforce schema is always set up. */
   seed?: boolean;
 }
 
@@ -86,7 +86,9 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   const config = loaded.config;
   const redis = await redisFor(opts.redisUrl ?? process.env['REDIS_URL']);
   const sandbox = new SandboxCrm({ ...(opts.faults ? { faults: opts.faults } : {}) });
-  if (opts.seed !== false) loadSeed(sandbox, readSeed());
+  const seed = readSeed();
+  if (opts.seed !== false) loadSeed(sandbox, seed);
+  else Object.assign(sandbox.salesforce.schema, seed.salesforce.schema); // the org's setup, without its data
   const crmUrl = await sandbox.start();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

@@ -38,6 +38,8 @@ export class SandboxCrm {
   /** Delay before answering, per route substring (to catch a worker mid-call). */
   readonly delays = new Map<string, number>();
   faults: FaultOptions;
+  /** Faults injected so far, by kind (tests check that their faults really happened). */
+  readonly injected = { errors: 0, timeouts: 0, storm: 0 };
   hubspotWebhooks: HubSpotWebhookSender | undefined;
   salesforceOutbound: SalesforceOutboundSender | undefined;
   url = '';
@@ -121,11 +123,16 @@ export class SandboxCrm {
     if (url.pathname !== '/services/oauth2/token') {
       const f = this.faults;
       if (f.latencyMs) await new Promise((r) => setTimeout(r, f.latencyMs));
-      if (f.timeoutRate && this.dice() < f.timeoutRate) return; // never answers; the client gives up
+      if (f.timeoutRate && this.dice() < f.timeoutRate) {
+        this.injected.timeouts += 1;
+        return; // never answers; the client gives up
+      }
       if (isHubSpot && f.stormUntil && Date.now() < f.stormUntil) {
+        this.injected.storm += 1;
         return send(429, { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' }, { 'X-HubSpot-RateLimit-Max': '110', 'X-HubSpot-RateLimit-Remaining': '0', 'X-HubSpot-RateLimit-Interval-Milliseconds': '1000' });
       }
       if (f.errorRate && this.dice() < f.errorRate) {
+        this.injected.errors += 1;
         return isHubSpot
           ? send(502, { status: 'error', message: 'Bad Gateway', category: 'INTERNAL_ERROR' })
           : send(503, [{ errorCode: 'SERVER_UNAVAILABLE', message: 'Service temporarily unavailable' }]);

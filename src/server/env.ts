@@ -60,6 +60,10 @@ const envSchema = (web: boolean) => z
     SALESFORCE_WINDOW_MS: z.coerce.number().int().positive().default(1_000),
     /** Worker: the portal the token belongs to (where e-mail-addressed feed events are looked up). */
     HUBSPOT_PORTAL_ID: z.string().regex(/^\d+$/, 'HUBSPOT_PORTAL_ID must be numeric').optional(),
+    /** Worker: a CRM call that has not answered after this long is abandoned and retried. */
+    CRM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+    /** Worker: the HubSpot SDK's own retries for idempotent calls (5xx, ten-second 429s); 0–6. */
+    HUBSPOT_SDK_RETRIES: z.coerce.number().int().min(0).max(6).default(3),
     /** Worker: a HubSpot private-app access token (one portal). */
     HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
     /** Worker: another HubSpot API host (a sandbox CRM or a proxy). */

@@ -64,10 +64,13 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
     ((tenant: Tenant): CrmPort | null => {
       if (tenant.crm === 'hubspot' && env.HUBSPOT_ACCESS_TOKEN && config.crm.hubspot) {
         const token = env.HUBSPOT_ACCESS_TOKEN;
-        return new HubSpotAdapter({ config, limiter, accessToken: async () => token, ...(env.HUBSPOT_API_BASE_URL ? { basePath: env.HUBSPOT_API_BASE_URL } : {}) });
+        return new HubSpotAdapter({
+          config, limiter, accessToken: async () => token, retries: env.HUBSPOT_SDK_RETRIES, timeoutMs: env.CRM_TIMEOUT_MS,
+          ...(env.HUBSPOT_API_BASE_URL ? { basePath: env.HUBSPOT_API_BASE_URL } : {}),
+        });
       }
       if (tenant.crm === 'salesforce' && sfConnection && config.crm.salesforce) {
-        return new SalesforceAdapter({ config, limiter: sfLimiter, connection: sfConnection });
+        return new SalesforceAdapter({ config, limiter: sfLimiter, connection: sfConnection, timeoutMs: env.CRM_TIMEOUT_MS });
       }
       return null;
     });

@@ -7,6 +7,7 @@ import type { Tenant } from '../../ingest/ops.ts';
 import { CrmRejectedError } from '../crm-errors.ts';
 import { taskMarker, type ContactRefById, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../crm-port.ts';
 import type { TenantRateLimiter } from '../rate-limiter.ts';
+import { withDeadline } from '../../server/deadline.ts';
 import { classifyHubSpotError } from './hubspot-errors.ts';
 import { readProperties, toProperties, toSnapshot } from './hubspot-mapping.ts';
 
@@ -23,6 +24,8 @@ export interface HubSpotAdapterOptions {
   basePath?: string;
   /** SDK retries for idempotent calls (reads, updates, searches): 5xx and ten-second 429s. */
   retries?: number;
+  /** A call that has not answered after this long fails as transient (default 30 s). */
+  timeoutMs?: number;
 }
 
 const PRIORITY = { low: 'LOW', medium: 'MEDIUM', high: 'HIGH' } as const;
@@ -74,7 +77,7 @@ export class HubSpotAdapter implements CrmPort {
     await this.opts.limiter.acquire(tenant);
     this.callCount += 1;
     try {
-      const res = await fn();
+      const res = await withDeadline(fn(), this.opts.timeoutMs ?? 30_000);
       const get = (h: string) => (res.headers instanceof Headers ? res.headers.get(h) : (res.headers as Record<string, string>)[h]);
       const remaining = Number(get('x-hubspot-ratelimit-remaining'));
       const interval = Number(get('x-hubspot-ratelimit-interval-milliseconds'));

@@ -4,6 +4,7 @@ import type { ContactSnapshot, CrmObjectType } from '../../core/types.ts';
 import type { Tenant } from '../../ingest/ops.ts';
 import { CrmAuthError, CrmRateLimitedError, CrmRejectedError, CrmTransientError } from '../crm-errors.ts';
 import { taskMarker, type ContactRefById, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../crm-port.ts';
+import { withDeadline } from '../../server/deadline.ts';
 import type { TenantRateLimiter } from '../rate-limiter.ts';
 import { SOBJECT, selectFields, toFields, toSnapshot, toTask } from './salesforce-mapping.ts';
 
@@ -17,6 +18,8 @@ export interface SalesforceAdapterOptions {
   /** A jsforce connection for the org (it refreshes its token on 401 when given the OAuth client). */
   connection: (tenant: Tenant) => Promise<Connection>;
   limiter: TenantRateLimiter;
+  /** A call that has not answered after this long fails as transient (default 30 s). */
+  timeoutMs?: number;
 }
 
 interface SaveResult {
@@ -44,7 +47,7 @@ export function classifySalesforceError(err: unknown, what: string): Error {
   if (code === 'REQUEST_LIMIT_EXCEEDED') return new CrmRateLimitedError(10 * 60_000, message);
   // jsforce wraps a failed token refresh (revoked or expired refresh token) in a plain Error.
   if (code === 'INVALID_SESSION_ID' || code === 'ERROR_HTTP_401' || /Unable to refresh session/.test(e?.message ?? '')) return new CrmAuthError(message);
-  if (code === 'UNABLE_TO_LOCK_ROW' || code === 'SERVER_UNAVAILABLE' || /^ERROR_HTTP_5\d\d$/.test(code) || /ECONNRE|ETIMEDOUT|socket hang up|fetch failed/i.test(e?.message ?? '')) {
+  if (code === 'DeadlineExceeded' || code === 'UNABLE_TO_LOCK_ROW' || code === 'SERVER_UNAVAILABLE' || /^ERROR_HTTP_5\d\d$/.test(code) || /ECONNRE|ETIMEDOUT|socket hang up|fetch failed/i.test(e?.message ?? '')) {
     return new CrmTransientError(message);
   }
   if (/^[A-Z_]+$/.test(code) || /^ERROR_HTTP_4\d\d$/.test(code)) return new CrmRejectedError(400, message);
@@ -81,7 +84,7 @@ export class SalesforceAdapter implements CrmPort {
     this.callCount += 1;
     const conn = await this.opts.connection(tenant);
     try {
-      return await fn(conn);
+      return await withDeadline(fn(conn), this.opts.timeoutMs ?? 30_000);
     } catch (err) {
       const classified = classifySalesforceError(err, what);
       if (classified instanceof CrmRateLimitedError) await this.opts.limiter.pause(tenant, classified.retryAfterMs);
