@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { checkConfigCommand } from './check-config.ts';
 import { EXIT, type CliIo } from './cli-io.ts';
 import { scoreCommand } from './score.ts';
+import { rescoreCommand } from './rescore.ts';
 import { setupCommand } from './setup.ts';
 
 const HELP = `leadstage — lead scoring, lifecycle stages and SLA tasks for HubSpot and Salesforce
@@ -12,6 +13,8 @@ Commands
         [--config path]
   setup hubspot [--config path]                create leadstage's contact properties in HubSpot if missing
                                                (HUBSPOT_ACCESS_TOKEN; safe to run twice)
+  rescore hubspot                              queue every contact of the portal for a recompute
+                                               (after a config change; running workers do the work)
 `;
 
 /** Run one CLI command; returns the exit code (a promise for commands that call a CRM). */
@@ -24,6 +27,8 @@ export function main(argv: string[], io: CliIo, clock: () => Date = () => new Da
       return scoreCommand(rest, io, clock);
     case 'setup':
       return setupCommand(rest, io);
+    case 'rescore':
+      return rescoreCommand(rest, io);
     case undefined:
     case 'help':
     case '--help':

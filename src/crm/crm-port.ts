@@ -49,6 +49,8 @@ export interface CrmPort {
   findTask(tenant: Tenant, key: string, contact: ContactRefById): Promise<string | null>;
   /** Contacts (and Salesforce Leads) whose e-mail is one of these, lower-cased address → refs. */
   findByEmail(tenant: Tenant, emails: readonly string[]): Promise<Map<string, ContactRefById[]>>;
+  /** Every contact id of the account, page by page (for a full rescore). */
+  listContactIds(tenant: Tenant): AsyncIterable<ContactRefById[]>;
   /** Every owner the CRM knows, active or not. */
   listOwners(tenant: Tenant): Promise<CrmOwner[]>;
   /** How many calls this adapter has made (for the per-batch log line and the benchmarks). */

@@ -40,6 +40,8 @@ export class HubSpotFace {
   /** Contact properties the portal has; writes to others are rejected as HubSpot does. */
   readonly properties = new Set(BASE_PROPERTIES);
   readonly groups = new Set(['contactinformation']);
+  /** When leadstage first wrote each contact (epoch ms), for latency and throughput figures. */
+  readonly firstWrite = new Map<string, number>();
   /** Requests allowed per window (HubSpot public apps: 110 per 10 s per portal). */
   rateLimit = { max: 110, windowMs: 10_000 };
   onChange: (changes: HsChange[]) => void = () => undefined;
@@ -120,6 +122,7 @@ export class HubSpotFace {
             if (c.properties[k] === v) continue;
             c.properties[k] = v;
             changes.push({ objectId: c.id, propertyName: k, propertyValue: v, changeSource: 'INTEGRATION' });
+            if (!this.firstWrite.has(c.id)) this.firstWrite.set(c.id, Date.now());
           }
           results.push(asRecord(c));
         }
@@ -146,6 +149,14 @@ export class HubSpotFace {
         const contactId = body.filterGroups?.[0]?.filters?.find((f: { propertyName: string }) => f.propertyName === 'associations.contact')?.value;
         const results = this.tasks.filter((t) => t.contactIds.includes(contactId)).map((t) => ({ id: t.id, properties: { hs_task_body: t.properties['hs_task_body'] } }));
         return { status: 200, body: { total: results.length, results } };
+      }
+      case 'GET /crm/v3/objects/contacts': {
+        const limit = Math.min(100, Number(query.get('limit') ?? 10));
+        const ids = [...this.contacts.keys()];
+        const start = query.get('after') ? ids.indexOf(query.get('after')!) : 0;
+        const page = ids.slice(start, start + limit);
+        const next = ids[start + limit];
+        return { status: 200, body: { results: page.map((id) => ({ id, properties: { hs_object_id: id }, createdAt: now, updatedAt: now, archived: false })), ...(next ? { paging: { next: { after: next, link: 'x' } } } : {}) } };
       }
       case 'GET /crm/v3/owners': {
         const archived = query.get('archived') === 'true';

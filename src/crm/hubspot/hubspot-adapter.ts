@@ -195,6 +195,16 @@ export class HubSpotAdapter implements CrmPort {
     return out;
   }
 
+  async *listContactIds(tenant: Tenant): AsyncIterable<ContactRefById[]> {
+    const client = await this.client(tenant, this.opts.retries ?? 3);
+    let after: string | undefined;
+    do {
+      const page = await this.call(tenant, 'list contacts', () => client.crm.contacts.basicApi.getPageWithHttpInfo(100, after, ['hs_object_id'], undefined, undefined, false));
+      yield page.results.map((r) => ({ objectType: 'contact' as const, id: r.id }));
+      after = page.paging?.next?.after;
+    } while (after);
+  }
+
   async listOwners(tenant: Tenant): Promise<CrmOwner[]> {
     const client = await this.client(tenant, this.opts.retries ?? 3);
     const owners: CrmOwner[] = [];

@@ -175,6 +175,15 @@ export class SalesforceAdapter implements CrmPort {
     return out;
   }
 
+  async *listContactIds(tenant: Tenant): AsyncIterable<ContactRefById[]> {
+    for (const objectType of ['lead', 'contact'] as const) {
+      if (!this.opts.config.crm.salesforce?.[objectType]) continue;
+      const soql = `SELECT Id FROM ${SOBJECT[objectType]}${objectType === 'lead' ? ' WHERE IsConverted = false' : ''}`;
+      const result = await this.call(tenant, `list ${SOBJECT[objectType]}s`, async (conn) => await conn.query<{ Id: string }>(soql, { autoFetch: true, maxFetch: 1_000_000 }));
+      for (let i = 0; i < result.records.length; i += SALESFORCE_BATCH) yield result.records.slice(i, i + SALESFORCE_BATCH).map((r) => ({ objectType, id: r.Id }));
+    }
+  }
+
   async listOwners(tenant: Tenant): Promise<CrmOwner[]> {
     const ids = this.opts.config.assignment.owners.map((o) => o.salesforceUserId).filter((x): x is string => Boolean(x));
     if (ids.length === 0) return [];
