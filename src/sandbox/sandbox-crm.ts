@@ -35,6 +35,8 @@ export class SandboxCrm {
   readonly hubspot: HubSpotFace;
   readonly salesforce: SalesforceFace;
   readonly calls = new Map<string, number>();
+  /** When each API call arrived (epoch ms), for utilisation figures. */
+  readonly callTimes: number[] = [];
   /** Delay before answering, per route substring (to catch a worker mid-call). */
   readonly delays = new Map<string, number>();
   faults: FaultOptions;
@@ -111,6 +113,7 @@ export class SandboxCrm {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const route = `${req.method} ${url.pathname.replace(/\/$/, '')}`;
     this.calls.set(route, (this.calls.get(route) ?? 0) + 1);
+    this.callTimes.push(Date.now());
     const isHubSpot = url.pathname.startsWith('/crm/');
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       if (res.destroyed) return;

@@ -55,6 +55,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
   const store = new WorkerStore(redis, prefix);
   INGEST_SCRIPT.register(redis); // the resolver writes matched activities the way ingress does
   const queues = createQueues(redis, prefix, (err) => log.warn({ err: err.message }, 'queue connection error'));
+  // Short waits happen in-process; longer ones delay the job, freeing the worker for other tenants.
   const limiter = new TenantRateLimiter(redis, prefix, { max: env.HUBSPOT_REQUESTS_PER_WINDOW, windowMs: env.HUBSPOT_WINDOW_MS, maxInlineWaitMs: 2_000 });
 
   const sfLimiter = new TenantRateLimiter(redis, prefix, { max: env.SALESFORCE_REQUESTS_PER_WINDOW, windowMs: env.SALESFORCE_WINDOW_MS, maxInlineWaitMs: 2_000 });

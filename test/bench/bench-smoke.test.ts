@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCallsBench } from '../../bench/calls-bench.ts';
 import { runCoreBench } from '../../bench/core-bench.ts';
+import { runLatency, runRescore, runThroughput } from '../../bench/pipeline-bench.ts';
 import { runIngestBench } from '../../bench/ingest-bench.ts';
 import { defaultConfig } from '../helpers/fixtures.ts';
 
@@ -28,4 +29,16 @@ describe('benchmark smoke runs', () => {
     expect(r.calls['POST /crm/v3/objects/contacts/batch/read']).toBeGreaterThanOrEqual(1);
     expect(r.totalCalls).toBeGreaterThanOrEqual(r.floor);
   }, 30_000);
+
+  it('bench:pipeline runs its three measurements on a small portal', async () => {
+    const t = await runThroughput(250);
+    expect(t.calls).toBeGreaterThanOrEqual(6);
+    expect(t.seconds).toBeGreaterThan(0);
+    const l = await runLatency(50, 1);
+    expect(l.p50Ms).toBeGreaterThan(0);
+    expect(l.p99Ms).toBeGreaterThanOrEqual(l.p50Ms);
+    const r = await runRescore(250);
+    expect(r.queued).toBe(250);
+    expect(r.calls).toBeGreaterThanOrEqual(9); // 3 list pages, 3 reads, 3 writes (+ owners)
+  }, 60_000);
 });
