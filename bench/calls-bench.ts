@@ -1,3 +1,4 @@
+import { deleteByPrefix } from '../src/server/redis.ts';
 // npm run bench:calls — CRM calls per changed contact for a burst: N HubSpot events over M
 // contacts, through the real pipeline (signed webhooks → web service → Redis/BullMQ → worker →
 // HubSpot-compatible sandbox over HTTP). Compared with the floor the batch limits set: one read
@@ -94,12 +95,7 @@ export async function runCallsBench(opts: { events: number; contacts: number; ba
     await web.stop();
     await sandbox.stop();
     const redis = new Redis(parsed.env.REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteByPrefix(redis, prefix);
     redis.disconnect();
   }
 }

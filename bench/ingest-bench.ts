@@ -1,3 +1,4 @@
+import { deleteByPrefix } from '../src/server/redis.ts';
 // npm run bench:ingest — throughput and latency of POST /webhooks/hubspot with signed 100-event
 // batches, against a bare express route that only reads the raw body, in one run. The servers run
 // in a child process; this process generates load (keep-alive connections, a fresh body and v3
@@ -130,12 +131,7 @@ export async function runIngestBench(opts: IngestBenchOptions): Promise<{ ours: 
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
     const redis = new Redis(redisUrl);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteByPrefix(redis, prefix);
     redis.disconnect();
   }
 }

@@ -1,12 +1,12 @@
 import { createQueues } from '../../jobs/queues.ts';
 import { rescoreTenant } from '../../jobs/rescore-tenant.ts';
-import { configPathFromEnv, loadConfigFile } from '../config/load-config.ts';
+import { configPathFromEnv } from '../config/load-config.ts';
 import { HubSpotAdapter } from '../crm/hubspot/hubspot-adapter.ts';
 import { TenantRateLimiter } from '../crm/rate-limiter.ts';
 import { Keys } from '../ingest/keys.ts';
 import { parseEnv } from '../server/env.ts';
 import { createRedis } from '../server/redis.ts';
-import { EXIT, type CliIo } from './cli-io.ts';
+import { EXIT, loadConfigOrReport, type CliIo } from './cli-io.ts';
 
 const USAGE = 'usage: leadstage rescore hubspot   (needs REDIS_URL, HUBSPOT_ACCESS_TOKEN, HUBSPOT_PORTAL_ID; running workers do the recompute)\n';
 
@@ -26,17 +26,14 @@ export async function rescoreCommand(args: string[], io: CliIo): Promise<number>
     io.stderr(`HUBSPOT_ACCESS_TOKEN and HUBSPOT_PORTAL_ID are required\n${USAGE}`);
     return EXIT.usage;
   }
-  const loaded = loadConfigFile(configPathFromEnv(io.env));
-  if (!loaded.ok) {
-    io.stderr(`${loaded.error.message}\n`);
-    return EXIT.invalid;
-  }
+  const config = loadConfigOrReport(configPathFromEnv(io.env), io);
+  if (!config) return EXIT.invalid;
   const redis = createRedis(env.REDIS_URL, 'worker');
   const queues = createQueues(redis, env.LEADSTAGE_REDIS_PREFIX);
   try {
     const token = env.HUBSPOT_ACCESS_TOKEN;
     const crm = new HubSpotAdapter({
-      config: loaded.config, accessToken: async () => token, timeoutMs: env.CRM_TIMEOUT_MS,
+      config, accessToken: async () => token, timeoutMs: env.CRM_TIMEOUT_MS,
       limiter: new TenantRateLimiter(redis, env.LEADSTAGE_REDIS_PREFIX, { max: env.HUBSPOT_REQUESTS_PER_WINDOW, windowMs: env.HUBSPOT_WINDOW_MS, maxInlineWaitMs: 60_000 }),
       ...(env.HUBSPOT_API_BASE_URL ? { basePath: env.HUBSPOT_API_BASE_URL } : {}),
     });

@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
-import { formatIssue } from '../config/config-error.ts';
-import { configPathFromEnv, loadConfigFile } from '../config/load-config.ts';
+import { configPathFromEnv } from '../config/load-config.ts';
 import { planContact } from '../core/plan-contact.ts';
-import { EXIT, type CliIo } from './cli-io.ts';
+import { EXIT, loadConfigOrReport, type CliIo } from './cli-io.ts';
 import { formatPlan } from './format-plan.ts';
 import { parseContactFile } from './load-contact-file.ts';
 
@@ -35,12 +34,8 @@ export function scoreCommand(args: string[], io: CliIo, clock: () => Date): numb
     return EXIT.usage;
   }
 
-  const configPath = parsed.values.config ?? configPathFromEnv(io.env);
-  const loaded = loadConfigFile(configPath);
-  if (!loaded.ok) {
-    for (const issue of loaded.error.issues) io.stderr(`${formatIssue(configPath, issue)}\n`);
-    return EXIT.invalid;
-  }
+  const config = loadConfigOrReport(parsed.values.config ?? configPathFromEnv(io.env), io);
+  if (!config) return EXIT.invalid;
 
   let text: string;
   try {
@@ -55,11 +50,11 @@ export function scoreCommand(args: string[], io: CliIo, clock: () => Date): numb
     return EXIT.invalid;
   }
   const { contact, activities, assignment } = parsedContact.input;
-  const result = planContact({ contact, activities, config: loaded.config, now, ...(assignment ? { assignment } : {}) });
+  const result = planContact({ contact, activities, config: config, now, ...(assignment ? { assignment } : {}) });
   if (!result.ok) {
     io.stderr(`${file}: ${result.error.message}\n`);
     return EXIT.invalid;
   }
-  io.stdout(parsed.values.json ? JSON.stringify(result.plan, null, 2) + '\n' : formatPlan(result.plan, loaded.config.businessHours.timezone));
+  io.stdout(parsed.values.json ? JSON.stringify(result.plan, null, 2) + '\n' : formatPlan(result.plan, config.businessHours.timezone));
   return EXIT.ok;
 }

@@ -1,9 +1,8 @@
 import { Client } from '@hubspot/api-client';
 import { parseArgs } from 'node:util';
-import { formatIssue } from '../config/config-error.ts';
-import { configPathFromEnv, loadConfigFile } from '../config/load-config.ts';
+import { configPathFromEnv } from '../config/load-config.ts';
 import { setupHubSpot } from '../crm/hubspot/hubspot-setup.ts';
-import { EXIT, type CliIo } from './cli-io.ts';
+import { EXIT, loadConfigOrReport, type CliIo } from './cli-io.ts';
 
 const USAGE = 'usage: leadstage setup hubspot [--config path]   (needs HUBSPOT_ACCESS_TOKEN; HUBSPOT_API_BASE_URL optional)\n';
 
@@ -26,19 +25,16 @@ export async function setupCommand(args: string[], io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   const configPath = parsed.values.config ?? configPathFromEnv(io.env);
-  const loaded = loadConfigFile(configPath);
-  if (!loaded.ok) {
-    for (const issue of loaded.error.issues) io.stderr(`${formatIssue(configPath, issue)}\n`);
-    return EXIT.invalid;
-  }
-  if (!loaded.config.crm.hubspot) {
+  const config = loadConfigOrReport(configPath, io);
+  if (!config) return EXIT.invalid;
+  if (!config.crm.hubspot) {
     io.stderr(`${configPath}: no crm.hubspot section; nothing to set up\n`);
     return EXIT.invalid;
   }
   const base = io.env['HUBSPOT_API_BASE_URL'];
   const client = new Client({ accessToken: token, numberOfApiCallRetries: 3, ...(base ? { basePath: base } : {}) });
   try {
-    for (const line of await setupHubSpot(client, loaded.config)) io.stdout(`${line}\n`);
+    for (const line of await setupHubSpot(client, config)) io.stdout(`${line}\n`);
     return EXIT.ok;
   } catch (err) {
     const e = err as { code?: number; body?: unknown; message?: string };

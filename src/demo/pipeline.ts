@@ -1,3 +1,4 @@
+import { deleteByPrefix } from '../server/redis.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -135,12 +136,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
       await sandbox.stop();
       const r = new Redis(redis.url, { maxRetriesPerRequest: 1 });
       r.on('error', () => undefined);
-      let cursor = '0';
-      do {
-        const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        if (keys.length) await r.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
+      await deleteByPrefix(r, prefix);
       r.disconnect();
       redis.child?.kill();
     },

@@ -45,3 +45,13 @@ export async function waitForReady(redis: Redis, ms: number): Promise<boolean> {
     redis.on('ready', onReady);
   });
 }
+
+/** Delete every key under `prefix:` (tests, benchmarks and the demo clean up only what they made). */
+export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}

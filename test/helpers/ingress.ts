@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { signFeed } from '../../webhooks/events-router.ts';
 import { signV2, signV3 } from '../../webhooks/hubspot-signature.ts';
 import { parseEnv } from '../../src/server/env.ts';
+import { deleteByPrefix } from '../../src/server/redis.ts';
 import { createLogger } from '../../src/server/logger.ts';
 import { startWebService, type WebService } from '../../src/server/web-service.ts';
 import { defaultConfig } from './fixtures.ts';
@@ -47,13 +48,9 @@ export async function startIngress(env: Record<string, string> = {}, opts: { red
   };
 }
 
+/** Delete the keys matching `prefix:*` (the pattern form is kept for the tests' call sites). */
 export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteByPrefix(redis, pattern.replace(/:\*$/, ''));
 }
 
 let eventSeq = 1_000;

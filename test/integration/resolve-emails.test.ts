@@ -1,3 +1,4 @@
+import { until } from '../helpers/until.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hubspotPropertySpecs } from '../../src/crm/hubspot/hubspot-setup.ts';
 import { SandboxCrm } from '../../src/sandbox/sandbox-crm.ts';
@@ -28,14 +29,6 @@ afterEach(async () => {
   await sandbox.stop();
   await t.close();
 });
-
-async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('feed events addressed by e-mail', () => {
   it('are matched to the CRM contact with that address, scored and written', async () => {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { until } from '../helpers/until.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hubspotPropertySpecs } from '../../src/crm/hubspot/hubspot-setup.ts';
 import { SandboxCrm } from '../../src/sandbox/sandbox-crm.ts';
@@ -43,14 +44,6 @@ function worker(): { child: ChildProcess; log: () => string } {
   child.stderr!.on('data', (d) => (out += d));
   children.push(child);
   return { child, log: () => out };
-}
-
-async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('a worker killed in the middle of a batch', () => {

@@ -1,3 +1,4 @@
+import { until } from '../helpers/until.ts';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { taskKey } from '../../src/core/tasks.ts';
@@ -50,14 +51,6 @@ const createdTask = (id: string, taskId: string) => ({
   properties: { hs_task_body: `[leadstage:${taskKey({ crm: 'hubspot', objectType: 'contact', id, stage: null, leadStatus: null, ownerId: null, fields: {} }, 'mql-follow-up', 'marketingqualifiedlead', 0)}]` },
 });
 const updated = (id: string) => ({ status: 'COMPLETE', results: [record(id, {})], startedAt: 'x', completedAt: 'x' });
-
-async function until(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('recompute worker with HubSpot', () => {
   it('50 events for one contact → one read, one write, one task', async () => {
