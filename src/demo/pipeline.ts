@@ -45,6 +45,29 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A throwaway redis-server on `port`: no persistence, loopback only. */
+export function spawnRedisServer(port: number): ChildProcess {
+  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+}
+
+/** Whether a Redis at `url` answers PING within about five seconds (a server that is starting up). */
+export async function redisAnswers(url: string): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
+  probe.on('error', () => undefined);
+  for (let i = 0; i < 100; i++) {
+    try {
+      await probe.connect();
+      await probe.ping();
+      probe.disconnect();
+      return true;
+    } catch {
+      probe.disconnect();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return false;
+}
+
 /** REDIS_URL if given; otherwise a private redis-server on a free port (stopped with the pipeline). */
 async function redisFor(url: string | undefined): Promise<{ url: string; child?: ChildProcess }> {
   if (url) return { url };
@@ -52,20 +75,8 @@ async function redisFor(url: string | undefined): Promise<{ url: string; child?:
     throw new Error('no REDIS_URL and no redis-server on PATH. Install Redis (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL=redis://host:6379');
   }
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const probe = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
-  probe.on('error', () => undefined);
-  for (let i = 0; i < 100; i++) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      probe.disconnect();
-      return { url: `redis://127.0.0.1:${port}`, child };
-    } catch {
-      probe.disconnect();
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const child = spawnRedisServer(port);
+  if (await redisAnswers(`redis://127.0.0.1:${port}`)) return { url: `redis://127.0.0.1:${port}`, child };
   child.kill();
   throw new Error(`redis-server did not start on port ${port}`);
 }

@@ -1,6 +1,7 @@
+import { redisAnswers, spawnRedisServer } from '../../src/demo/pipeline.ts';
+
 export { freePort } from '../../src/demo/pipeline.ts';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { Redis } from 'ioredis';
+import type { ChildProcess } from 'node:child_process';
 
 /** A private redis-server on its own port, for tests that stop, kill or freeze Redis. */
 export class PrivateRedis {
@@ -13,21 +14,8 @@ export class PrivateRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
   async start(): Promise<void> {
-    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 0 });
-    probe.on('error', () => undefined);
-    for (let i = 0; i < 100; i++) {
-      try {
-        await probe.connect();
-        await probe.ping();
-        probe.disconnect();
-        return;
-      } catch {
-        probe.disconnect();
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-    throw new Error(`redis-server did not start on port ${this.port}`);
+    this.proc = spawnRedisServer(this.port);
+    if (!(await redisAnswers(this.url))) throw new Error(`redis-server did not start on port ${this.port}`);
   }
   /** Kill it hard: connections drop at once. */
   async kill(): Promise<void> {
