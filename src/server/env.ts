@@ -42,6 +42,8 @@ const envSchema = (web: boolean) => z
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     /** Worker: contacts per recompute batch (HubSpot batch calls take at most 100). */
     RECOMPUTE_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(100),
+    /** Worker: batches one job takes at once and runs side by side (disjoint contacts). */
+    RECOMPUTE_PARALLEL_BATCHES: z.coerce.number().int().min(1).max(8).default(2),
     /**
      * Worker: how long a job's lock lasts without renewal. A worker that dies mid-job loses its
      * lock after this, and another worker picks the job up (resuming its batch).
