@@ -101,7 +101,8 @@ export async function runRescore(contacts: number) {
     const calls = p.sandbox.totalCalls;
     if (process.env['BENCH_PROFILE']) {
       const perSecond = new Map<number, number>();
-      for (const t of p.sandbox.callTimes) perSecond.set(Math.floor((t - t0) / 1000), (perSecond.get(Math.floor((t - t0) / 1000)) ?? 0) + 1);
+      const unit = Number(process.env['BENCH_PROFILE']) > 1 ? Number(process.env['BENCH_PROFILE']) : 1000;
+      for (const t of p.sandbox.callTimes) perSecond.set(Math.floor((t - t0) / unit), (perSecond.get(Math.floor((t - t0) / unit)) ?? 0) + 1);
       console.log('  calls per second:', [...perSecond.entries()].sort((a, b) => a[0] - b[0]).map(([s2, n]) => `${s2}s:${n}`).join(' '));
     }
     // A rolling window refills in waves: the first `max` calls may go at once, call max+1 only when

@@ -25,6 +25,11 @@ export interface QuotaOptions {
   windowMs: number;
   /** Waits up to this long in-process; longer waits become CrmRateLimitedError (the job is delayed). */
   maxInlineWaitMs: number;
+  /**
+   * Added to the window: we log a call when we send it, the CRM when it arrives, a little later;
+   * without a margin the first call of each refill would meet a 429 (default 250 ms).
+   */
+  marginMs?: number;
 }
 
 /**
@@ -52,7 +57,8 @@ export class TenantRateLimiter {
 
   async acquire(t: Tenant): Promise<void> {
     for (;;) {
-      const wait = Number(await ACQUIRE.run(this.redis, this.keys(t), [this.clock(), this.opts.windowMs, this.opts.max, randomUUID()]));
+      const window = this.opts.windowMs + (this.opts.marginMs ?? 250);
+      const wait = Number(await ACQUIRE.run(this.redis, this.keys(t), [this.clock(), window, this.opts.max, randomUUID()]));
       if (wait === 0) return;
       if (wait > this.opts.maxInlineWaitMs) throw new CrmRateLimitedError(wait);
       await new Promise((r) => setTimeout(r, wait));

@@ -72,18 +72,17 @@ export class HubSpotAdapter implements CrmPort {
     });
   }
 
-  /** One quota slot, one call, errors classified, rate-limit headers heeded. */
-  private async call<T>(tenant: Tenant, what: string, fn: () => Promise<{ data: T; headers: Headers | Record<string, string> }>): Promise<T> {
+  /**
+   * One quota slot, one call, errors classified. The shared limiter tracks HubSpot's rolling window
+   * itself (the quota is per app and portal, and every call of ours goes through it), so a
+   * "Remaining: 0" header needs no extra pause — pausing a whole interval there would idle the
+   * portal until long after the oldest call has aged out. A 429 still pauses every worker.
+   */
+  private async call<T>(tenant: Tenant, what: string, fn: () => Promise<{ data: T }>): Promise<T> {
     await this.opts.limiter.acquire(tenant);
     this.callCount += 1;
     try {
-      const res = await withDeadline(fn(), this.opts.timeoutMs ?? 30_000);
-      const get = (h: string) => (res.headers instanceof Headers ? res.headers.get(h) : (res.headers as Record<string, string>)[h]);
-      const remaining = Number(get('x-hubspot-ratelimit-remaining'));
-      const interval = Number(get('x-hubspot-ratelimit-interval-milliseconds'));
-      // HubSpot says the window is spent: pause the portal for every worker, not just this one.
-      if (get('x-hubspot-ratelimit-remaining') != null && remaining <= 0 && interval > 0) await this.opts.limiter.pause(tenant, interval);
-      return res.data;
+      return (await withDeadline(fn(), this.opts.timeoutMs ?? 30_000)).data;
     } catch (err) {
       const classified = classifyHubSpotError(err, what);
       if ('retryAfterMs' in classified) await this.opts.limiter.pause(tenant, classified.retryAfterMs as number);

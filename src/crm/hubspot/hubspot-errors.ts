@@ -24,8 +24,8 @@ function policyName(body: unknown): string | undefined {
 }
 
 /**
- * An SDK error → what the job should do. 429: wait (Retry-After, else the policy window: ten
- * seconds, or until tomorrow for the daily cap); 401: credentials; 5xx and network: transient;
+ * An SDK error → what the job should do. 429: wait (Retry-After, else one second for the rolling
+ * window, or until tomorrow for the daily cap); 401: credentials; 5xx and network: transient;
  * any other 4xx: the CRM rejected it, with its message.
  */
 export function classifyHubSpotError(err: unknown, what: string): Error {
@@ -35,9 +35,10 @@ export function classifyHubSpotError(err: unknown, what: string): Error {
   const headers = Object.fromEntries(Object.entries(e.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   if (status === 429) {
     const retryAfter = Number(headers['retry-after']);
-    const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds']);
     const daily = policyName(e.body) === 'DAILY';
-    const ms = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : daily ? msUntilMidnightUtc() : Number.isFinite(interval) && interval > 0 ? interval : 10_000;
+    // Without Retry-After, a rolling window frees its oldest slot soon: wait a second, not a whole
+    // interval (our own limiter paces the calls after that).
+    const ms = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : daily ? msUntilMidnightUtc() : 1_000;
     return new CrmRateLimitedError(ms, `${what}: HubSpot rate limit (${policyName(e.body) ?? 'no policy'}); retry in ${ms} ms`);
   }
   if (status === 401) return new CrmAuthError(`${what}: HubSpot refused the access token (401)`);
