@@ -16,10 +16,8 @@ export interface RecomputeDeps {
   store: WorkerStore;
   clock: () => Date;
   log: Logger;
-  /** Contacts per batch: the CRM's batch size (HubSpot 100, Salesforce 200). */
+  /** Contacts per batch; the adapter splits larger ones into CRM-sized calls (HubSpot 100, Salesforce 200). */
   batchSize: number;
-  /** Batches taken and run side by side per job (default 1). */
-  parallelBatches?: number;
   /** Owners (and which are inactive) per tenant, cached by the caller. */
   owners: (tenant: Tenant) => Promise<{ id: string; active: boolean }[]>;
 }
@@ -59,12 +57,6 @@ export class ContactsRetryError extends Error {
   }
 }
 
-/**
- * Recompute one batch of a tenant's pending contacts: read them (one call per CRM batch), plan
- * each with its stored activities, create the follow-up tasks through the idempotency ledger,
- * then write only what changed. Tasks go first: if the stage write then fails, the retry plans
- * the same stage entry, finds the task in the ledger, and does not create it again.
- */
 function emptySummary(tenant: Tenant, contacts: number): BatchSummary {
   return {
     tenant: tenantKey(tenant), contacts, written: 0, unchanged: 0, tasksCreated: 0, tasksAlreadyThere: 0,
@@ -73,44 +65,23 @@ function emptySummary(tenant: Tenant, contacts: number): BatchSummary {
 }
 
 /**
- * Recompute pending contacts of one tenant: up to `parallelBatches` batches of `batchSize`, taken
- * together (so no contact is in two of them) and run side by side, so a refilled quota window is
- * spent quickly. Each batch: one read, the plans, the tasks through the ledger, one write of only
- * what changed. Contacts with transient failures stay in flight for the retry.
+ * Recompute one batch of a tenant's pending contacts (up to `batchSize`; the adapter splits each
+ * operation into CRM-sized calls sent side by side): read them, plan each with its stored
+ * activities, create the follow-up tasks through the idempotency ledger, then write only what
+ * changed. Tasks go first: if the stage write then fails, the retry plans the same stage entry,
+ * finds the task in the ledger, and does not create it again. Contacts with transient failures
+ * stay in flight for the retry.
  */
 export async function recomputeTenant(tenant: Tenant, deps: RecomputeDeps): Promise<BatchSummary> {
   const started = Date.now();
   const callsBefore = deps.crm.calls;
-  const now = deps.clock();
-  const members = await deps.store.takeBatch(tenant, deps.batchSize * Math.max(1, deps.parallelBatches ?? 1));
+  const members = await deps.store.takeBatch(tenant, deps.batchSize);
   if (members.length === 0) return emptySummary(tenant, 0);
-  const chunks: string[][] = [];
-  for (let i = 0; i < members.length; i += deps.batchSize) chunks.push(members.slice(i, i + deps.batchSize));
-  const results = await Promise.allSettled(chunks.map((chunk) => applyBatch(tenant, chunk, deps, now)));
-
-  const summary = emptySummary(tenant, members.length);
-  const unfinished = new Set<string>();
-  let thrown: unknown;
-  results.forEach((r, i) => {
-    if (r.status === 'rejected') {
-      thrown ??= r.reason;
-      for (const m of chunks[i]!) unfinished.add(m); // the whole batch is retried
-      return;
-    }
-    const s2 = r.value;
-    summary.written += s2.written;
-    summary.unchanged += s2.unchanged;
-    summary.tasksCreated += s2.tasksCreated;
-    summary.tasksAlreadyThere += s2.tasksAlreadyThere;
-    summary.notFound += s2.notFound;
-    summary.gone += s2.gone;
-    summary.failed.push(...s2.failed);
-  });
+  const summary = await applyBatch(tenant, members, deps, deps.clock());
   const retryIds = new Set(summary.failed.filter((f) => f.retryable).map((f) => f.id));
-  for (const m of members) if (retryIds.has(parsePendingMember(m).id)) unfinished.add(m);
 
   // Done with everything but transient failures, which stay in flight for the retry.
-  await deps.store.finish(tenant, members.filter((m) => !unfinished.has(m)));
+  await deps.store.finish(tenant, members.filter((m) => !retryIds.has(parsePendingMember(m).id)));
   summary.morePending = (await deps.store.pendingCount(tenant)) > 0;
   summary.crmCalls = deps.crm.calls - callsBefore;
   summary.ms = Date.now() - started;
@@ -118,7 +89,6 @@ export async function recomputeTenant(tenant: Tenant, deps: RecomputeDeps): Prom
     { tenant: summary.tenant, contacts: summary.contacts, written: summary.written, unchanged: summary.unchanged, tasksCreated: summary.tasksCreated, tasksAlreadyThere: summary.tasksAlreadyThere, notFound: summary.notFound, gone: summary.gone, failed: summary.failed.length, crmCalls: summary.crmCalls, ms: summary.ms },
     'recompute batch applied',
   );
-  if (thrown !== undefined) throw thrown;
   if (retryIds.size > 0) throw new ContactsRetryError(summary.failed.filter((f) => f.retryable));
   const rejected = summary.failed.filter((f) => !f.retryable);
   if (rejected.length > 0) throw new ContactsRejectedError(rejected);

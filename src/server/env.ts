@@ -40,10 +40,11 @@ const envSchema = (web: boolean) => z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Worker: jobs processed at once (each is one tenant's batch). */
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-    /** Worker: contacts per recompute batch (HubSpot batch calls take at most 100). */
-    RECOMPUTE_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(100),
-    /** Worker: batches one job takes at once and runs side by side (disjoint contacts). */
-    RECOMPUTE_PARALLEL_BATCHES: z.coerce.number().int().min(1).max(8).default(2),
+    /**
+     * Worker: contacts per recompute batch. Each CRM operation is split into calls of the CRM's
+     * limit (HubSpot 100, Salesforce 200) sent side by side, and tasks are pooled across the batch.
+     */
+    RECOMPUTE_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(200),
     /**
      * Worker: how long a job's lock lasts without renewal. A worker that dies mid-job loses its
      * lock after this, and another worker picks the job up (resuming its batch).

@@ -103,7 +103,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
     depsFor: (tenant): RecomputeDeps | null => {
       const crm = crmFor(tenant); // one adapter per job, so its call count is this batch's
       if (!crm) return null;
-      return { config, crm, activities, store, log, batchSize: env.RECOMPUTE_BATCH_SIZE, parallelBatches: env.RECOMPUTE_PARALLEL_BATCHES, clock: opts.clock ?? (() => new Date()), owners: ownersVia(crm) };
+      return { config, crm, activities, store, log, batchSize: env.RECOMPUTE_BATCH_SIZE, clock: opts.clock ?? (() => new Date()), owners: ownersVia(crm) };
     },
   });
   const worker = new Worker<RecomputeJobData, BatchSummary>(RECOMPUTE_QUEUE, processor, {

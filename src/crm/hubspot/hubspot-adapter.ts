@@ -94,12 +94,13 @@ export class HubSpotAdapter implements CrmPort {
     const properties = readProperties(this.mapping);
     const client = await this.client(tenant, this.opts.retries ?? 3);
     const out = new Map<string, ContactSnapshot>();
-    for (const batch of chunks([...new Set(refs.map((r) => r.id))], HUBSPOT_BATCH)) {
-      const data = await this.call(tenant, 'read contacts', () =>
+    // Chunks of 100 go side by side: the shared limiter still paces them against the quota.
+    const pages = await Promise.all(chunks([...new Set(refs.map((r) => r.id))], HUBSPOT_BATCH).map((batch) =>
+      this.call(tenant, 'read contacts', () =>
         client.crm.contacts.batchApi.readWithHttpInfo({ inputs: batch.map((id) => ({ id })), properties, propertiesWithHistory: [] }, false),
-      );
-      for (const r of data.results) out.set(r.id, toSnapshot(r.id, r.properties, this.mapping));
-    }
+      ),
+    ));
+    for (const data of pages) for (const r of data.results) out.set(r.id, toSnapshot(r.id, r.properties, this.mapping));
     return out;
   }
 
@@ -109,8 +110,10 @@ export class HubSpotAdapter implements CrmPort {
     const planned = writes.map((w) => ({ id: w.id, ...toProperties(w, this.mapping, stages) })).filter((p) => Object.keys(p.first).length > 0);
     const failed = new Map<string, WriteOutcome>();
     const send = async (inputs: { id: string; properties: Record<string, string> }[]) => {
-      for (const batch of chunks(inputs, HUBSPOT_BATCH)) {
-        const data = await this.call(tenant, 'update contacts', () => client.crm.contacts.batchApi.updateWithHttpInfo({ inputs: batch }));
+      const results = await Promise.all(chunks(inputs, HUBSPOT_BATCH).map((batch) =>
+        this.call(tenant, 'update contacts', () => client.crm.contacts.batchApi.updateWithHttpInfo({ inputs: batch })),
+      ));
+      for (const data of results) {
         for (const e of ((data as { errors?: BatchError[] }).errors ?? [])) {
           const ids = e.context?.['ids'] ?? e.context?.['id'] ?? [];
           for (const id of ids) {
@@ -142,7 +145,7 @@ export class HubSpotAdapter implements CrmPort {
       associations: [{ to: { id: contact.id }, types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: TASK_TO_CONTACT }] }],
     }));
     const outcomes = new Map<string, TaskOutcome>();
-    for (const batch of chunks(inputs, HUBSPOT_BATCH)) {
+    await Promise.all(chunks(inputs, HUBSPOT_BATCH).map(async (batch) => {
       try {
         const data = await this.call(tenant, 'create tasks', () =>
           batch.length === 1
@@ -161,7 +164,7 @@ export class HubSpotAdapter implements CrmPort {
           outcomes.set(key, { key, ok: false, error: err.message, retryable: false });
         }
       }
-    }
+    }));
     return tasks.map(({ task }) => outcomes.get(task.key) ?? { key: task.key, ok: false, error: 'HubSpot returned no result for this task', retryable: true });
   }
 

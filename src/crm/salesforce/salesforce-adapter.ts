@@ -98,11 +98,12 @@ export class SalesforceAdapter implements CrmPort {
       const ids = [...new Set(refs.filter((r) => r.objectType === objectType).map((r) => r.id))];
       if (ids.length === 0) continue;
       const m = this.mapping(objectType);
-      for (const batch of chunks(ids, SALESFORCE_BATCH)) {
+      // Chunks of 200 go side by side; the shared limiter paces them.
+      const results = await Promise.all(chunks(ids, SALESFORCE_BATCH).map((batch) => {
         const soql = `SELECT ${selectFields(m).join(', ')} FROM ${SOBJECT[objectType]} WHERE Id IN (${batch.map(soqlId).join(', ')})`;
-        const result = await this.call(tenant, `read ${SOBJECT[objectType]}s`, async (conn) => await conn.query<Record<string, unknown>>(soql, { autoFetch: true, maxFetch: SALESFORCE_BATCH }));
-        for (const r of result.records) out.set(String(r['Id']), toSnapshot(objectType, r, m));
-      }
+        return this.call(tenant, `read ${SOBJECT[objectType]}s`, async (conn) => await conn.query<Record<string, unknown>>(soql, { autoFetch: true, maxFetch: SALESFORCE_BATCH }));
+      }));
+      for (const result of results) for (const r of result.records) out.set(String(r['Id']), toSnapshot(objectType, r, m));
     }
     return out;
   }
@@ -114,7 +115,7 @@ export class SalesforceAdapter implements CrmPort {
         .filter((w) => w.objectType === objectType)
         .map((w) => ({ Id: w.id, ...toFields(w, this.mapping(objectType)) }))
         .filter((r) => Object.keys(r).length > 1);
-      for (const batch of chunks(records, SALESFORCE_BATCH)) {
+      await Promise.all(chunks(records, SALESFORCE_BATCH).map(async (batch) => {
         const results = (await this.call(tenant, `update ${SOBJECT[objectType]}s`, (conn) =>
           conn.sobject(SOBJECT[objectType]).update(batch, { allOrNone: false, headers: NO_AUTO_ASSIGN }),
         )) as unknown as SaveResult[];
@@ -126,27 +127,24 @@ export class SalesforceAdapter implements CrmPort {
             outcomes.set(record.Id, { id: record.Id, ok: false, error: `${code}: ${r?.errors.map((e) => e.message).join('; ') ?? 'no result'}`, retryable: RETRYABLE_CODES.has(code) });
           }
         });
-      }
+      }));
     }
     return writes.map((w) => outcomes.get(w.id) ?? { id: w.id, ok: true });
   }
 
   async createTasks(tenant: Tenant, tasks: readonly TaskToCreate[]): Promise<TaskOutcome[]> {
-    const out: TaskOutcome[] = [];
     const tz = this.opts.config.businessHours.timezone;
-    for (const batch of chunks(tasks, SALESFORCE_BATCH)) {
+    const pages = await Promise.all(chunks(tasks, SALESFORCE_BATCH).map(async (batch) => {
       const records = batch.map(({ task, contact }) => toTask(task, contact.id, tz));
       const results = (await this.call(tenant, 'create Tasks', (conn) => conn.sobject('Task').create(records, { allOrNone: false }))) as unknown as SaveResult[];
-      batch.forEach(({ task }, i) => {
+      return batch.map(({ task }, i): TaskOutcome => {
         const r = results[i];
-        if (r?.success && r.id) out.push({ key: task.key, ok: true, taskId: r.id });
-        else {
-          const code = r?.errors[0]?.statusCode ?? 'UNKNOWN';
-          out.push({ key: task.key, ok: false, error: `${code}: ${r?.errors.map((e) => e.message).join('; ') ?? 'no result'}`, retryable: RETRYABLE_CODES.has(code) });
-        }
+        if (r?.success && r.id) return { key: task.key, ok: true, taskId: r.id };
+        const code = r?.errors[0]?.statusCode ?? 'UNKNOWN';
+        return { key: task.key, ok: false, error: `${code}: ${r?.errors.map((e) => e.message).join('; ') ?? 'no result'}`, retryable: RETRYABLE_CODES.has(code) };
       });
-    }
-    return out;
+    }));
+    return pages.flat();
   }
 
   async findTask(tenant: Tenant, key: string, contact: ContactRefById): Promise<string | null> {
