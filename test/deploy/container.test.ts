@@ -41,10 +41,14 @@ describe('Dockerfile', () => {
 
 describe('compose.yaml', () => {
   const compose = parse(readFileSync(join(ROOT, 'compose.yaml'), 'utf8'));
-  it('sets only environment variables the service knows, and every required one', () => {
+  it('sets only environment variables the services know, and every required one', () => {
     const known = readFileSync(join(ROOT, 'src/server/env.ts'), 'utf8');
+    for (const service of ['web', 'worker']) {
+      for (const name of Object.keys(compose.services[service].environment)) expect(known, `${name} is not read by src/server/env.ts`).toContain(`${name}:`);
+    }
+    expect(compose.services.web.command).toEqual(['node', 'src/main.ts', 'web']);
+    expect(compose.services.worker.command).toEqual(['node', 'src/main.ts', 'worker']);
     const env = Object.keys(compose.services.web.environment);
-    for (const name of env) expect(known, `${name} is not read by src/server/env.ts`).toContain(`${name}:`);
     for (const required of ['REDIS_URL', 'PUBLIC_BASE_URL', 'HUBSPOT_CLIENT_SECRET', 'SALESFORCE_ORG_IDS', 'SALESFORCE_WEBHOOK_TOKEN', 'EVENTS_SIGNING_SECRET']) {
       expect(env).toContain(required);
     }
