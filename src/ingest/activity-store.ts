@@ -61,8 +61,4 @@ export class ActivityStore {
   async pending(tenant: Tenant): Promise<string[]> {
     return (await this.redis.smembers(this.keys.pending(tenant))).sort();
   }
-
-  async isGone(c: Pick<ContactRef, 'tenant' | 'id'>): Promise<boolean> {
-    return (await this.redis.exists(this.keys.tombstone(c.tenant, c.id))) === 1;
-  }
 }
