@@ -23,12 +23,12 @@ export function recomputeProcessor(deps: RecomputeProcessorDeps) {
     const d = deps.depsFor(tenant);
     if (!d) throw new UnrecoverableError(`no CRM connection configured for ${tenantKey(tenant)}`);
     // A batch takes at most batchSize contacts; whatever is left gets its own job right away.
-    const followUp = async () => {
-      if ((await deps.pendingCount(tenant).catch(() => 0)) > 0) await requestRecompute(deps.queue, tenant, 0).catch(() => undefined);
+    const followUp = async (morePending?: boolean) => {
+      if (morePending ?? (await deps.pendingCount(tenant).catch(() => 0)) > 0) await requestRecompute(deps.queue, tenant, 0).catch(() => undefined);
     };
     try {
       const summary = await recomputeTenant(tenant, d);
-      await followUp();
+      await followUp(summary.morePending);
       return summary;
     } catch (err) {
       if (err instanceof CrmRateLimitedError && token) {

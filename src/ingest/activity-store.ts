@@ -36,10 +36,7 @@ export class ActivityStore {
    * maxAgeDays, or beyond the newest `maxPerContact`, is deleted.
    */
   async activities(c: Pick<ContactRef, 'tenant' | 'id'>, nowMs: number = Date.now()): Promise<StoredActivity[]> {
-    const flat = (await READ_ACTIVITIES_SCRIPT.run(this.redis, [this.keys.activities(c.tenant, c.id)], [nowMs - this.maxAgeMs, this.maxPerContact])) as string[];
-    const out: StoredActivity[] = [];
-    for (let i = 0; i < flat.length; i += 2) out.push({ id: flat[i]!, ...(JSON.parse(flat[i + 1]!) as Omit<StoredActivity, 'id'>) });
-    return out.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
+    return (await this.activitiesMany(c.tenant, [c.id], nowMs)).get(c.id)!;
   }
 
   /** Several contacts' activities in one round trip (trimming each as it reads). */

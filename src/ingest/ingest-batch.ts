@@ -20,7 +20,7 @@ export interface BatchLimits {
 
 export interface BatchResult {
   states: Map<string, ClaimState>;
-  /** Engagements that became complete: the op's tag, its activity meta and its contacts. */
+  /** Engagements that became complete: the op's tag (its engagement id), activity meta and contacts. */
   links: { tag: string; meta: Omit<StoredActivity, 'id'>; contactIds: string[] }[];
 }
 

@@ -54,9 +54,7 @@ export async function ingest(ops: readonly IngressOp[], deps: IngestDeps): Promi
     if (!b) batches.set(group, (b = new IngestBatch(deps.keys, group, pendingKey)));
     return b;
   };
-  const engagementTenants = new Map<string, Tenant>();
-
-  ops.forEach((op, i) => {
+  ops.forEach((op) => {
     const tenant = tenantOf(op);
     if (!tenant) {
       const b = batchFor(EMAIL_GROUP, deps.keys.unresolvedPending());
@@ -72,8 +70,7 @@ export async function ingest(ops: readonly IngressOp[], deps: IngestDeps): Promi
       case 'erase': b.erase(op.deliveryKey, op.contact, op.privacy); break;
       case 'merge': b.merge(op.deliveryKey, op.tenant, op.survivorId, op.mergedIds); break;
       case 'engagement':
-        engagementTenants.set(String(i), op.tenant);
-        b.engagement(op.deliveryKey, op.tenant, op.engagementId, op.meta, op.contactIds, `${i}|${op.engagementId}`);
+        b.engagement(op.deliveryKey, op.tenant, op.engagementId, op.meta, op.contactIds, op.engagementId);
         break;
     }
   });
@@ -93,14 +90,13 @@ export async function ingest(ops: readonly IngressOp[], deps: IngestDeps): Promi
 
     // Engagements complete on both halves: store the activity for each of its contacts.
     const followUps = new Map<string, IngestBatch>();
-    for (const { r } of ran) {
+    for (const { b, r } of ran) {
+      const tenant = tenants.get(b.group);
+      if (!tenant || r.links.length === 0) continue;
+      let fb = followUps.get(b.group);
+      if (!fb) followUps.set(b.group, (fb = new IngestBatch(deps.keys, b.group, deps.keys.pending(tenant))));
       for (const link of r.links) {
-        const [index, engagementId] = link.tag.split('|') as [string, string];
-        const tenant = engagementTenants.get(index)!;
-        const group = tenantKey(tenant);
-        let fb = followUps.get(group);
-        if (!fb) followUps.set(group, (fb = new IngestBatch(deps.keys, group, deps.keys.pending(tenant))));
-        for (const id of link.contactIds) fb.activity(null, { tenant, objectType: 'contact', id }, { id: `hubspot:engagement:${engagementId}`, ...link.meta });
+        for (const id of link.contactIds) fb.activity(null, { tenant, objectType: 'contact', id }, { id: `hubspot:engagement:${link.tag}`, ...link.meta });
       }
     }
     await Promise.all([...followUps.values()].map((fb) => fb.run(deps.redis, token, deps.limits)));

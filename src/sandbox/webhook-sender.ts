@@ -2,12 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { signV2, signV3 } from '../../webhooks/hubspot-signature.ts';
 import type { HsChange } from './hubspot-face.ts';
 
-/** POST with retries, as the CRMs retry a delivery that did not get a 2xx. */
-async function deliver(url: string, body: string, headers: (attempt: number) => Record<string, string>, attempts = 6): Promise<number> {
+/**
+ * POST with retries, as the CRMs retry a delivery that did not get a 2xx. `request` builds each
+ * attempt (HubSpot counts attemptNumber up and signs each attempt afresh).
+ */
+async function deliver(url: string, request: (attempt: number) => { body: string; headers: Record<string, string> }, attempts = 6): Promise<number> {
   let status = 0;
   for (let attempt = 0; attempt < attempts; attempt++) {
     try {
-      const res = await fetch(url, { method: 'POST', body, headers: headers(attempt), signal: AbortSignal.timeout(5_000) });
+      const { body, headers } = request(attempt);
+      const res = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(5_000) });
       await res.arrayBuffer();
       status = res.status;
       if (res.ok) return status;
@@ -66,32 +70,19 @@ export class HubSpotWebhookSender {
   }
 
   private async send(batch: Record<string, unknown>[]): Promise<void> {
-    let attempt = 0;
-    for (; attempt < 6; attempt++) {
+    const status = await deliver(this.opts.url, (attempt) => {
       const body = JSON.stringify(batch.map((e) => ({ ...e, attemptNumber: attempt })));
       const ts = String(Date.now());
-      try {
-        const res = await fetch(this.opts.url, {
-          method: 'POST', body, signal: AbortSignal.timeout(5_000),
-          headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': ts, 'x-hubspot-signature-v3': signV3(this.opts.clientSecret, 'POST', this.opts.url, Buffer.from(body), ts) },
-        });
-        await res.arrayBuffer();
-        if (res.ok) {
-          this.delivered += batch.length;
-          return;
-        }
-      } catch {
-        // connection refused or timed out: retried like any other failure
-      }
-      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
-    }
+      return { body, headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': ts, 'x-hubspot-signature-v3': signV3(this.opts.clientSecret, 'POST', this.opts.url, Buffer.from(body), ts) } };
+    });
+    if (status >= 200 && status < 300) this.delivered += batch.length;
   }
 
   /** A workflow "Send a webhook" action: one contact, v2-signed, to /webhooks/hubspot/workflow/<type>. */
   async workflow(baseUrl: string, activityType: string, payload: Record<string, unknown>): Promise<number> {
     const url = `${baseUrl}/webhooks/hubspot/workflow/${activityType}?portalId=${this.opts.portalId}`;
     const body = JSON.stringify({ ...payload, occurredAt: Date.now() });
-    return deliver(url, body, () => ({ 'content-type': 'application/json', 'x-hubspot-signature-version': 'v2', 'x-hubspot-signature': signV2(this.opts.clientSecret, 'POST', url, Buffer.from(body)) }));
+    return deliver(url, () => ({ body, headers: { 'content-type': 'application/json', 'x-hubspot-signature-version': 'v2', 'x-hubspot-signature': signV2(this.opts.clientSecret, 'POST', url, Buffer.from(body)) } }));
   }
 
   async idle(): Promise<void> {
@@ -128,7 +119,7 @@ export class SalesforceOutboundSender {
         return `<Notification><Id>04l${randomBytes(6).toString('hex').slice(0, 12)}AAA</Id><sObject xsi:type="sf:${type}" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">${fields}</sObject></Notification>`;
       }).join('');
       const body = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><notifications xmlns="http://soap.sforce.com/2005/09/outbound"><OrganizationId>${this.opts.orgId}</OrganizationId><ActionId>04k000000000001AAA</ActionId><SessionId xsi:nil="true"/><EnterpriseUrl>https://sandbox.invalid/services/Soap/c/61.0</EnterpriseUrl><PartnerUrl>https://sandbox.invalid/services/Soap/u/61.0</PartnerUrl>${notifications}</notifications></soapenv:Body></soapenv:Envelope>`;
-      const p = deliver(this.opts.url, body, () => ({ 'content-type': 'text/xml; charset=utf-8', SOAPAction: '""' }))
+      const p = deliver(this.opts.url, () => ({ body, headers: { 'content-type': 'text/xml; charset=utf-8', SOAPAction: '""' } }))
         .then((status) => { if (status >= 200 && status < 300) this.delivered += batch.length; })
         .finally(() => this.inflight.delete(p));
       this.inflight.add(p);
