@@ -1,4 +1,4 @@
-import { deleteByPrefix } from '../src/server/redis.ts';
+import { deleteByPrefix } from '../src/platform/redis.ts';
 // npm run bench:calls — CRM calls per changed contact for a burst: N HubSpot events over M
 // contacts, through the real pipeline (signed webhooks → web service → Redis/BullMQ → worker →
 // HubSpot-compatible sandbox over HTTP). Compared with the floor the batch limits set: one read
@@ -8,11 +8,11 @@ import { Redis } from 'ioredis';
 import { loadConfigFile } from '../src/config/load-config.ts';
 import { hubspotPropertySpecs } from '../src/crm/hubspot/hubspot-setup.ts';
 import { SandboxCrm } from '../src/sandbox/sandbox-crm.ts';
-import { parseEnv } from '../src/server/env.ts';
-import { createLogger } from '../src/server/logger.ts';
-import { startWebService } from '../src/server/web-service.ts';
-import { startWorkerService } from '../src/server/worker-service.ts';
-import { signV3 } from '../webhooks/hubspot-signature.ts';
+import { parseEnv } from '../src/platform/env.ts';
+import { createLogger } from '../src/platform/logger.ts';
+import { startWebService } from '../src/app/web-service.ts';
+import { startWorkerService } from '../src/app/worker-service.ts';
+import { signV3 } from '../webhooks/hubspot/hubspot-signature.ts';
 
 export interface CallsBenchResult {
   events: number;

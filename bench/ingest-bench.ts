@@ -1,4 +1,4 @@
-import { deleteByPrefix } from '../src/server/redis.ts';
+import { deleteByPrefix } from '../src/platform/redis.ts';
 // npm run bench:ingest — throughput and latency of POST /webhooks/hubspot with signed 100-event
 // batches, against a bare express route that only reads the raw body, in one run. The servers run
 // in a child process; this process generates load (keep-alive connections, a fresh body and v3
@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
-import { signV3 } from '../webhooks/hubspot-signature.ts';
+import { signV3 } from '../webhooks/hubspot/hubspot-signature.ts';
 
 export interface IngestBenchOptions {
   durationMs: number;

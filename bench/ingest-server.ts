@@ -5,9 +5,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { loadConfigFile } from '../src/config/load-config.ts';
-import { parseEnv } from '../src/server/env.ts';
-import { createLogger } from '../src/server/logger.ts';
-import { startWebService } from '../src/server/web-service.ts';
+import { parseEnv } from '../src/platform/env.ts';
+import { createLogger } from '../src/platform/logger.ts';
+import { startWebService } from '../src/app/web-service.ts';
 
 const parsed = parseEnv({ ...process.env, PORT: '0', LOG_LEVEL: 'silent', LEADSTAGE_SOURCES: 'hubspot' });
 if (!parsed.ok) throw new Error(parsed.errors.join('\n'));

@@ -5,11 +5,12 @@
 // The whole real pipeline runs: signed webhooks → web service → Redis/BullMQ → worker → sandbox.
 import { hubspotPropertySpecs } from '../src/crm/hubspot/hubspot-setup.ts';
 import { HubSpotAdapter } from '../src/crm/hubspot/hubspot-adapter.ts';
-import { TenantRateLimiter } from '../src/crm/rate-limiter.ts';
+import { TenantRateLimiter } from '../src/store/rate-limiter.ts';
 import { LOCAL, startPipeline, type Pipeline } from '../src/demo/pipeline.ts';
-import { Keys } from '../src/ingest/keys.ts';
+import { Keys } from '../src/platform/keys.ts';
 import { rescoreTenant } from '../jobs/rescore-tenant.ts';
-import { signV3 } from '../webhooks/hubspot-signature.ts';
+import { requestRecompute } from '../src/platform/queues.ts';
+import { signV3 } from '../webhooks/hubspot/hubspot-signature.ts';
 
 const QUOTA = { max: 110, windowMs: 10_000 };
 const CALLS_PER_100 = 2; // one batch read + one batch update per 100 contacts (no tasks)
@@ -93,9 +94,15 @@ export async function runLatency(perSecond: number, seconds: number) {
 export async function runRescore(contacts: number) {
   const p = await setUp(contacts);
   try {
-    const crm = new HubSpotAdapter({ config: p.config, accessToken: async () => 'pat-sandbox', basePath: p.sandbox.url, limiter: new TenantRateLimiter(p.web.redis, p.env.LEADSTAGE_REDIS_PREFIX, { ...QUOTA, maxInlineWaitMs: 60_000 }) });
+    const keys = new Keys(p.env.LEADSTAGE_REDIS_PREFIX);
+    const limiter = new TenantRateLimiter(p.web.redis, keys, { ...QUOTA, maxInlineWaitMs: 60_000 });
+    const crm = new HubSpotAdapter({ config: p.config, accessToken: async () => 'pat-sandbox', basePath: p.sandbox.url, limiter });
     const t0 = Date.now();
-    const queued = await rescoreTenant({ crm: 'hubspot', id: LOCAL.portalId }, { crm, redis: p.web.redis, keys: new Keys(p.env.LEADSTAGE_REDIS_PREFIX), queues: p.web.queues });
+    const queued = await rescoreTenant({ crm: 'hubspot', id: LOCAL.portalId }, {
+      crm,
+      markPending: (t, refs) => p.worker.store.markPending(t, refs),
+      requestRecompute: (t) => requestRecompute(p.web.queues.recompute, t, 0),
+    });
     await p.drained(600_000);
     const seconds = (Date.now() - t0) / 1000;
     const calls = p.sandbox.totalCalls;

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { CrmPort } from '../src/crm/crm-port.ts';
-import { IngestBatch, type BatchLimits } from '../src/ingest/ingest-batch.ts';
-import type { Keys } from '../src/ingest/keys.ts';
-import { tenantKey, type StoredActivity, type Tenant } from '../src/ingest/ops.ts';
-import type { Logger } from '../src/server/logger.ts';
-import type { WorkerStore } from '../src/worker/worker-store.ts';
-import { requestRecompute, requestResolve, type Queues } from './queues.ts';
+import type { CrmPort } from '../src/platform/crm-port.ts';
+import { IngestBatch, type BatchLimits } from '../src/store/ingest-batch.ts';
+import type { Keys } from '../src/platform/keys.ts';
+import { tenantKey, type Activity, type Tenant } from '../src/platform/tenant.ts';
+import type { Logger } from '../src/platform/logger.ts';
+import type { WorkerStore } from '../src/store/worker-store.ts';
+import { requestRecompute, requestResolve, type Queues } from '../src/platform/queues.ts';
 
 export interface ResolveDeps {
   redis: Redis;
@@ -14,7 +14,7 @@ export interface ResolveDeps {
   store: WorkerStore;
   queues: Queues;
   /** Every connected CRM account an address may belong to. */
-  crms: { tenant: Tenant; crm: CrmPort }[];
+  crms: () => Promise<{ tenant: Tenant; crm: CrmPort }[]>;
   limits: BatchLimits;
   batchWindowMs: number;
   batchSize: number;
@@ -46,16 +46,16 @@ export async function resolveEmails(deps: ResolveDeps): Promise<ResolveSummary> 
     if (err) throw err;
     return v as Record<string, string>;
   });
-  const byEmail = new Map<string, { hash: string; activities: StoredActivity[] }>();
+  const byEmail = new Map<string, { hash: string; activities: Activity[] }>();
   hashes.forEach((hash, i) => {
     const { __email: email, ...acts } = rows[i] ?? {};
     if (!email) return; // expired meanwhile
-    byEmail.set(email, { hash, activities: Object.entries(acts).map(([id, json]) => ({ id, ...(JSON.parse(json) as Omit<StoredActivity, 'id'>) })) });
+    byEmail.set(email, { hash, activities: Object.entries(acts).map(([id, json]) => ({ id, ...(JSON.parse(json) as Omit<Activity, 'id'>) })) });
   });
 
   const matchedHashes = new Set<string>();
   const token = randomUUID();
-  for (const { tenant, crm } of deps.crms) {
+  for (const { tenant, crm } of await deps.crms()) {
     const found = await crm.findByEmail(tenant, [...byEmail.keys()]);
     if (found.size === 0) continue;
     const batch = new IngestBatch(deps.keys, tenantKey(tenant), deps.keys.pending(tenant));
@@ -79,7 +79,7 @@ export async function resolveEmails(deps: ResolveDeps): Promise<ResolveSummary> 
   summary.matched = matchedHashes.size;
   if (matchedHashes.size) await deps.redis.del(...[...matchedHashes].map((h) => deps.keys.unresolved(h)));
   await deps.store.finishEmailBatch(hashes);
-  if ((await deps.redis.scard(`${deps.keys.prefix}:{email}:pending`)) > 0) await requestResolve(deps.queues.resolve, 0);
+  if ((await deps.redis.scard(deps.keys.unresolvedPending())) > 0) await requestResolve(deps.queues.resolve, 0);
   deps.log.info({ addresses: summary.addresses, matched: summary.matched, contacts: summary.contacts, activities: summary.activities }, 'e-mail addresses resolved');
   return summary;
 }

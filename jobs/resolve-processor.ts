@@ -1,5 +1,5 @@
 import { DelayedError, type Job } from 'bullmq';
-import { CrmRateLimitedError } from '../src/crm/crm-errors.ts';
+import { CrmRateLimitedError } from '../src/platform/crm-errors.ts';
 import { resolveEmails, type ResolveDeps, type ResolveSummary } from './resolve-emails.ts';
 
 /** The BullMQ shell around `resolveEmails`: rate limited → delayed; anything else → retried. */

@@ -7,7 +7,7 @@ import { DateTime } from 'luxon';
 import { setupHubSpot } from '../src/crm/hubspot/hubspot-setup.ts';
 import { LOCAL, startPipeline } from '../src/demo/pipeline.ts';
 import { readSeed } from '../src/sandbox/seed.ts';
-import { signFeed } from '../webhooks/events-router.ts';
+import { signFeed } from '../webhooks/events/events-router.ts';
 
 const started = Date.now();
 const say = (s: string) => process.stdout.write(`${s}\n`);

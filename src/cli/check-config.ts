@@ -1,14 +1,11 @@
 import { formatIssue } from '../config/config-error.ts';
 import { configPathFromEnv, loadConfigFile } from '../config/load-config.ts';
-import type { LeadstageConfig } from '../config/schema.ts';
+import { objectMappings } from '../core/crm-mapping.ts';
+import type { LeadstageConfig } from '../core/model.ts';
 import { EXIT, type CliIo } from './cli-io.ts';
 
 export function summarizeConfig(path: string, c: LeadstageConfig): string {
-  const crms = [
-    c.crm.hubspot && 'hubspot',
-    c.crm.salesforce?.lead && 'salesforce.lead',
-    c.crm.salesforce?.contact && 'salesforce.contact',
-  ].filter(Boolean);
+  const crms = objectMappings(c).map((m) => (m.objectType ? `${m.crm}.${m.objectType}` : m.crm));
   const activeOwners = c.assignment.owners.filter((o) => o.active).length;
   return (
     `${path}: OK — ${c.engagement.rules.length} activity rules, ${c.engagement.propertyRules.length} property rules, ` +

@@ -1,6 +1,6 @@
 import { formatIssue } from '../config/config-error.ts';
 import { loadConfigFile } from '../config/load-config.ts';
-import type { LeadstageConfig } from '../config/schema.ts';
+import type { LeadstageConfig } from '../core/model.ts';
 
 /** What a CLI command may touch, injected so tests run commands in-process. */
 export interface CliIo {

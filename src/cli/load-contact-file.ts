@@ -1,5 +1,5 @@
 import { formatPath } from '../config/config-error.ts';
-import { contactInputSchema, toContactInput, type ContactInput } from '../core/contact-input.ts';
+import { contactInputSchema, toContactInput, type ContactInput } from './contact-input.ts';
 
 export type ContactFileResult = { ok: true; input: ContactInput } | { ok: false; errors: string[] };
 

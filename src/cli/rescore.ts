@@ -1,18 +1,26 @@
-import { createQueues } from '../../jobs/queues.ts';
 import { rescoreTenant } from '../../jobs/rescore-tenant.ts';
+import { CRMS, crmModule } from '../app/crm-registry.ts';
+import { createCrmProvider } from '../app/crm-provider.ts';
+import { staticTenantDirectory } from '../app/static-tenant-directory.ts';
 import { configPathFromEnv } from '../config/load-config.ts';
-import { HubSpotAdapter } from '../crm/hubspot/hubspot-adapter.ts';
-import { TenantRateLimiter } from '../crm/rate-limiter.ts';
-import { Keys } from '../ingest/keys.ts';
-import { parseEnv } from '../server/env.ts';
-import { createRedis } from '../server/redis.ts';
+import { systemClock } from '../platform/clock.ts';
+import { parseEnv } from '../platform/env.ts';
+import { Keys } from '../platform/keys.ts';
+import { createLogger } from '../platform/logger.ts';
+import { createQueues, requestRecompute } from '../platform/queues.ts';
+import { createRedis } from '../platform/redis.ts';
+import { WorkerStore } from '../store/worker-store.ts';
 import { EXIT, loadConfigOrReport, type CliIo } from './cli-io.ts';
 
-const USAGE = 'usage: leadstage rescore hubspot   (needs REDIS_URL, HUBSPOT_ACCESS_TOKEN, HUBSPOT_PORTAL_ID; running workers do the recompute)\n';
+const USAGE = `usage: leadstage rescore <${CRMS.map((c) => c.kind).join('|')}> [accountId]
+  queue every contact of the account for a recompute (running workers do the work). Single-account
+  mode: HubSpot needs HUBSPOT_ACCESS_TOKEN and HUBSPOT_PORTAL_ID; Salesforce its SALESFORCE_* settings.
+`;
 
-/** `leadstage rescore hubspot`: queue every contact of the portal for a recompute. */
+/** `leadstage rescore <crm> [accountId]`: queue every contact of the account for a recompute. */
 export async function rescoreCommand(args: string[], io: CliIo): Promise<number> {
-  if (args.length !== 1 || args[0] !== 'hubspot') {
+  const module = args[0] ? crmModule(args[0]) : undefined;
+  if (!module || args.length > 2) {
     io.stderr(USAGE);
     return EXIT.usage;
   }
@@ -22,23 +30,33 @@ export async function rescoreCommand(args: string[], io: CliIo): Promise<number>
     return EXIT.invalid;
   }
   const env = parsed.env;
-  if (!env.HUBSPOT_ACCESS_TOKEN || !env.HUBSPOT_PORTAL_ID) {
-    io.stderr(`HUBSPOT_ACCESS_TOKEN and HUBSPOT_PORTAL_ID are required\n${USAGE}`);
-    return EXIT.usage;
-  }
   const config = loadConfigOrReport(configPathFromEnv(io.env), io);
   if (!config) return EXIT.invalid;
+  const directory = staticTenantDirectory(env, config, CRMS);
+  const records = (await directory.list()).filter((r) => r.tenant.crm === module.kind && (!args[1] || r.tenant.id === args[1]));
+  if (records.length !== 1) {
+    io.stderr(`no single ${module.kind} account is configured${args[1] ? ` with id ${args[1]}` : ''}\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const tenant = records[0]!.tenant;
   const redis = createRedis(env.REDIS_URL, 'worker');
-  const queues = createQueues(redis, env.LEADSTAGE_REDIS_PREFIX);
+  const keys = new Keys(env.LEADSTAGE_REDIS_PREFIX);
+  const queues = createQueues(redis, keys.prefix);
   try {
-    const token = env.HUBSPOT_ACCESS_TOKEN;
-    const crm = new HubSpotAdapter({
-      config, accessToken: async () => token, timeoutMs: env.CRM_TIMEOUT_MS,
-      limiter: new TenantRateLimiter(redis, env.LEADSTAGE_REDIS_PREFIX, { max: env.HUBSPOT_REQUESTS_PER_WINDOW, windowMs: env.HUBSPOT_WINDOW_MS, maxInlineWaitMs: 60_000 }),
-      ...(env.HUBSPOT_API_BASE_URL ? { basePath: env.HUBSPOT_API_BASE_URL } : {}),
+    const log = createLogger('silent');
+    const crms = createCrmProvider(directory, CRMS, { env, redis, keys, log, clock: systemClock, maxInlineWaitMs: 60_000 });
+    const served = await crms.serve(tenant);
+    if (!served) {
+      io.stderr(`${module.kind} account ${tenant.id} has no mapping in the config\n`);
+      return EXIT.invalid;
+    }
+    const store = new WorkerStore(redis, keys);
+    const n = await rescoreTenant(tenant, {
+      crm: served.crm,
+      markPending: (t, refs) => store.markPending(t, refs),
+      requestRecompute: (t) => requestRecompute(queues.recompute, t, 0),
     });
-    const n = await rescoreTenant({ crm: 'hubspot', id: env.HUBSPOT_PORTAL_ID }, { crm, redis, keys: new Keys(env.LEADSTAGE_REDIS_PREFIX), queues });
-    io.stdout(`queued ${n} contacts of portal ${env.HUBSPOT_PORTAL_ID} for a recompute\n`);
+    io.stdout(`queued ${n} contacts of ${module.kind} account ${tenant.id} for a recompute\n`);
     return EXIT.ok;
   } finally {
     await queues.close();

@@ -86,7 +86,3 @@ export function oneFieldTestForm(ctx: { value: FieldTestKeys; issues: unknown[] 
 
 export const fieldTestSchema = z.strictObject(fieldTestShape).check(oneFieldTestForm);
 
-export type Scalar = z.infer<typeof scalarSchema>;
-export type Condition = z.infer<typeof conditionSchema>;
-export type FieldCondition = z.infer<typeof fieldConditionSchema>;
-export type FieldTest = z.infer<typeof fieldTestSchema>;

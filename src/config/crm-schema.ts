@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CrmConfig } from '../core/model.ts';
 
 const crmName = z.string().min(1);
 
@@ -23,12 +24,22 @@ export const crmObjectMappingSchema = z.strictObject({
   leadStatusValues: z.record(z.string(), crmName).default({}),
 });
 
-export const crmSchema = z.strictObject({
-  hubspot: crmObjectMappingSchema.optional(),
-  salesforce: z
-    .strictObject({ lead: crmObjectMappingSchema.optional(), contact: crmObjectMappingSchema.optional() })
-    .optional(),
-});
+const kindKey = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a CRM name: lower-case letters, digits, "-" and "_"');
+const perObjectType = z.record(kindKey, crmObjectMappingSchema);
 
-export type CrmObjectMapping = z.infer<typeof crmObjectMappingSchema>;
-export type CrmConfig = z.infer<typeof crmSchema>;
+/**
+ * CRM name → one mapping for all its records (`crm.hubspot: { fields, write, … }`), or a mapping
+ * per object type (`crm.salesforce.lead`, `crm.salesforce.contact`). The form is chosen by the
+ * presence of `fields`/`write`, so an error names its real path instead of "no union matched".
+ * Which CRM names exist is the registry's business (src/app), not the config's.
+ */
+export const crmSchema = z.record(kindKey, z.record(z.string(), z.unknown())).transform((crms, ctx) => {
+  const out: CrmConfig = {};
+  for (const [crm, entry] of Object.entries(crms)) {
+    const single = 'fields' in entry || 'write' in entry;
+    const parsed = (single ? crmObjectMappingSchema : perObjectType).safeParse(entry);
+    if (parsed.success) out[crm] = parsed.data;
+    else for (const issue of parsed.error.issues) ctx.issues.push({ ...issue, input: entry, path: [crm, ...issue.path] } as never);
+  }
+  return out;
+});

@@ -1,8 +1,9 @@
 import { IANAZone } from 'luxon';
 import { BUILT_IN_ACTIVITY_TYPES } from '../core/activity-types.ts';
+import { objectMappings } from '../core/crm-mapping.ts';
 import { DERIVED_FIELDS } from '../core/field-values.ts';
 import { TEMPLATE_VARIABLES, templateVariables } from '../core/template.ts';
-import type { CrmObjectMapping, FieldTest, LeadstageConfig } from './schema.ts';
+import type { CrmObjectMapping, FieldTest, LeadstageConfig } from '../core/model.ts';
 
 /** A problem a type cannot catch, located by its path in the document. */
 export interface CrossIssue {
@@ -22,11 +23,7 @@ function fieldsOf(test: FieldTest): string[] {
 }
 
 function mappings(cfg: LeadstageConfig): [string, CrmObjectMapping][] {
-  const out: [string, CrmObjectMapping][] = [];
-  if (cfg.crm.hubspot) out.push(['crm.hubspot', cfg.crm.hubspot]);
-  if (cfg.crm.salesforce?.lead) out.push(['crm.salesforce.lead', cfg.crm.salesforce.lead]);
-  if (cfg.crm.salesforce?.contact) out.push(['crm.salesforce.contact', cfg.crm.salesforce.contact]);
-  return out;
+  return objectMappings(cfg).map((e) => [e.path.join('.'), e.mapping]);
 }
 
 /** Checks across fields: orderings, references between sections, names that must exist. */
@@ -142,7 +139,7 @@ export function crossCheck(cfg: LeadstageConfig): CrossIssue[] {
   for (const d of duplicates(cfg.assignment.owners.map((o) => o.key))) add(['assignment', 'owners'], `owner key "${d}" is used twice`);
   cfg.assignment.owners.forEach((o, i) => {
     if (!(o.weight > 0)) add(['assignment', 'owners', i, 'weight'], `owner weight must be above 0 (got ${o.weight}); set active: false to pause an owner`);
-    if (!o.hubspotOwnerId && !o.salesforceUserId) add(['assignment', 'owners', i], 'an owner needs hubspotOwnerId or salesforceUserId');
+    if (Object.keys(o.ids).length === 0) add(['assignment', 'owners', i], 'an owner needs its id in at least one CRM (ids: { hubspot: …, salesforce: … })');
   });
   cfg.assignment.pools.forEach((p, i) => {
     p.owners.forEach((k, j) => {

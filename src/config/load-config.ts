@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError, formatPath, type ConfigIssue } from './config-error.ts';
 import { crossCheck } from './cross-checks.ts';
-import { configSchema, type LeadstageConfig } from './schema.ts';
+import type { LeadstageConfig } from '../core/model.ts';
+import { configSchema } from './schema.ts';
 
 /** Where the config lives unless `LEADSTAGE_CONFIG` says otherwise (relative to the working directory). */
 export const DEFAULT_CONFIG_PATH = 'config/leadstage.yaml';

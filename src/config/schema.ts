@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { LeadstageConfig } from '../core/model.ts';
 import { crmSchema } from './crm-schema.ts';
 import { engagementSchema, fitSchema, qualificationSchema } from './scoring-schema.ts';
 import { assignmentSchema, businessHoursSchema, lifecycleSchema, taskRuleSchema } from './workflow-schema.ts';
@@ -16,10 +17,9 @@ export const configSchema = z.strictObject({
   crm: crmSchema,
 });
 
-export type LeadstageConfig = z.infer<typeof configSchema>;
-export type { Condition, FieldCondition, FieldTest, Scalar } from './condition-schema.ts';
-export type { CrmConfig, CrmObjectMapping } from './crm-schema.ts';
-export type { ActivityRule, BantKey, EngagementConfig, FitConfig, PropertyRule, QualificationConfig } from './scoring-schema.ts';
-export type {
-  AssignmentConfig, BusinessHours, Duration, LifecycleConfig, OwnerConfig, Priority, SlaRule, StageCriteria, TaskRule,
-} from './workflow-schema.ts';
+/** Compile-time check: what validation returns is the core's model. */
+export type ValidatedConfig = z.output<typeof configSchema>;
+const _modelCheck = (c: ValidatedConfig): LeadstageConfig => c;
+void _modelCheck;
+
+export type * from '../core/model.ts';

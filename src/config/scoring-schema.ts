@@ -71,9 +71,3 @@ export const qualificationSchema = z.strictObject({
   criteria: z.partialRecord(bantKey, fieldTestSchema).default({}),
 });
 
-export type ActivityRule = z.infer<typeof activityRuleSchema>;
-export type PropertyRule = z.infer<typeof propertyRuleSchema>;
-export type EngagementConfig = z.infer<typeof engagementSchema>;
-export type FitConfig = z.infer<typeof fitSchema>;
-export type QualificationConfig = z.infer<typeof qualificationSchema>;
-export type BantKey = z.infer<typeof bantKey>;

@@ -94,16 +94,24 @@ export const taskRuleSchema = z.strictObject({
   sla: z.array(slaRuleSchema).min(1),
 });
 
-export const ownerSchema = z.strictObject({
-  /** A stable key for the rotation state; not an e-mail or name (it appears in logs). */
-  key: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, "-" and "_"'),
-  hubspotOwnerId: z.string().optional(),
-  salesforceUserId: z.string().optional(),
-  /** Relative share of new contacts. */
-  weight: z.number().default(1),
-  /** false: skipped by the rotation (holiday, left the team). */
-  active: z.boolean().default(true),
-});
+export const ownerSchema = z
+  .strictObject({
+    /** A stable key for the rotation state; not an e-mail or name (it appears in logs). */
+    key: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, "-" and "_"'),
+    /** The owner's id per CRM: `{ hubspot: "1001", salesforce: "005…" }`. */
+    ids: z.record(z.string(), z.string().min(1)).default({}),
+    /** Older spellings of `ids.hubspot` and `ids.salesforce`, still accepted. */
+    hubspotOwnerId: z.string().optional(),
+    salesforceUserId: z.string().optional(),
+    /** Relative share of new contacts. */
+    weight: z.number().default(1),
+    /** false: skipped by the rotation (holiday, left the team). */
+    active: z.boolean().default(true),
+  })
+  .transform(({ hubspotOwnerId, salesforceUserId, ids, ...rest }) => ({
+    ...rest,
+    ids: { ...(hubspotOwnerId ? { hubspot: hubspotOwnerId } : {}), ...(salesforceUserId ? { salesforce: salesforceUserId } : {}), ...ids },
+  }));
 
 export const assignmentSchema = z.strictObject({
   /** Keep a contact's existing owner when that owner is active. */
@@ -115,12 +123,3 @@ export const assignmentSchema = z.strictObject({
     .default([]),
 });
 
-export type LifecycleConfig = z.infer<typeof lifecycleSchema>;
-export type StageCriteria = z.infer<typeof stageCriteriaSchema>;
-export type BusinessHours = z.infer<typeof businessHoursSchema>;
-export type Duration = z.infer<typeof durationSchema>;
-export type SlaRule = z.infer<typeof slaRuleSchema>;
-export type TaskRule = z.infer<typeof taskRuleSchema>;
-export type OwnerConfig = z.infer<typeof ownerSchema>;
-export type AssignmentConfig = z.infer<typeof assignmentSchema>;
-export type Priority = z.infer<typeof priority>;

@@ -1,16 +1,13 @@
-import type { AssignmentConfig, OwnerConfig } from '../config/schema.ts';
+import type { AssignmentConfig, OwnerConfig } from './model.ts';
 import { testFieldTest } from './conditions.ts';
+import { crmOwnerId } from './crm-mapping.ts';
 import { pickWeighted } from './owner-rotation.ts';
-import type { AssignmentState, ContactSnapshot, CrmKind, OwnerDecision } from './types.ts';
+import type { AssignmentState, ContactSnapshot, OwnerDecision } from './types.ts';
 
 export interface OwnerAssignment {
   decision: OwnerDecision;
   rotation: { poolId: string; credits: Record<string, number> } | null;
   warning?: string;
-}
-
-export function crmOwnerId(owner: OwnerConfig, crm: CrmKind): string | undefined {
-  return crm === 'hubspot' ? owner.hubspotOwnerId : owner.salesforceUserId;
 }
 
 /**

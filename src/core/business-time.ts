@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { BusinessHours, Duration } from '../config/schema.ts';
+import type { BusinessHours, Duration } from './model.ts';
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 // Holidays can only cover finitely many days, so a working day is always within reach; this

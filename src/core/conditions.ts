@@ -1,4 +1,4 @@
-import type { Condition, FieldTest } from '../config/schema.ts';
+import type { Condition, FieldTest } from './model.ts';
 import { isPresent, looseEquals, readField, toNumber, toTime } from './field-values.ts';
 import type { ContactSnapshot, FieldValue } from './types.ts';
 

@@ -1,4 +1,4 @@
-import type { ActivityRule, EngagementConfig } from '../config/schema.ts';
+import type { ActivityRule, EngagementConfig } from './model.ts';
 import { testCondition } from './conditions.ts';
 import { readField } from './field-values.ts';
 import type { Activity, ContactSnapshot, Reason } from './types.ts';

@@ -1,4 +1,4 @@
-import type { FitConfig } from '../config/schema.ts';
+import type { FitConfig } from './model.ts';
 import { testFieldTest } from './conditions.ts';
 import type { ContactSnapshot, Reason } from './types.ts';
 

@@ -1,4 +1,4 @@
-import type { LifecycleConfig, StageCriteria } from '../config/schema.ts';
+import type { LifecycleConfig, StageCriteria } from './model.ts';
 
 /** What the stage criteria look at, already computed by the scoring steps. */
 export interface StageFacts {

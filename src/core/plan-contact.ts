@@ -1,5 +1,5 @@
-import type { CrmObjectMapping, LeadstageConfig } from '../config/schema.ts';
 import { assignOwner } from './assign-owner.ts';
+import { mappingFor } from './crm-mapping.ts';
 import { scoreEngagement } from './engagement.ts';
 import { readField } from './field-values.ts';
 import { gradeRank, scoreFit } from './fit.ts';
@@ -7,13 +7,7 @@ import { decideLeadStatus, placeStage, type StageFacts } from './lifecycle.ts';
 import { evaluateBant } from './qualification.ts';
 import { rankReasons, reasonText } from './reason-text.ts';
 import { planTasks } from './tasks.ts';
-import type { ContactSnapshot, OwnerDecision, Plan, PlanChanges, PlanInput, PlanResult } from './types.ts';
-
-/** The config's mapping for this contact's CRM object, if the config has one. */
-export function mappingFor(config: LeadstageConfig, contact: Pick<ContactSnapshot, 'crm' | 'objectType'>): CrmObjectMapping | undefined {
-  if (contact.crm === 'hubspot') return config.crm.hubspot;
-  return contact.objectType === 'lead' ? config.crm.salesforce?.lead : config.crm.salesforce?.contact;
-}
+import type { OwnerDecision, Plan, PlanChanges, PlanInput, PlanResult } from './types.ts';
 
 function text(v: unknown): string | undefined {
   return v === null || v === undefined || v === '' ? undefined : String(v);

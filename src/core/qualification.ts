@@ -1,4 +1,4 @@
-import type { BantKey, QualificationConfig } from '../config/schema.ts';
+import type { BantKey, QualificationConfig } from './model.ts';
 import { testFieldTest } from './conditions.ts';
 import type { ContactSnapshot, Reason } from './types.ts';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { LeadstageConfig, SlaRule, TaskRule } from '../config/schema.ts';
+import type { LeadstageConfig, SlaRule, TaskRule } from './model.ts';
 import { dueTime } from './business-time.ts';
 import { gradeRank } from './fit.ts';
 import { renderTemplate, type TemplateVariable } from './template.ts';

@@ -1,10 +1,12 @@
-import type { BantKey, LeadstageConfig, Priority } from '../config/schema.ts';
+import type { BantKey, LeadstageConfig, Priority } from './model.ts';
 
 /** A flat field or attribute value as CRMs hold them. */
 export type FieldValue = string | number | boolean | null;
 
-export type CrmKind = 'hubspot' | 'salesforce';
-export type CrmObjectType = 'contact' | 'lead';
+/** A CRM's registry name ("hubspot", "salesforce", …): the core never branches on it. */
+export type CrmKind = string;
+/** The kind of record within a CRM ("contact"; Salesforce also "lead"). */
+export type CrmObjectType = string;
 
 /**
  * A contact as the adapter read it, already mapped to leadstage's vocabulary: `fields` keyed by
@@ -12,7 +14,7 @@ export type CrmObjectType = 'contact' | 'lead';
  */
 export interface ContactSnapshot {
   crm: CrmKind;
-  /** HubSpot contacts are `contact`; Salesforce has `lead` and `contact`. */
+  /** The record kind within its CRM (HubSpot contacts are `contact`; Salesforce has `lead` too). */
   objectType: CrmObjectType;
   id: string;
   stage: string | null;

@@ -1,16 +1,16 @@
-import { deleteByPrefix } from '../server/redis.ts';
+import { deleteByPrefix } from '../platform/redis.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { loadConfigFile } from '../config/load-config.ts';
-import type { LeadstageConfig } from '../config/schema.ts';
+import type { LeadstageConfig } from '../core/model.ts';
 import { SandboxCrm, type FaultOptions } from '../sandbox/sandbox-crm.ts';
 import { loadSeed, readSeed } from '../sandbox/seed.ts';
-import { parseEnv, type Env } from '../server/env.ts';
-import { createLogger } from '../server/logger.ts';
-import { startWebService, type WebService } from '../server/web-service.ts';
-import { startWorkerService, type WorkerService } from '../server/worker-service.ts';
+import { parseEnv, type Env } from '../platform/env.ts';
+import { createLogger } from '../platform/logger.ts';
+import { startWebService, type WebService } from '../app/web-service.ts';
+import { startWorkerService, type WorkerService } from '../app/worker-service.ts';
 
 /** The secrets the sandbox and leadstage share in a local run (never used anywhere real). */
 export const LOCAL = {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { signV2, signV3 } from '../../webhooks/hubspot-signature.ts';
+import { signV2, signV3 } from '../../webhooks/hubspot/hubspot-signature.ts';
 import type { HsChange } from './hubspot-face.ts';
 
 /**

@@ -30,6 +30,21 @@ describe('the shipped config', () => {
   });
 });
 
+describe('owners and CRM mappings', () => {
+  it('accepts the older hubspotOwnerId / salesforceUserId spellings as ids', () => {
+    const text = edited(['assignment', 'owners', 0], { key: 'rep-1', hubspotOwnerId: '1001', salesforceUserId: '005000000000001AAA', weight: 2 });
+    const r = parseConfig(text, 'leadstage.yaml');
+    expect(r.ok && r.config.assignment.owners[0]).toMatchObject({ key: 'rep-1', ids: { hubspot: '1001', salesforce: '005000000000001AAA' } });
+  });
+
+  it('takes a mapping for any CRM name, as one mapping or one per object type', () => {
+    const hubspot = parseDocument(DEFAULT_TEXT).getIn(['crm', 'hubspot']) as { toJSON(): unknown };
+    const text = edited(['crm', 'pipedrive'], { person: hubspot.toJSON() });
+    const r = parseConfig(text, 'leadstage.yaml');
+    expect(r.ok && Object.keys(r.config.crm)).toEqual(['hubspot', 'salesforce', 'pipedrive']);
+  });
+});
+
 describe('invalid configs name the path and the reason', () => {
   const cases: [string, (string | number)[], unknown, string, RegExp][] = [
     ['unknown activity type', ['engagement', 'rules', 0, 'activity'], 'emial_open', 'engagement.rules[0].activity', /unknown activity type "emial_open"/],
@@ -62,6 +77,9 @@ describe('invalid configs name the path and the reason', () => {
     ['duplicate rule id', ['engagement', 'rules', 1, 'id'], 'email-open', 'engagement.rules[1].id', /id "email-open" is used twice/],
     ['wrong version', ['version'], 2, 'version', /expected 1/],
     ['field test with both forms', ['fit', 'rules', 1, 'field'], 'industry', 'fit.rules[1]', /either field \+ when, or anyOf, or allOf/],
+    ['unknown key in a CRM mapping', ['crm', 'hubspot', 'write', 'scroe'], 'x', 'crm.hubspot.write', /Unrecognized key: "scroe"/],
+    ['unknown key in a per-object mapping', ['crm', 'salesforce', 'lead', 'fields', 'email'], 3, 'crm.salesforce.lead.fields.email', /expected string/],
+    ['owner without any CRM id', ['assignment', 'owners', 0, 'ids'], {}, 'assignment.owners[0]', /needs its id in at least one CRM/],
   ];
   // Thresholds out of order: the MQL score above the SQL score.
   cases[1] = ['thresholds out of order', ['lifecycle', 'criteria', 'salesqualifiedlead', 'minScore'], 10, 'lifecycle.criteria.salesqualifiedlead.minScore', /thresholds out of order: salesqualifiedlead needs minScore 10, below marketingqualifiedlead's 60/];

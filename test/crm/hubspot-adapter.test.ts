@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CrmRateLimitedError, CrmRejectedError, CrmTransientError } from '../../src/crm/crm-errors.ts';
+import { CrmRateLimitedError, CrmRejectedError, CrmTransientError } from '../../src/platform/crm-errors.ts';
 import { HubSpotAdapter } from '../../src/crm/hubspot/hubspot-adapter.ts';
-import { TenantRateLimiter } from '../../src/crm/rate-limiter.ts';
+import { TenantRateLimiter } from '../../src/store/rate-limiter.ts';
+import { Keys } from '../../src/platform/keys.ts';
 import type { PlannedTask } from '../../src/core/types.ts';
 import { defaultConfig } from '../helpers/fixtures.ts';
 import { deleteKeys, REDIS_URL } from '../helpers/ingress.ts';
@@ -19,7 +20,7 @@ let redis: Redis;
 let prefix: string;
 let adapter: HubSpotAdapter;
 const make = (retries = 0) =>
-  new HubSpotAdapter({ config, accessToken: async () => 'pat-test-token', limiter: new TenantRateLimiter(redis, prefix, { max: 110, windowMs: 10_000, maxInlineWaitMs: 3_000 }), retries });
+  new HubSpotAdapter({ config, accessToken: async () => 'pat-test-token', limiter: new TenantRateLimiter(redis, new Keys(prefix), { max: 110, windowMs: 10_000, maxInlineWaitMs: 3_000 }), retries });
 
 beforeAll(() => {
   redis = new Redis(REDIS_URL);
@@ -98,7 +99,7 @@ describe('writeContacts', () => {
     ]);
     expect(out).toEqual([
       { id: '101', ok: true },
-      { id: '102', ok: false, error: 'VALIDATION_ERROR: Property values were not valid', retryable: false },
+      { id: '102', ok: false, reason: 'VALIDATION_ERROR: Property values were not valid', retryable: false },
       { id: '103', ok: true },
     ]);
     expect(adapter.calls).toBe(1);
@@ -157,7 +158,7 @@ describe('createTasks', () => {
   it('reports a validation error per task as not retryable', async () => {
     nock(API).post('/crm/v3/objects/tasks').reply(400, { status: 'error', message: 'Property values were not valid: hubspot_owner_id', category: 'VALIDATION_ERROR', correlationId: 'c' });
     const [out] = await adapter.createTasks(tenant, [{ task: task('dd44'), contact: { objectType: 'contact', id: '1' } }]);
-    expect(out).toEqual({ key: 'dd44', ok: false, retryable: false, error: 'create tasks: HubSpot 400: Property values were not valid: hubspot_owner_id' });
+    expect(out).toEqual({ key: 'dd44', ok: false, retryable: false, reason: 'create tasks: HubSpot 400: Property values were not valid: hubspot_owner_id' });
   });
 });
 
@@ -215,7 +216,7 @@ describe('quotas and errors', () => {
   });
 
   it('shares one quota per portal: the 111th call in the window waits', async () => {
-    const limiter = new TenantRateLimiter(redis, prefix, { max: 3, windowMs: 10_000, maxInlineWaitMs: 0 });
+    const limiter = new TenantRateLimiter(redis, new Keys(prefix), { max: 3, windowMs: 10_000, maxInlineWaitMs: 0 });
     for (let i = 0; i < 3; i++) await limiter.acquire(tenant);
     await expect(limiter.acquire(tenant)).rejects.toBeInstanceOf(CrmRateLimitedError);
     await limiter.acquire({ crm: 'hubspot', id: 'other-portal' }); // another portal has its own quota

@@ -5,8 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Connection } from 'jsforce';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CrmAuthError, CrmRateLimitedError } from '../../src/crm/crm-errors.ts';
-import { TenantRateLimiter } from '../../src/crm/rate-limiter.ts';
+import { CrmAuthError, CrmRateLimitedError } from '../../src/platform/crm-errors.ts';
+import { TenantRateLimiter } from '../../src/store/rate-limiter.ts';
+import { Keys } from '../../src/platform/keys.ts';
 import { NO_AUTO_ASSIGN, SalesforceAdapter } from '../../src/crm/salesforce/salesforce-adapter.ts';
 import type { PlannedTask } from '../../src/core/types.ts';
 import { defaultConfig } from '../helpers/fixtures.ts';
@@ -64,7 +65,7 @@ function adapter(accessToken = 'token-1'): SalesforceAdapter {
     oauth2: { clientId: 'cid', clientSecret: 'csecret', loginUrl: url, redirectUri: `${url}/cb` },
   });
   conn.on('refresh', (token: string) => refreshed.push(token)); // the worker persists it here
-  return new SalesforceAdapter({ config, connection: async () => conn, limiter: new TenantRateLimiter(redis, prefix, { max: 100, windowMs: 1_000, maxInlineWaitMs: 1_000 }) });
+  return new SalesforceAdapter({ config, connection: async () => conn, limiter: new TenantRateLimiter(redis, new Keys(prefix), { max: 100, windowMs: 1_000, maxInlineWaitMs: 1_000 }) });
 }
 
 const ok = (body: unknown) => ({ status: 200, body });
@@ -97,8 +98,8 @@ describe('SalesforceAdapter', () => {
     ]);
     expect(out).toEqual([
       { id: '00Q000000000001AAA', ok: true },
-      { id: '00Q000000000002AAA', ok: false, error: 'FIELD_CUSTOM_VALIDATION_EXCEPTION: Company is required', retryable: false },
-      { id: '00Q000000000003AAA', ok: false, error: 'UNABLE_TO_LOCK_ROW: unable to obtain exclusive access to this record', retryable: true },
+      { id: '00Q000000000002AAA', ok: false, reason: 'FIELD_CUSTOM_VALIDATION_EXCEPTION: Company is required', retryable: false },
+      { id: '00Q000000000003AAA', ok: false, reason: 'UNABLE_TO_LOCK_ROW: unable to obtain exclusive access to this record', retryable: true },
     ]);
     const patch = seen.find((s) => s.method === 'PATCH')!;
     expect(patch.headers['sforce-auto-assign']).toBe(NO_AUTO_ASSIGN['Sforce-Auto-Assign']);

@@ -27,7 +27,7 @@ function reachable(entry: string): Set<string> {
 describe('Dockerfile', () => {
   it('copies every directory the server imports from', () => {
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(\S+) /gm)].map((m) => m[1]!);
-    const dirs = new Set([...reachable('src/main.ts')].map((f) => relative(ROOT, f).split('/')[0]!));
+    const dirs = new Set([...reachable('src/app/main.ts')].map((f) => relative(ROOT, f).split('/')[0]!));
     for (const d of dirs) expect(copied, `Dockerfile does not copy ${d}/`).toContain(d);
     expect(copied).toContain('config'); // read at start, not imported
   });
@@ -35,19 +35,19 @@ describe('Dockerfile', () => {
   it('runs the entry point on Node 24 as a non-root user', () => {
     expect(dockerfile).toMatch(/^FROM node:24-/m);
     expect(dockerfile).toMatch(/^USER node$/m);
-    expect(dockerfile).toMatch(/^CMD \["node", "src\/main.ts"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \["node", "src\/app\/main.ts"\]$/m);
   });
 });
 
 describe('compose.yaml', () => {
   const compose = parse(readFileSync(join(ROOT, 'compose.yaml'), 'utf8'));
   it('sets only environment variables the services know, and every required one', () => {
-    const known = readFileSync(join(ROOT, 'src/server/env.ts'), 'utf8');
+    const known = readFileSync(join(ROOT, 'src/platform/env.ts'), 'utf8');
     for (const service of ['web', 'worker']) {
-      for (const name of Object.keys(compose.services[service].environment)) expect(known, `${name} is not read by src/server/env.ts`).toContain(`${name}:`);
+      for (const name of Object.keys(compose.services[service].environment)) expect(known, `${name} is not read by src/platform/env.ts`).toContain(`${name}:`);
     }
-    expect(compose.services.web.command).toEqual(['node', 'src/main.ts', 'web']);
-    expect(compose.services.worker.command).toEqual(['node', 'src/main.ts', 'worker']);
+    expect(compose.services.web.command).toEqual(['node', 'src/app/main.ts', 'web']);
+    expect(compose.services.worker.command).toEqual(['node', 'src/app/main.ts', 'worker']);
     const env = Object.keys(compose.services.web.environment);
     for (const required of ['REDIS_URL', 'PUBLIC_BASE_URL', 'HUBSPOT_CLIENT_SECRET', 'SALESFORCE_ORG_IDS', 'SALESFORCE_WEBHOOK_TOKEN', 'EVENTS_SIGNING_SECRET']) {
       expect(env).toContain(required);

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hubspotPropertySpecs } from '../../src/crm/hubspot/hubspot-setup.ts';
 import { LOCAL, startPipeline, type Pipeline } from '../../src/demo/pipeline.ts';
 import type { FaultOptions } from '../../src/sandbox/sandbox-crm.ts';
-import { signFeed } from '../../webhooks/events-router.ts';
-import { signV3 } from '../../webhooks/hubspot-signature.ts';
+import { signFeed } from '../../webhooks/events/events-router.ts';
+import { signV3 } from '../../webhooks/hubspot/hubspot-signature.ts';
 
 // Through real HTTP, real Redis, the real server and worker, and the sandbox CRM.
 let p: Pipeline | undefined;

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { signFeed } from '../../webhooks/events-router.ts';
-import { signV2, signV3 } from '../../webhooks/hubspot-signature.ts';
-import { parseEnv } from '../../src/server/env.ts';
-import { deleteByPrefix } from '../../src/server/redis.ts';
-import { createLogger } from '../../src/server/logger.ts';
-import { startWebService, type WebService } from '../../src/server/web-service.ts';
+import { signFeed } from '../../webhooks/events/events-router.ts';
+import { signV2, signV3 } from '../../webhooks/hubspot/hubspot-signature.ts';
+import { parseEnv } from '../../src/platform/env.ts';
+import { deleteByPrefix } from '../../src/platform/redis.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { startWebService, type WebService } from '../../src/app/web-service.ts';
 import { defaultConfig } from './fixtures.ts';
 
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signFeed } from '../../webhooks/events-router.ts';
-import { signV3 } from '../../webhooks/hubspot-signature.ts';
+import { signFeed } from '../../webhooks/events/events-router.ts';
+import { signV3 } from '../../webhooks/hubspot/hubspot-signature.ts';
 import { EVENTS_SECRET, HUBSPOT_SECRET, PUBLIC_BASE_URL, SF_TOKEN, startIngress, type TestIngress } from '../helpers/ingress.ts';
 
 const SF_XML = readFileSync(new URL('../fixtures/salesforce-outbound.xml', import.meta.url), 'utf8');

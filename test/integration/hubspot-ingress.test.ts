@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ActivityStore } from '../../src/ingest/activity-store.ts';
+import { ActivityStore } from '../../src/store/activity-store.ts';
 import { hsEvent, postHubSpot, postWorkflow, startIngress, type TestIngress } from '../helpers/ingress.ts';
 
 const tenant = { crm: 'hubspot', id: '62515' } as const;

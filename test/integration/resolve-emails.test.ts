@@ -2,10 +2,10 @@ import { until } from '../helpers/until.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hubspotPropertySpecs } from '../../src/crm/hubspot/hubspot-setup.ts';
 import { SandboxCrm } from '../../src/sandbox/sandbox-crm.ts';
-import { parseEnv } from '../../src/server/env.ts';
-import { createLogger } from '../../src/server/logger.ts';
-import { startWorkerService, type WorkerService } from '../../src/server/worker-service.ts';
-import { emailHash } from '../../webhooks/events-normalize.ts';
+import { parseEnv } from '../../src/platform/env.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { startWorkerService, type WorkerService } from '../../src/app/worker-service.ts';
+import { emailHash } from '../../webhooks/events/events-normalize.ts';
 import { defaultConfig } from '../helpers/fixtures.ts';
 import { postFeed, startIngress, type TestIngress } from '../helpers/ingress.ts';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { emailHash } from '../../webhooks/events-normalize.ts';
+import { emailHash } from '../../webhooks/events/events-normalize.ts';
 import { postFeed, SF_TOKEN, startIngress, type TestIngress } from '../helpers/ingress.ts';
 
 const XML = readFileSync(new URL('../fixtures/salesforce-outbound.xml', import.meta.url), 'utf8');

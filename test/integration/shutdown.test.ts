@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { signV3 } from '../../webhooks/hubspot-signature.ts';
+import { signV3 } from '../../webhooks/hubspot/hubspot-signature.ts';
 import { deleteKeys, HUBSPOT_SECRET, PUBLIC_BASE_URL, REDIS_URL } from '../helpers/ingress.ts';
 import { freePort } from '../helpers/redis-server.ts';
 import { Redis } from 'ioredis';
@@ -11,7 +11,7 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 
 describe('npm start process', () => {
   it('refuses to start on a bad environment, naming the variable', async () => {
-    const child = spawn(process.execPath, ['src/main.ts'], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['src/app/main.ts'], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const [code] = await once(child, 'exit');
@@ -22,7 +22,7 @@ describe('npm start process', () => {
   it('on SIGTERM finishes the request in flight, then exits 0 promptly', async () => {
     const port = await freePort();
     const prefix = `lstest-sd-${port}`;
-    const child = spawn(process.execPath, ['src/main.ts'], {
+    const child = spawn(process.execPath, ['src/app/main.ts'], {
       cwd: ROOT,
       env: {
         PATH: process.env['PATH'] ?? '', PORT: String(port), REDIS_URL, PUBLIC_BASE_URL, HUBSPOT_CLIENT_SECRET: HUBSPOT_SECRET, LEADSTAGE_SOURCES: 'hubspot',

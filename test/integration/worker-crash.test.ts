@@ -31,7 +31,7 @@ afterEach(async () => {
 });
 
 function worker(): { child: ChildProcess; log: () => string } {
-  const child = spawn(process.execPath, ['src/main.ts', 'worker'], {
+  const child = spawn(process.execPath, ['src/app/main.ts', 'worker'], {
     cwd: ROOT,
     env: {
       PATH: process.env['PATH'] ?? '', REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', LEADSTAGE_REDIS_PREFIX: t.prefix,

@@ -2,9 +2,9 @@ import { until } from '../helpers/until.ts';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { taskKey } from '../../src/core/tasks.ts';
-import { parseEnv } from '../../src/server/env.ts';
-import { createLogger } from '../../src/server/logger.ts';
-import { startWorkerService, type WorkerService } from '../../src/server/worker-service.ts';
+import { parseEnv } from '../../src/platform/env.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { startWorkerService, type WorkerService } from '../../src/app/worker-service.ts';
 import { defaultConfig } from '../helpers/fixtures.ts';
 import { hsEvent, postFeed, postHubSpot, startIngress, type TestIngress } from '../helpers/ingress.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emailHash, feedBodySchema, normalizeFeed } from '../../webhooks/events-normalize.ts';
+import { emailHash, feedBodySchema, normalizeFeed } from '../../webhooks/events/events-normalize.ts';
 
 const types = new Set(['product_usage', 'webinar_attended']);
 const parse = (body: unknown) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { IngressOp } from '../../src/ingest/ops.ts';
-import { hubspotBatchSchema, normalizeHubSpotEvent, type HubSpotEvent } from '../../webhooks/hubspot-normalize.ts';
+import type { IngressOp } from '../../src/platform/tenant.ts';
+import { hubspotBatchSchema, normalizeHubSpotEvent, type HubSpotEvent } from '../../webhooks/hubspot/hubspot-normalize.ts';
 
 const tenant = { crm: 'hubspot', id: '62515' } as const;
 const base = { eventId: 1, subscriptionId: 12345, portalId: 62515, occurredAt: 1764000000000, attemptNumber: 0, appId: 54321 };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Signature } from '@hubspot/api-client';
 import { describe, expect, it } from 'vitest';
-import { decodeV3Uri, signV3, verifyHubSpotSignature } from '../../webhooks/hubspot-signature.ts';
+import { decodeV3Uri, signV3, verifyHubSpotSignature } from '../../webhooks/hubspot/hubspot-signature.ts';
 
 const V = JSON.parse(readFileSync(new URL('../fixtures/hubspot-signatures.json', import.meta.url), 'utf8'));
 const secret: string = V.secret;

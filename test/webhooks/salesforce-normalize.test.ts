@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { normalizeOutboundMessage, parseOutboundMessage } from '../../webhooks/salesforce-normalize.ts';
+import { normalizeOutboundMessage, parseOutboundMessage } from '../../webhooks/salesforce/salesforce-normalize.ts';
 
 const XML = readFileSync(new URL('../fixtures/salesforce-outbound.xml', import.meta.url));
 const tenant = { crm: 'salesforce', id: '00D5g000004Sxyz' } as const;

@@ -1,13 +1,14 @@
 import { Client } from '@hubspot/api-client';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/tasks/index.js';
 import type { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/objects/tasks/models/Filter.js';
-import type { CrmObjectMapping, LeadstageConfig } from '../../config/schema.ts';
+import type { CrmObjectMapping, LeadstageConfig } from '../../core/model.ts';
 import type { ContactSnapshot } from '../../core/types.ts';
-import type { Tenant } from '../../ingest/ops.ts';
-import { CrmRejectedError } from '../crm-errors.ts';
-import { taskMarker, type ContactRefById, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../crm-port.ts';
-import type { TenantRateLimiter } from '../rate-limiter.ts';
-import { withDeadline } from '../../server/deadline.ts';
+import type { Tenant } from '../../platform/tenant.ts';
+import { mappingFor } from '../../core/crm-mapping.ts';
+import { CrmRejectedError, isRetryable } from '../../platform/crm-errors.ts';
+import { chunks, taskMarker, type ContactRefById, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
+import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
+import { withDeadline } from '../../platform/deadline.ts';
 import { classifyHubSpotError } from './hubspot-errors.ts';
 import { readProperties, toProperties, toSnapshot } from './hubspot-mapping.ts';
 
@@ -31,12 +32,6 @@ export interface HubSpotAdapterOptions {
 const PRIORITY = { low: 'LOW', medium: 'MEDIUM', high: 'HIGH' } as const;
 const TYPE = { call: 'CALL', email: 'EMAIL', todo: 'TODO' } as const;
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 interface BatchError {
   category?: string;
   message?: string;
@@ -55,9 +50,10 @@ export class HubSpotAdapter implements CrmPort {
   private callCount = 0;
 
   constructor(opts: HubSpotAdapterOptions) {
-    if (!opts.config.crm.hubspot) throw new Error('the config has no crm.hubspot mapping');
+    const mapping = mappingFor(opts.config, { crm: 'hubspot', objectType: 'contact' });
+    if (!mapping) throw new Error('the config has no crm.hubspot mapping');
     this.opts = opts;
-    this.mapping = opts.config.crm.hubspot;
+    this.mapping = mapping;
   }
 
   get calls(): number {
@@ -117,7 +113,8 @@ export class HubSpotAdapter implements CrmPort {
         for (const e of ((data as { errors?: BatchError[] }).errors ?? [])) {
           const ids = e.context?.['ids'] ?? e.context?.['id'] ?? [];
           for (const id of ids) {
-            failed.set(id, { id, ok: false, error: `${e.category ?? 'ERROR'}: ${e.message ?? ''}`.trim(), retryable: e.category === 'RATE_LIMITS' || e.category === 'INTERNAL_ERROR' });
+            const reason = `${e.category ?? 'ERROR'}: ${e.message ?? ''}`.trim();
+            failed.set(id, { id, ok: false, reason, retryable: isRetryable({ code: e.category, message: reason }) });
           }
         }
       }
@@ -161,11 +158,11 @@ export class HubSpotAdapter implements CrmPort {
         if (!(err instanceof CrmRejectedError)) throw err;
         for (const input of batch) {
           const key = /\[leadstage:([0-9a-f]+)\]/.exec(input.properties.hs_task_body)![1]!;
-          outcomes.set(key, { key, ok: false, error: err.message, retryable: false });
+          outcomes.set(key, { key, ok: false, reason: err.message, retryable: false });
         }
       }
     }));
-    return tasks.map(({ task }) => outcomes.get(task.key) ?? { key: task.key, ok: false, error: 'HubSpot returned no result for this task', retryable: true });
+    return tasks.map(({ task }) => outcomes.get(task.key) ?? { key: task.key, ok: false, reason: 'HubSpot returned no result for this task', retryable: true });
   }
 
   async findTask(tenant: Tenant, key: string, contact: ContactRefById): Promise<string | null> {

@@ -1,4 +1,4 @@
-import { CrmAuthError, CrmRateLimitedError, CrmRejectedError, CrmTransientError } from '../crm-errors.ts';
+import { toCrmError } from '../../platform/crm-errors.ts';
 
 interface ApiErrorLike {
   code?: number;
@@ -24,14 +24,13 @@ function policyName(body: unknown): string | undefined {
 }
 
 /**
- * An SDK error → what the job should do. 429: wait (Retry-After, else one second for the rolling
- * window, or until tomorrow for the daily cap); 401: credentials; 5xx and network: transient;
- * any other 4xx: the CRM rejected it, with its message.
+ * An SDK error → what the job should do, through the shared classification. 429: wait
+ * (Retry-After, else one second for the rolling window, or until tomorrow for the daily cap).
  */
 export function classifyHubSpotError(err: unknown, what: string): Error {
   const e = err as ApiErrorLike;
   const status = typeof e?.code === 'number' ? e.code : undefined;
-  if (status === undefined) return new CrmTransientError(`${what}: ${(err as Error)?.message ?? String(err)}`);
+  if (status === undefined) return toCrmError({ message: `${what}: ${(err as Error)?.message ?? String(err)}` });
   const headers = Object.fromEntries(Object.entries(e.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   if (status === 429) {
     const retryAfter = Number(headers['retry-after']);
@@ -39,11 +38,16 @@ export function classifyHubSpotError(err: unknown, what: string): Error {
     // Without Retry-After, a rolling window frees its oldest slot soon: wait a second, not a whole
     // interval (our own limiter paces the calls after that).
     const ms = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : daily ? msUntilMidnightUtc() : 1_000;
-    return new CrmRateLimitedError(ms, `${what}: HubSpot rate limit (${policyName(e.body) ?? 'no policy'}); retry in ${ms} ms`);
+    const message = `${what}: HubSpot rate limit (${policyName(e.body) ?? 'no policy'}); retry in ${ms} ms`;
+    return toCrmError({ status, message, retryAfterMs: ms });
   }
-  if (status === 401) return new CrmAuthError(`${what}: HubSpot refused the access token (401)`);
-  if (status >= 500 || status === 408) return new CrmTransientError(`${what}: HubSpot ${status}`);
-  return new CrmRejectedError(status, `${what}: HubSpot ${status}: ${bodyMessage(e.body)}`);
+  const message = status === 401 ? `${what}: HubSpot refused the access token (401)` : `${what}: HubSpot ${status}: ${bodyMessage(e.body)}`;
+  return toCrmError({ status, code: bodyCategory(e.body), message });
+}
+
+function bodyCategory(body: unknown): string | undefined {
+  const parsed = typeof body === 'string' ? (() => { try { return JSON.parse(body); } catch { return undefined; } })() : body;
+  return parsed && typeof parsed === 'object' && 'category' in parsed ? String((parsed as { category: unknown }).category) : undefined;
 }
 
 function msUntilMidnightUtc(): number {

@@ -1,6 +1,6 @@
-import type { CrmObjectMapping } from '../../config/schema.ts';
+import type { CrmObjectMapping } from '../../core/model.ts';
 import type { ContactSnapshot, FieldValue } from '../../core/types.ts';
-import { reverse, type ContactWrite } from '../crm-port.ts';
+import { reverse, type ContactWrite } from '../../platform/crm-port.ts';
 
 export const OWNER_PROPERTY = 'hubspot_owner_id';
 export const STAGE_PROPERTY = 'lifecyclestage';

@@ -1,6 +1,7 @@
 import type { Client } from '@hubspot/api-client';
 import type { PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties/index.js';
-import type { LeadstageConfig } from '../../config/schema.ts';
+import { mappingFor } from '../../core/crm-mapping.ts';
+import type { LeadstageConfig } from '../../core/model.ts';
 
 export const PROPERTY_GROUP = 'leadstage';
 
@@ -14,7 +15,7 @@ interface PropertySpec {
 
 /** The contact properties leadstage writes (and the leadstage_* ones it reads), from the config. */
 export function hubspotPropertySpecs(config: LeadstageConfig): PropertySpec[] {
-  const m = config.crm.hubspot;
+  const m = mappingFor(config, { crm: 'hubspot', objectType: 'contact' });
   if (!m) return [];
   const specs: PropertySpec[] = [];
   const add = (name: string | undefined, spec: Omit<PropertySpec, 'name'>) => {

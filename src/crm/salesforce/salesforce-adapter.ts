@@ -1,17 +1,18 @@
 import type { Connection } from 'jsforce';
-import type { CrmObjectMapping, LeadstageConfig } from '../../config/schema.ts';
+import type { CrmObjectMapping, LeadstageConfig } from '../../core/model.ts';
 import type { ContactSnapshot, CrmObjectType } from '../../core/types.ts';
-import type { Tenant } from '../../ingest/ops.ts';
-import { CrmAuthError, CrmRateLimitedError, CrmRejectedError, CrmTransientError } from '../crm-errors.ts';
-import { taskMarker, type ContactRefById, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../crm-port.ts';
-import { withDeadline } from '../../server/deadline.ts';
-import type { TenantRateLimiter } from '../rate-limiter.ts';
+import type { Tenant } from '../../platform/tenant.ts';
+import { mappingFor } from '../../core/crm-mapping.ts';
+import { CrmRateLimitedError, CrmRejectedError, isRetryable } from '../../platform/crm-errors.ts';
+import { classifySalesforceError } from './salesforce-errors.ts';
+import { chunks, taskMarker, type ContactRefById, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
+import { withDeadline } from '../../platform/deadline.ts';
+import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { SOBJECT, selectFields, toFields, toSnapshot, toTask } from './salesforce-mapping.ts';
 
 export const SALESFORCE_BATCH = 200;
 /** Sent on every update so our writes never trigger the org's lead/case assignment rules. */
 export const NO_AUTO_ASSIGN = { 'Sforce-Auto-Assign': 'FALSE' };
-const RETRYABLE_CODES = new Set(['UNABLE_TO_LOCK_ROW', 'REQUEST_LIMIT_EXCEEDED', 'SERVER_UNAVAILABLE']);
 
 export interface SalesforceAdapterOptions {
   config: LeadstageConfig;
@@ -28,31 +29,17 @@ interface SaveResult {
   errors: { statusCode?: string; errorCode?: string; message: string; fields?: string[] }[];
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+/** A failed save result → the per-record outcome, classified like every other CRM failure. */
+function recordFailure(r: SaveResult | undefined): { reason: string; retryable: boolean } {
+  const code = r?.errors[0]?.statusCode ?? r?.errors[0]?.errorCode ?? 'UNKNOWN';
+  const reason = `${code}: ${r?.errors.map((e) => e.message).join('; ') ?? 'no result'}`;
+  return { reason, retryable: isRetryable({ code, message: reason }) };
 }
 
 const soqlId = (id: string) => {
   if (!/^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/.test(id)) throw new CrmRejectedError(400, `not a Salesforce id: ${id}`);
   return `'${id}'`;
 };
-
-/** A jsforce error → what the job should do. */
-export function classifySalesforceError(err: unknown, what: string): Error {
-  const e = err as { errorCode?: string; name?: string; message?: string; statusCode?: number };
-  const code = e?.errorCode ?? e?.name ?? '';
-  const message = `${what}: ${code ? `${code}: ` : ''}${e?.message ?? String(err)}`;
-  if (code === 'REQUEST_LIMIT_EXCEEDED') return new CrmRateLimitedError(10 * 60_000, message);
-  // jsforce wraps a failed token refresh (revoked or expired refresh token) in a plain Error.
-  if (code === 'INVALID_SESSION_ID' || code === 'ERROR_HTTP_401' || /Unable to refresh session/.test(e?.message ?? '')) return new CrmAuthError(message);
-  if (code === 'DeadlineExceeded' || code === 'UNABLE_TO_LOCK_ROW' || code === 'SERVER_UNAVAILABLE' || /^ERROR_HTTP_5\d\d$/.test(code) || /ECONNRE|ETIMEDOUT|socket hang up|fetch failed/i.test(e?.message ?? '')) {
-    return new CrmTransientError(message);
-  }
-  if (/^[A-Z_]+$/.test(code) || /^ERROR_HTTP_4\d\d$/.test(code)) return new CrmRejectedError(400, message);
-  return new CrmTransientError(message);
-}
 
 /**
  * Salesforce Leads and Contacts through jsforce: SOQL reads, sObject Collections updates (≤ 200,
@@ -65,7 +52,7 @@ export class SalesforceAdapter implements CrmPort {
   private callCount = 0;
 
   constructor(opts: SalesforceAdapterOptions) {
-    if (!opts.config.crm.salesforce?.lead && !opts.config.crm.salesforce?.contact) throw new Error('the config has no crm.salesforce mapping');
+    if (!opts.config.crm['salesforce']) throw new Error('the config has no crm.salesforce mapping');
     this.opts = opts;
   }
 
@@ -73,8 +60,12 @@ export class SalesforceAdapter implements CrmPort {
     return this.callCount;
   }
 
+  private has(objectType: CrmObjectType): boolean {
+    return mappingFor(this.opts.config, { crm: 'salesforce', objectType }) !== undefined;
+  }
+
   private mapping(objectType: CrmObjectType): CrmObjectMapping {
-    const m = this.opts.config.crm.salesforce?.[objectType];
+    const m = mappingFor(this.opts.config, { crm: 'salesforce', objectType });
     if (!m) throw new CrmRejectedError(400, `the config has no crm.salesforce.${objectType} mapping`);
     return m;
   }
@@ -123,8 +114,7 @@ export class SalesforceAdapter implements CrmPort {
           const r = results[i];
           if (r?.success) outcomes.set(record.Id, { id: record.Id, ok: true });
           else {
-            const code = r?.errors[0]?.statusCode ?? r?.errors[0]?.errorCode ?? 'UNKNOWN';
-            outcomes.set(record.Id, { id: record.Id, ok: false, error: `${code}: ${r?.errors.map((e) => e.message).join('; ') ?? 'no result'}`, retryable: RETRYABLE_CODES.has(code) });
+            outcomes.set(record.Id, { id: record.Id, ok: false, ...recordFailure(r) });
           }
         });
       }));
@@ -140,8 +130,7 @@ export class SalesforceAdapter implements CrmPort {
       return batch.map(({ task }, i): TaskOutcome => {
         const r = results[i];
         if (r?.success && r.id) return { key: task.key, ok: true, taskId: r.id };
-        const code = r?.errors[0]?.statusCode ?? 'UNKNOWN';
-        return { key: task.key, ok: false, error: `${code}: ${r?.errors.map((e) => e.message).join('; ') ?? 'no result'}`, retryable: RETRYABLE_CODES.has(code) };
+        return { key: task.key, ok: false, ...recordFailure(r) };
       });
     }));
     return pages.flat();
@@ -158,7 +147,7 @@ export class SalesforceAdapter implements CrmPort {
     const out = new Map<string, ContactRefById[]>();
     const quoted = [...new Set(emails.map((e) => e.toLowerCase()))].map((e) => `'${e.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
     for (const objectType of ['lead', 'contact'] as const) {
-      if (!this.opts.config.crm.salesforce?.[objectType]) continue;
+      if (!this.has(objectType)) continue;
       // Converted Leads live on as Contacts; only open Leads are scored as Leads.
       const extra = objectType === 'lead' ? ' AND IsConverted = false' : '';
       for (const batch of chunks(quoted, SALESFORCE_BATCH)) {
@@ -175,7 +164,7 @@ export class SalesforceAdapter implements CrmPort {
 
   async *listContactIds(tenant: Tenant): AsyncIterable<ContactRefById[]> {
     for (const objectType of ['lead', 'contact'] as const) {
-      if (!this.opts.config.crm.salesforce?.[objectType]) continue;
+      if (!this.has(objectType)) continue;
       const soql = `SELECT Id FROM ${SOBJECT[objectType]}${objectType === 'lead' ? ' WHERE IsConverted = false' : ''}`;
       const result = await this.call(tenant, `list ${SOBJECT[objectType]}s`, async (conn) => await conn.query<{ Id: string }>(soql, { autoFetch: true, maxFetch: 1_000_000 }));
       for (let i = 0; i < result.records.length; i += SALESFORCE_BATCH) yield result.records.slice(i, i + SALESFORCE_BATCH).map((r) => ({ objectType, id: r.Id }));
@@ -183,7 +172,7 @@ export class SalesforceAdapter implements CrmPort {
   }
 
   async listOwners(tenant: Tenant): Promise<CrmOwner[]> {
-    const ids = this.opts.config.assignment.owners.map((o) => o.salesforceUserId).filter((x): x is string => Boolean(x));
+    const ids = this.opts.config.assignment.owners.map((o) => o.ids['salesforce']).filter((x): x is string => Boolean(x));
     if (ids.length === 0) return [];
     const soql = `SELECT Id, IsActive FROM User WHERE Id IN (${ids.map(soqlId).join(', ')})`;
     const result = await this.call(tenant, 'list Users', async (conn) => await conn.query<{ Id: string; IsActive: boolean }>(soql));
@@ -197,8 +186,8 @@ export class SalesforceAdapter implements CrmPort {
   async validateSchema(tenant: Tenant): Promise<string[]> {
     const problems: string[] = [];
     for (const objectType of ['lead', 'contact'] as const) {
-      const m = this.opts.config.crm.salesforce?.[objectType];
-      if (!m) continue;
+      if (!this.has(objectType)) continue;
+      const m = this.mapping(objectType);
       const d = await this.call(tenant, `describe ${SOBJECT[objectType]}`, (conn) => conn.sobject(SOBJECT[objectType]).describe());
       const fields = new Map(d.fields.map((f) => [f.name, f]));
       const where = `crm.salesforce.${objectType}`;

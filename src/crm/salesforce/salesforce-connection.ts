@@ -1,40 +1,44 @@
 import { Connection } from 'jsforce';
 import type { Redis } from 'ioredis';
-import type { Tenant } from '../../ingest/ops.ts';
-import type { Env } from '../../server/env.ts';
-import type { Logger } from '../../server/logger.ts';
+import type { Keys } from '../../platform/keys.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { TenantRecord } from '../../platform/tenant-directory.ts';
 
 /**
- * One jsforce connection per org, built from the environment. jsforce refreshes the access token
- * on a 401 when it has the OAuth client; the new token is persisted in Redis (never logged), so
- * a restarted worker starts with it instead of an expired one.
+ * One jsforce connection per org, built from its tenant record (instance URL, tokens, OAuth
+ * client). jsforce refreshes the access token on a 401 when it has the OAuth client; the new token
+ * is persisted in Redis (never logged), so a restarted worker starts with it instead of an
+ * expired one.
  */
-export function salesforceConnections(env: Env, redis: Redis, prefix: string, log: Logger): (tenant: Tenant) => Promise<Connection> {
+export function salesforceConnections(opts: { redis: Redis; keys: Keys; log: Logger; apiVersion: string }) {
   const connections = new Map<string, Promise<Connection>>();
-  const tokenKey = (org: string) => `${prefix}:salesforce:access-token:${org}`;
-  return (tenant) => {
-    let c = connections.get(tenant.id);
-    if (!c) {
-      c = (async () => {
-        const stored = await redis.get(tokenKey(tenant.id)).catch(() => null);
-        const conn = new Connection({
-          instanceUrl: env.SALESFORCE_INSTANCE_URL!,
-          accessToken: stored ?? env.SALESFORCE_ACCESS_TOKEN!,
-          version: env.SALESFORCE_API_VERSION,
-          ...(env.SALESFORCE_REFRESH_TOKEN ? { refreshToken: env.SALESFORCE_REFRESH_TOKEN } : {}),
-          ...(env.SALESFORCE_CLIENT_ID && env.SALESFORCE_CLIENT_SECRET
-            ? { oauth2: { clientId: env.SALESFORCE_CLIENT_ID, clientSecret: env.SALESFORCE_CLIENT_SECRET, loginUrl: env.SALESFORCE_LOGIN_URL, redirectUri: `${env.SALESFORCE_LOGIN_URL}/services/oauth2/success` } }
+  return (record: TenantRecord): Promise<Connection> => {
+    const { tenant, credentials: c } = record;
+    let conn = connections.get(tenant.id);
+    if (!conn) {
+      conn = (async () => {
+        const key = opts.keys.accessToken(tenant);
+        const stored = await opts.redis.get(key).catch(() => null);
+        const loginUrl = c['loginUrl'] ?? 'https://login.salesforce.com';
+        const connection = new Connection({
+          instanceUrl: record.instanceUrl!,
+          accessToken: stored ?? c['accessToken']!,
+          version: opts.apiVersion,
+          ...(c['refreshToken'] ? { refreshToken: c['refreshToken'] } : {}),
+          ...(c['clientId'] && c['clientSecret']
+            ? { oauth2: { clientId: c['clientId'], clientSecret: c['clientSecret'], loginUrl, redirectUri: `${loginUrl}/services/oauth2/success` } }
             : {}),
         });
-        conn.on('refresh', (accessToken: string) => {
-          log.info({ org: tenant.id }, 'salesforce access token refreshed');
+        connection.on('refresh', (accessToken: string) => {
+          opts.log.info({ org: tenant.id }, 'salesforce access token refreshed');
           // Access tokens live for the org's session timeout (2 h by default).
-          redis.set(tokenKey(tenant.id), accessToken, 'EX', 2 * 3_600).catch((err: Error) => log.warn({ err: err.message }, 'could not persist the refreshed token'));
+          opts.redis.set(key, accessToken, 'EX', 2 * 3_600)
+            .catch((err: Error) => opts.log.warn({ err: err.message }, 'could not persist the refreshed token'));
         });
-        return conn;
+        return connection;
       })();
-      connections.set(tenant.id, c);
+      connections.set(tenant.id, conn);
     }
-    return c;
+    return conn;
   };
 }

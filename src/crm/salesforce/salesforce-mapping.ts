@@ -1,9 +1,16 @@
 import { DateTime } from 'luxon';
-import type { CrmObjectMapping } from '../../config/schema.ts';
+import type { CrmObjectMapping } from '../../core/model.ts';
 import type { ContactSnapshot, CrmObjectType, FieldValue, PlannedTask } from '../../core/types.ts';
-import { reverse, taskMarker, type ContactWrite } from '../crm-port.ts';
+import { reverse, taskMarker, type ContactWrite } from '../../platform/crm-port.ts';
 
-export const SOBJECT: Record<CrmObjectType, 'Lead' | 'Contact'> = { lead: 'Lead', contact: 'Contact' };
+export const SOBJECT = { lead: 'Lead', contact: 'Contact' } as const;
+export type SalesforceObjectType = keyof typeof SOBJECT;
+
+/** The sObject of one of our object types; anything else is a bug in the caller. */
+export function sobjectOf(objectType: CrmObjectType): 'Lead' | 'Contact' {
+  if (objectType !== 'lead' && objectType !== 'contact') throw new Error(`not a Salesforce object type: ${objectType}`);
+  return SOBJECT[objectType];
+}
 
 /** Field API names to SELECT (relationship paths such as Account.Name included). */
 export function selectFields(m: CrmObjectMapping): string[] {

@@ -1,0 +1,42 @@
+import type { Activity } from '../src/core/types.ts';
+import type { Tenant } from '../src/platform/tenant.ts';
+import type { NewDeadLetter } from '../src/store/dead-letters.ts';
+import type { RotationSnapshot, TaskClaim } from '../src/store/worker-store.ts';
+
+/**
+ * What the recompute use case needs of its state, as the use case sees it. The Redis stores
+ * implement these; test/fakes has in-process versions that pass the same contract tests.
+ */
+export interface BatchState {
+  /** Up to `n` pending members ("objectType:id") moved to in-flight, or a crashed batch resumed. */
+  takeBatch(tenant: Tenant, n: number): Promise<string[]>;
+  finish(tenant: Tenant, members: readonly string[]): Promise<void>;
+  pendingCount(tenant: Tenant): Promise<number>;
+  /** Ids whose contact was deleted (tombstoned). */
+  gone(tenant: Tenant, ids: readonly string[]): Promise<Set<string>>;
+}
+
+/** The task idempotency ledger: a task key is created in the CRM at most once. */
+export interface TaskLedger {
+  claimTasks(tenant: Tenant, keys: readonly string[], token: string): Promise<Map<string, TaskClaim>>;
+  confirmTask(tenant: Tenant, key: string, taskId: string): Promise<void>;
+  releaseTask(tenant: Tenant, key: string): Promise<void>;
+}
+
+/** Owner rotation shared by all workers (compare-and-set), and stage-entry counts. */
+export interface RotationState {
+  loadRotation(crm: string, poolIds: readonly string[]): Promise<RotationSnapshot>;
+  commitRotation(crm: string, poolId: string, version: string, credits: Record<string, number>): Promise<boolean>;
+  stageEntries(tenant: Tenant, ids: readonly string[]): Promise<Map<string, Record<string, number>>>;
+  recordEntries(tenant: Tenant, entries: readonly { id: string; stage: string }[]): Promise<void>;
+}
+
+export type RecomputeStore = BatchState & TaskLedger & RotationState;
+
+export interface ActivityReader {
+  activitiesMany(tenant: Tenant, ids: readonly string[], nowMs: number): Promise<Map<string, Activity[]>>;
+}
+
+export interface DeadLetterSink {
+  add(tenant: Tenant, letters: readonly NewDeadLetter[], now: Date): Promise<void>;
+}

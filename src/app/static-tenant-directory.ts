@@ -1,0 +1,37 @@
+import type { LeadstageConfig } from '../core/model.ts';
+import type { CrmModule } from '../platform/crm-module.ts';
+import type { Env } from '../platform/env.ts';
+import type { Tenant } from '../platform/tenant.ts';
+import type { TenantDirectory, TenantRecord } from '../platform/tenant-directory.ts';
+
+/**
+ * The single-account mode's directory: per CRM, the one account the environment configures, all
+ * with the one config file. A CRM without a mapping in the config, or without credentials, has
+ * no tenants. Salesforce org ids compare on their case-sensitive 15-character form.
+ */
+export function staticTenantDirectory(env: Env, config: LeadstageConfig, crms: readonly CrmModule[]): TenantDirectory {
+  const accounts = crms.flatMap((crm) => {
+    const account = config.crm[crm.kind] ? crm.singleAccount?.(env) : null;
+    return account ? [{ crm, account }] : [];
+  });
+  const record = (crm: CrmModule, id: string, a: (typeof accounts)[number]['account']): TenantRecord => ({
+    tenant: { crm: crm.kind, id },
+    status: 'active',
+    credentials: a.credentials,
+    ...(a.instanceUrl ? { instanceUrl: a.instanceUrl } : {}),
+    config,
+  });
+  return {
+    async get(tenant: Tenant) {
+      const hit = accounts.find(({ crm }) => crm.kind === tenant.crm);
+      if (!hit) return null;
+      const ids = hit.account.accountIds;
+      if (ids !== 'any' && !ids.some((id) => id.slice(0, 15) === tenant.id.slice(0, 15))) return null;
+      return record(hit.crm, tenant.id, hit.account);
+    },
+    async list() {
+      return accounts.flatMap(({ crm, account }) =>
+        account.accountIds === 'any' ? [] : account.accountIds.map((id) => record(crm, id, account)));
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import type { IngressContext } from '../../webhooks/shared/ingress-context.ts';
+import { BUILT_IN_ACTIVITY_TYPES } from '../core/activity-types.ts';
+import type { LeadstageConfig } from '../core/model.ts';
+import type { Env } from '../platform/env.ts';
+import { Keys } from '../platform/keys.ts';
+import type { Logger } from '../platform/logger.ts';
+import { Metrics } from '../platform/metrics.ts';
+import { createQueues, requestRecompute, requestResolve, type Queues } from '../platform/queues.ts';
+import { createRedis, waitForReady } from '../platform/redis.ts';
+import { ActivityStore } from '../store/activity-store.ts';
+import { INGEST_SCRIPT, SETTLE_SCRIPT } from '../store/ingest-script.ts';
+import { ingest } from '../store/ingest.ts';
+import { createApp, type App } from './create-app.ts';
+import { crmModule } from './crm-registry.ts';
+import { ingestLimits } from './ingest-limits.ts';
+import { WEBHOOKS } from './webhook-registry.ts';
+
+/** true if `work` settled within `ms` (its error ignored), false if it was left behind. */
+async function bounded(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const settled = work.then(() => true as const, () => true as const);
+  const r = await Promise.race([settled, late]);
+  clearTimeout(timer);
+  return r;
+}
+
+export interface WebService {
+  server: Server;
+  app: App;
+  redis: Redis;
+  queues: Queues;
+  store: ActivityStore;
+  keys: Keys;
+  metrics: Metrics;
+  port: number;
+  /** Graceful stop: refuse new webhooks, finish in-flight ones, close queues, quit Redis. */
+  stop(): Promise<void>;
+}
+
+export interface WebServiceOptions {
+  env: Env;
+  config: LeadstageConfig;
+  log: Logger;
+  clock?: () => number;
+  metrics?: Metrics;
+  /** How long start-up waits for Redis before serving anyway (answering 503 until it is back). */
+  redisReadyWaitMs?: number;
+}
+
+export async function startWebService(opts: WebServiceOptions): Promise<WebService> {
+  const { env, config, log } = opts;
+  const clock = opts.clock ?? Date.now;
+  const metrics = opts.metrics ?? new Metrics({ defaultMetrics: true });
+  const redis = createRedis(env.REDIS_URL, 'producer');
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  if (!(await waitForReady(redis, opts.redisReadyWaitMs ?? 5_000))) log.warn('redis is not reachable yet; answering 503 until it is');
+  const queues = createQueues(redis, env.LEADSTAGE_REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'queue connection error'));
+  const keys = new Keys(env.LEADSTAGE_REDIS_PREFIX);
+  const store = new ActivityStore(redis, keys, { maxAgeDays: config.engagement.maxAgeDays });
+  INGEST_SCRIPT.register(redis);
+  SETTLE_SCRIPT.register(redis);
+  const limits = ingestLimits(config);
+  const activityTypes = new Set<string>([...BUILT_IN_ACTIVITY_TYPES, ...config.engagement.customActivityTypes]);
+  const ctx: IngressContext = {
+    // HubSpot retries for about a day, Salesforce for 24 h, HubSpot workflows for 3 days.
+    ingest: (ops) => ingest(ops, {
+      redis, keys, limits, batchWindowMs: env.BATCH_WINDOW_MS, deliveryTtlMs: 4 * 86_400_000,
+      requestRecompute: (t, ms) => requestRecompute(queues.recompute, t, ms),
+      requestResolve: (ms) => requestResolve(queues.resolve, ms),
+    }),
+    metrics,
+    log,
+    clock,
+    publicBaseUrl: env.PUBLIC_BASE_URL,
+    enqueueDeadlineMs: 1_800,
+  };
+  const routers = WEBHOOKS.filter((w) => env.LEADSTAGE_SOURCES.includes(w.source as never)).map((w) =>
+    w.router(ctx, { env, config, activityTypes, ownProperties: new Set(crmModule(w.source)?.ownProperties?.(config) ?? []) }));
+  const app = createApp({ routers, redis, queues, metrics, log, maxBodyBytes: env.MAX_BODY_BYTES });
+
+  const server = createServer(app.express);
+  // Shorter than a load balancer's idle timeout would be wrong; longer keeps sockets we then drain.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 30_000;
+  server.listen(env.PORT);
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  log.info({ port, sources: env.LEADSTAGE_SOURCES }, 'webhook server listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      app.drain();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets turn idle as their last response goes out; close each as it does.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), env.SHUTDOWN_TIMEOUT_MS);
+      await closed;
+      clearInterval(sweep);
+      clearTimeout(timer);
+      // Bounded: with Redis gone, a polite close could wait forever.
+      await bounded(queues.close(), 2_000);
+      if (!(await bounded(redis.quit(), 1_000))) redis.disconnect();
+      log.info('webhook server stopped');
+    })());
+
+  return { server, app, redis, queues, store, keys, metrics, port, stop };
+}

@@ -1,0 +1,132 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { recomputeProcessor } from '../../jobs/recompute-processor.ts';
+import type { BatchSummary } from '../../jobs/recompute-tenant.ts';
+import { resolveProcessor } from '../../jobs/resolve-processor.ts';
+import type { LeadstageConfig } from '../core/model.ts';
+import { systemClock, type Clock } from '../platform/clock.ts';
+import type { Env } from '../platform/env.ts';
+import { Keys, QUEUE } from '../platform/keys.ts';
+import type { Logger } from '../platform/logger.ts';
+import { createQueues, requestRecompute, type Queues, type RecomputeJobData } from '../platform/queues.ts';
+import { createRedis } from '../platform/redis.ts';
+import type { TenantDirectory } from '../platform/tenant-directory.ts';
+import { tenantKey } from '../platform/tenant.ts';
+import { ActivityStore } from '../store/activity-store.ts';
+import { DeadLetterStore } from '../store/dead-letters.ts';
+import { INGEST_SCRIPT } from '../store/ingest-script.ts';
+import { WorkerStore } from '../store/worker-store.ts';
+import { CRMS } from './crm-registry.ts';
+import { createCrmProvider, type CrmProvider } from './crm-provider.ts';
+import { ingestLimits } from './ingest-limits.ts';
+import { staticTenantDirectory } from './static-tenant-directory.ts';
+
+export interface WorkerService {
+  worker: Worker<RecomputeJobData, BatchSummary>;
+  resolver: Worker;
+  redis: Redis;
+  queues: Queues;
+  store: WorkerStore;
+  deadLetters: DeadLetterStore;
+  /** Graceful stop: finish in-flight jobs (or give them back to the queue) within SHUTDOWN_TIMEOUT_MS. */
+  stop(): Promise<void>;
+}
+
+export interface WorkerServiceOptions {
+  env: Env;
+  config: LeadstageConfig;
+  log: Logger;
+  clock?: Clock;
+  /** Which tenants the worker serves; by default the single-account directory from the environment. */
+  directory?: TenantDirectory;
+  /** BullMQ lock settings (tests shorten them to exercise a worker that dies mid-job). */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+/** The worker process: recompute and e-mail-resolve workers on BullMQ, wired to stores and CRMs. */
+export async function startWorkerService(opts: WorkerServiceOptions): Promise<WorkerService> {
+  const { env, config, log } = opts;
+  const clock = opts.clock ?? systemClock;
+  const redis = createRedis(env.REDIS_URL, 'worker');
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  // Each BullMQ worker blocks on its own connection; two workers must not share one.
+  const blocking = createRedis(env.REDIS_URL, 'worker');
+  const resolverConnection = createRedis(env.REDIS_URL, 'worker');
+  for (const c of [blocking, resolverConnection]) c.on('error', () => undefined); // reported through `redis`
+  const connections = [redis, blocking, resolverConnection];
+  const keys = new Keys(env.LEADSTAGE_REDIS_PREFIX);
+  const activities = new ActivityStore(redis, keys, { maxAgeDays: config.engagement.maxAgeDays });
+  const store = new WorkerStore(redis, keys);
+  const deadLetters = new DeadLetterStore(redis, keys);
+  INGEST_SCRIPT.register(redis); // the resolver writes matched activities the way ingress does
+  const queues = createQueues(redis, keys.prefix, (err) => log.warn({ err: err.message }, 'queue connection error'));
+  const directory = opts.directory ?? staticTenantDirectory(env, config, CRMS);
+  // Short quota waits happen in-process; longer ones delay the job, freeing the worker for other tenants.
+  const crms = createCrmProvider(directory, CRMS, { env, redis, keys, log, clock, maxInlineWaitMs: 2_000 });
+
+  // A mapped field that does not exist is a start-up error, not a failure at the first write.
+  const problems = await crms.checkSchemas().catch(async (err: Error) => {
+    await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+    throw err;
+  });
+  if (problems.length) {
+    await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+    throw new Error(`the CRM does not match the config:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+
+  const lockDuration = opts.lockDurationMs ?? env.WORKER_LOCK_MS;
+  const worker = new Worker<RecomputeJobData, BatchSummary>(QUEUE.recompute, recomputeProcessor({
+    pendingCount: (t) => store.pendingCount(t),
+    requestFollowUp: (t) => requestRecompute(queues.recompute, t, 0),
+    depsFor: async (tenant) => {
+      const served = await crms.serve(tenant);
+      if (!served) return null;
+      const { record, crm } = served;
+      return {
+        config: record.config, crm, activities, store, deadLetters, log, clock, batchSize: env.RECOMPUTE_BATCH_SIZE,
+        owners: (t) => crms.owners(t, crm),
+      };
+    },
+  }), {
+    connection: blocking, prefix: keys.prefix, concurrency: env.WORKER_CONCURRENCY,
+    lockDuration, stalledInterval: opts.stalledIntervalMs ?? env.WORKER_LOCK_MS,
+  });
+  const resolver = new Worker(QUEUE.resolve, resolveProcessor({
+    redis, keys, store, queues, log, batchSize: 100, batchWindowMs: env.BATCH_WINDOW_MS,
+    limits: ingestLimits(config),
+    // E-mail-addressed feed events: looked up in every listed account of every CRM.
+    crms: () => servedTenants(directory, crms),
+  }), { connection: resolverConnection, prefix: keys.prefix, concurrency: 1, lockDuration });
+  resolver.on('error', (err) => log.warn({ err: err.message }, 'resolver error'));
+  resolver.on('failed', (job, err) => log.warn({ attempts: job?.attemptsMade, err: err.message }, 'resolve job failed'));
+  worker.on('failed', (job, err) => log.warn({ tenant: job ? tenantKey(job.data.tenant) : undefined, attempts: job?.attemptsMade, err: err.message }, 'recompute job failed'));
+  worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
+  await worker.waitUntilReady();
+  log.info({ concurrency: env.WORKER_CONCURRENCY, batchSize: env.RECOMPUTE_BATCH_SIZE }, 'recompute worker running');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      // close() waits for active jobs; past the deadline, force it: their locks lapse and BullMQ
+      // hands the jobs to another worker (their batches resume from the in-flight set).
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), env.SHUTDOWN_TIMEOUT_MS)));
+      const closing = Promise.all([worker.close(), resolver.close()]).then(() => 'closed' as const);
+      if ((await Promise.race([closing, timedOut])) === 'timeout') await Promise.all([worker.close(true), resolver.close(true)]);
+      clearTimeout(timer);
+      await queues.close().catch(() => undefined);
+      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+      log.info('recompute worker stopped');
+    })());
+  return { worker, resolver, redis, queues, store, deadLetters, stop };
+}
+
+async function servedTenants(directory: TenantDirectory, crms: CrmProvider) {
+  const out = [];
+  for (const record of await directory.list()) {
+    const served = await crms.serve(record.tenant);
+    if (served) out.push({ tenant: record.tenant, crm: served.crm });
+  }
+  return out;
+}

@@ -1,0 +1,36 @@
+import type { CrmModule } from '../../platform/crm-module.ts';
+import { TenantRateLimiter } from '../../store/rate-limiter.ts';
+import { SalesforceAdapter } from './salesforce-adapter.ts';
+import { salesforceConnections } from './salesforce-connection.ts';
+
+/** Salesforce Leads and Contacts, one org per tenant. */
+export const salesforceCrm: CrmModule = {
+  kind: 'salesforce',
+  objectTypes: ['lead', 'contact'],
+  connector(ctx) {
+    const { env } = ctx;
+    const connection = salesforceConnections({ redis: ctx.redis, keys: ctx.keys, log: ctx.log, apiVersion: env.SALESFORCE_API_VERSION });
+    const limiter = new TenantRateLimiter(ctx.redis, ctx.keys, {
+      max: env.SALESFORCE_REQUESTS_PER_WINDOW, windowMs: env.SALESFORCE_WINDOW_MS, maxInlineWaitMs: ctx.maxInlineWaitMs,
+    });
+    const portFor: (r: Parameters<typeof connection>[0]) => SalesforceAdapter = (record) =>
+      new SalesforceAdapter({ config: record.config, limiter, connection: () => connection(record), timeoutMs: env.CRM_TIMEOUT_MS });
+    return {
+      portFor,
+      checkSchema: (record) => portFor(record).validateSchema(record.tenant),
+    };
+  },
+  ownProperties(config) {
+    const w = Object.values(config.crm['salesforce'] ?? {}).flatMap((m) => ('write' in m ? [m.write] : []));
+    return w.flatMap((x) => [x.score, x.fitGrade, x.reasons, x.scoredAt]).filter((p): p is string => Boolean(p));
+  },
+  singleAccount(env) {
+    if (!env.SALESFORCE_INSTANCE_URL || !env.SALESFORCE_ACCESS_TOKEN) return null;
+    const credentials: Record<string, string> = { accessToken: env.SALESFORCE_ACCESS_TOKEN, loginUrl: env.SALESFORCE_LOGIN_URL };
+    if (env.SALESFORCE_REFRESH_TOKEN) credentials['refreshToken'] = env.SALESFORCE_REFRESH_TOKEN;
+    if (env.SALESFORCE_CLIENT_ID) credentials['clientId'] = env.SALESFORCE_CLIENT_ID;
+    if (env.SALESFORCE_CLIENT_SECRET) credentials['clientSecret'] = env.SALESFORCE_CLIENT_SECRET;
+    const orgs = env.salesforceOrgIds;
+    return { accountIds: orgs.length ? orgs : 'any', credentials, instanceUrl: env.SALESFORCE_INSTANCE_URL };
+  },
+};

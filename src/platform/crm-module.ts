@@ -1,0 +1,55 @@
+import type { Redis } from 'ioredis';
+import type { LeadstageConfig } from '../core/model.ts';
+import type { Clock } from './clock.ts';
+import type { CrmPort } from './crm-port.ts';
+import type { Env } from './env.ts';
+import type { Keys } from './keys.ts';
+import type { Logger } from './logger.ts';
+import type { TenantRecord } from './tenant-directory.ts';
+
+/** What a CRM module gets from the process that runs it. */
+export interface CrmConnectorContext {
+  env: Env;
+  /** A connection that may wait (worker role): quota scripts and token storage run on it. */
+  redis: Redis;
+  keys: Keys;
+  log: Logger;
+  clock: Clock;
+  /** Longest in-process wait for a quota slot; longer waits delay the job instead. */
+  maxInlineWaitMs: number;
+}
+
+/** A CRM's per-process state (connections, limiters); ports for tenants come from it. */
+export interface CrmConnector {
+  /** A port for one tenant. Cheap: the worker builds one per job, so its call count is the job's. */
+  portFor(record: TenantRecord): CrmPort;
+  /**
+   * Checks against the CRM itself (fields exist, mapped picklist values are valid), run at
+   * worker start; each problem names the config path. Absent: nothing to check.
+   */
+  checkSchema?(record: TenantRecord): Promise<string[]>;
+}
+
+/**
+ * One CRM, as the app wires it: a folder under src/crm exports one of these, and one line in
+ * src/app/crm-registry.ts lists it. Nothing else in the app, the jobs or the core names a CRM.
+ */
+export interface CrmModule {
+  /** The registry name, used in tenant keys, config (`crm.<kind>`) and owner ids (`ids.<kind>`). */
+  readonly kind: string;
+  /** The record kinds this CRM scores (HubSpot: contact; Salesforce: lead and contact). */
+  readonly objectTypes: readonly string[];
+  connector(ctx: CrmConnectorContext): CrmConnector;
+  /** Properties leadstage alone writes in this CRM: a change of one is our own echo. */
+  ownProperties?(config: LeadstageConfig): string[];
+  /** Single-account mode: the account this CRM serves with credentials from the environment. */
+  singleAccount?(env: Env): SingleAccount | null;
+}
+
+/** One statically configured account (a private-app token, one Salesforce org). */
+export interface SingleAccount {
+  /** The account ids served; 'any' serves whichever id an event names (one token for one portal). */
+  accountIds: readonly string[] | 'any';
+  credentials: Record<string, string>;
+  instanceUrl?: string;
+}

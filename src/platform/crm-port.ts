@@ -1,0 +1,81 @@
+import type { ContactSnapshot, CrmKind, CrmObjectType, PlanChanges, PlannedTask } from '../core/types.ts';
+import type { Tenant } from './tenant.ts';
+
+export interface ContactRefById {
+  objectType: CrmObjectType;
+  id: string;
+}
+
+/** What to write for one contact: the plan's changes, plus where the stage moves from. */
+export interface ContactWrite {
+  objectType: CrmObjectType;
+  id: string;
+  changes: PlanChanges;
+  /** The stage the CRM holds now (leadstage name), for CRMs where going back takes two steps. */
+  fromStage: string | null;
+  /** When leadstage scored it (written to the "last scored at" field when anything else changes). */
+  scoredAt: Date;
+}
+
+/** A record the CRM refused: why (its code and message), and whether trying again can help. */
+export interface RecordFailure {
+  ok: false;
+  reason: string;
+  retryable: boolean;
+}
+
+export type WriteOutcome = { id: string; ok: true } | ({ id: string } & RecordFailure);
+
+export interface TaskToCreate {
+  task: PlannedTask;
+  contact: ContactRefById;
+}
+
+export type TaskOutcome = { key: string; ok: true; taskId: string } | ({ key: string } & RecordFailure);
+
+export interface CrmOwner {
+  id: string;
+  active: boolean;
+}
+
+/**
+ * The one CRM-neutral port the jobs use; the HubSpot and Salesforce adapters implement it. Reads
+ * and writes are batched by the adapter (HubSpot 100, Salesforce 200 per call). Expected failures
+ * of a whole call throw the errors in crm-errors.ts; per-record failures come back as outcomes.
+ */
+export interface CrmPort {
+  readonly crm: CrmKind;
+  /** Contacts by id, mapped to snapshots; ids the CRM does not have are absent from the map. */
+  readContacts(tenant: Tenant, refs: readonly ContactRefById[]): Promise<Map<string, ContactSnapshot>>;
+  /** Write only the given changes. */
+  writeContacts(tenant: Tenant, writes: readonly ContactWrite[]): Promise<WriteOutcome[]>;
+  /** Create follow-up tasks; never retried blindly (the caller holds an idempotency ledger). */
+  createTasks(tenant: Tenant, tasks: readonly TaskToCreate[]): Promise<TaskOutcome[]>;
+  /** A task created earlier with this idempotency key, if the CRM has one (crash recovery). */
+  findTask(tenant: Tenant, key: string, contact: ContactRefById): Promise<string | null>;
+  /** Contacts (and Salesforce Leads) whose e-mail is one of these, lower-cased address → refs. */
+  findByEmail(tenant: Tenant, emails: readonly string[]): Promise<Map<string, ContactRefById[]>>;
+  /** Every contact id of the account, page by page (for a full rescore). */
+  listContactIds(tenant: Tenant): AsyncIterable<ContactRefById[]>;
+  /** Every owner the CRM knows, active or not. */
+  listOwners(tenant: Tenant): Promise<CrmOwner[]>;
+  /** How many calls this adapter has made (for the per-batch log line and the benchmarks). */
+  readonly calls: number;
+}
+
+/** The marker put into each task's body so a task can be found again by its idempotency key. */
+export function taskMarker(key: string): string {
+  return `[leadstage:${key}]`;
+}
+
+/** Config-derived helpers shared by the adapters: leadstage names ↔ CRM values. */
+export function reverse(map: Record<string, string>): Map<string, string> {
+  return new Map(Object.entries(map).map(([k, v]) => [v, k]));
+}
+
+/** Split a list into CRM-sized calls. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

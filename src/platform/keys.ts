@@ -1,0 +1,98 @@
+import { tenantKey, type Tenant } from './tenant.ts';
+
+/** BullMQ queue names (BullMQ adds the prefix itself). */
+export const QUEUE = {
+  recompute: 'leadstage-recompute',
+  resolve: 'leadstage-resolve',
+} as const;
+
+/** The hash-tag group of e-mail-addressed activities waiting to be resolved to contacts. */
+export const EMAIL_GROUP = 'email';
+
+/**
+ * Every Redis key leadstage uses, and nothing else spells one. Per-tenant keys share a hash tag
+ * ({hubspot:62515}) so a tenant's keys live in one cluster slot and multi-key scripts stay legal.
+ * Keys carry ids only, never e-mails or names.
+ */
+export class Keys {
+  readonly prefix: string;
+  constructor(prefix: string) {
+    this.prefix = prefix;
+  }
+
+  /** `prefix:{crm:id}`: the hash-tagged root of every key of a tenant. */
+  tenantRoot(tenant: Tenant): string {
+    return `${this.prefix}:{${tenantKey(tenant)}}`;
+  }
+
+  /** HASH activity id → JSON. */
+  activities(tenant: Tenant, contactId: string): string {
+    return `${this.tenantRoot(tenant)}:act:${contactId}`;
+  }
+  /** "deleted" or "privacy": the contact is gone; late events for it are dropped. */
+  tombstone(tenant: Tenant, contactId: string): string {
+    return `${this.tenantRoot(tenant)}:gone:${contactId}`;
+  }
+  /** SET of "objectType:id" awaiting recompute. */
+  pending(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:pending`;
+  }
+  /** SET of "objectType:id" a recompute batch holds (resumed after a crash). */
+  inflight(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:inflight`;
+  }
+  /** HASH for a CRM engagement seen before its contact is known (or the other way round). */
+  engagement(tenant: Tenant, engagementId: string): string {
+    return `${this.tenantRoot(tenant)}:eng:${engagementId}`;
+  }
+  /** Task idempotency ledger entry: "pending:<token>" while claimed, "done:<taskId>" once created. */
+  task(tenant: Tenant, taskKey: string): string {
+    return `${this.tenantRoot(tenant)}:task:${taskKey}`;
+  }
+  /** HASH stage → how often leadstage recorded this contact entering it. */
+  stageEntries(tenant: Tenant, contactId: string): string {
+    return `${this.tenantRoot(tenant)}:entries:${contactId}`;
+  }
+  /** ZSET of the tenant's CRM calls in the current window (the shared quota). */
+  quota(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:quota`;
+  }
+  /** Epoch ms until which no worker calls this tenant's CRM (after a 429). */
+  quotaPause(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:quota-pause`;
+  }
+  /** HASH id → JSON: records the CRM rejected for good, kept for the operator. */
+  deadLetters(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:dead`;
+  }
+  /** The latest access token of a Salesforce org (refreshed by jsforce, persisted for restarts). */
+  accessToken(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:access-token`;
+  }
+  /** HASH owner key → smooth weighted round-robin credit, plus "__v" (compare-and-set version). */
+  rotation(crm: string, poolId: string): string {
+    return `${this.prefix}:rotation:${crm}:${poolId}`;
+  }
+
+  /** Activities addressed by e-mail hash, waiting to be resolved to CRM contacts. */
+  unresolved(emailHash: string): string {
+    return `${this.prefix}:{${EMAIL_GROUP}}:unresolved:${emailHash}`;
+  }
+  unresolvedPending(): string {
+    return `${this.prefix}:{${EMAIL_GROUP}}:pending`;
+  }
+  unresolvedInflight(): string {
+    return `${this.prefix}:{${EMAIL_GROUP}}:inflight`;
+  }
+  /**
+   * Delivery ledger entry: "p:<token>" while claimed, "done" once queued. It lives under the same
+   * hash tag as the data it guards (a tenant, or "email"), so claim and write are one script.
+   */
+  delivery(group: string, deliveryKey: string): string {
+    return `${this.prefix}:{${group}}:dl:${deliveryKey}`;
+  }
+  /** The pattern of every key under this prefix (tests, benchmarks and the demo clean up with it). */
+  all(): string {
+    return `${this.prefix}:*`;
+  }
+}

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { LuaScript } from '../platform/lua-script.ts';
+import type { Keys } from '../platform/keys.ts';
+import type { Tenant } from '../platform/tenant.ts';
+import { CrmRateLimitedError } from '../platform/crm-errors.ts';
+
+// Sliding log: one member per request in the window. KEYS: log, pause. ARGV: now, window, max, id.
+// Returns 0 when the call may go now, else how many ms to wait.
+const ACQUIRE = new LuaScript('lsAcquireQuota', `
+local now, window, max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local pausedUntil = tonumber(redis.call('GET', KEYS[2]) or '0')
+if pausedUntil > now then return pausedUntil - now end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < max then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now)`);
+
+export interface QuotaOptions {
+  /** Requests allowed per window per tenant (HubSpot public apps: 110 per 10 s). */
+  max: number;
+  windowMs: number;
+  /** Waits up to this long in-process; longer waits become CrmRateLimitedError (the job is delayed). */
+  maxInlineWaitMs: number;
+  /**
+   * Added to the window: we log a call when we send it, the CRM when it arrives, a little later;
+   * without a margin the first call of each refill would meet a 429 (default 250 ms).
+   */
+  marginMs?: number;
+}
+
+/**
+ * One quota per portal/org, shared by every worker through Redis. Call `acquire` before each CRM
+ * request. A 429 (or rate-limit headers that say the window is spent) pauses the tenant for all.
+ */
+export class TenantRateLimiter {
+  private readonly redis: Redis;
+  private readonly keys: Keys;
+  private readonly opts: QuotaOptions;
+  private readonly clock: () => number;
+
+  constructor(redis: Redis, keys: Keys, opts: QuotaOptions, clock: () => number = Date.now) {
+    this.redis = redis;
+    this.keys = keys;
+    this.opts = opts;
+    this.clock = clock;
+    ACQUIRE.register(redis);
+  }
+
+
+  async acquire(t: Tenant): Promise<void> {
+    for (;;) {
+      const window = this.opts.windowMs + (this.opts.marginMs ?? 250);
+      const wait = Number(await ACQUIRE.run(this.redis, [this.keys.quota(t), this.keys.quotaPause(t)], [this.clock(), window, this.opts.max, randomUUID()]));
+      if (wait === 0) return;
+      if (wait > this.opts.maxInlineWaitMs) throw new CrmRateLimitedError(wait);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  /** Stop every worker from calling this tenant for `ms` (after a 429, or an exhausted window). */
+  async pause(t: Tenant, ms: number): Promise<void> {
+    await this.redis.set(this.keys.quotaPause(t), String(this.clock() + ms), 'PX', ms);
+  }
+}

@@ -1,0 +1,120 @@
+import type { ContactSnapshot } from '../../src/core/types.ts';
+import {
+  taskMarker, type ContactRefById, type ContactWrite, type CrmOwner, type CrmPort, type RecordFailure,
+  type TaskOutcome, type TaskToCreate, type WriteOutcome,
+} from '../../src/platform/crm-port.ts';
+import type { Tenant } from '../../src/platform/tenant.ts';
+
+export interface FakeTask {
+  id: string;
+  key: string;
+  contactId: string;
+  subject: string;
+  ownerId: string | null;
+  body: string;
+}
+
+/**
+ * An in-process CRM behind the CrmPort: contacts as snapshots, tasks, owners, and scripted
+ * per-record refusals. Every port method counts as one call, as a batch call would.
+ */
+export class FakeCrm implements CrmPort {
+  readonly crm: string;
+  readonly contacts = new Map<string, ContactSnapshot>();
+  readonly tasks: FakeTask[] = [];
+  readonly writes: ContactWrite[] = [];
+  owners: CrmOwner[] = [];
+  /** Per record id: refuse its next writes (or its task) with this failure. */
+  readonly refuseWrite = new Map<string, Omit<RecordFailure, 'ok'>>();
+  readonly refuseTask = new Map<string, Omit<RecordFailure, 'ok'>>();
+  /**
+   * Throw this from the next createTasks call, as a 502 would: `before` creates nothing, `after`
+   * creates the tasks and loses the answer (a proxy timed out while the CRM went on).
+   */
+  failNextTaskCall: { error: Error; when: 'before' | 'after' } | null = null;
+  calls = 0;
+  callLog: string[] = [];
+
+  constructor(crm = 'hubspot') {
+    this.crm = crm;
+  }
+
+  add(snapshot: Omit<ContactSnapshot, 'crm'>): void {
+    this.contacts.set(snapshot.id, { crm: this.crm, ...snapshot });
+  }
+
+  private count(what: string): void {
+    this.calls += 1;
+    this.callLog.push(what);
+  }
+
+  async readContacts(_t: Tenant, refs: readonly ContactRefById[]): Promise<Map<string, ContactSnapshot>> {
+    this.count('read');
+    return new Map(refs.flatMap((r) => {
+      const c = this.contacts.get(r.id);
+      return c ? [[r.id, structuredClone(c)] as const] : [];
+    }));
+  }
+
+  async writeContacts(_t: Tenant, writes: readonly ContactWrite[]): Promise<WriteOutcome[]> {
+    if (writes.length) this.count('write');
+    return writes.map((w): WriteOutcome => {
+      const refused = this.refuseWrite.get(w.id);
+      if (refused) return { id: w.id, ok: false, ...refused };
+      this.writes.push(w);
+      const c = this.contacts.get(w.id)!;
+      const ch = w.changes;
+      if (ch.stage !== undefined) c.stage = ch.stage;
+      if (ch.leadStatus !== undefined) c.leadStatus = ch.leadStatus;
+      if (ch.ownerId !== undefined) c.ownerId = ch.ownerId;
+      const was = c.scored ?? { score: null, grade: null, reasons: null };
+      c.scored = { score: ch.score ?? was.score, grade: ch.grade ?? was.grade, reasons: ch.reasons ?? was.reasons };
+      return { id: w.id, ok: true };
+    });
+  }
+
+  async createTasks(_t: Tenant, tasks: readonly TaskToCreate[]): Promise<TaskOutcome[]> {
+    if (tasks.length === 0) return [];
+    this.count('create-tasks');
+    const fail = this.failNextTaskCall;
+    this.failNextTaskCall = null;
+    if (fail?.when === 'before') throw fail.error;
+    const outcomes = tasks.map(({ task, contact }): TaskOutcome => {
+      const refused = this.refuseTask.get(contact.id);
+      if (refused) return { key: task.key, ok: false, ...refused };
+      const id = `task-${this.tasks.length + 1}`;
+      this.tasks.push({ id, key: task.key, contactId: contact.id, subject: task.subject, ownerId: task.ownerId, body: `${task.body}\n${taskMarker(task.key)}` });
+      return { key: task.key, ok: true, taskId: id };
+    });
+    if (fail) throw fail.error;
+    return outcomes;
+  }
+
+  async findTask(_t: Tenant, key: string, contact: ContactRefById): Promise<string | null> {
+    this.count('find-task');
+    return this.tasks.find((t) => t.contactId === contact.id && t.body.includes(taskMarker(key)))?.id ?? null;
+  }
+
+  async findByEmail(_t: Tenant, emails: readonly string[]): Promise<Map<string, ContactRefById[]>> {
+    this.count('find-by-email');
+    const out = new Map<string, ContactRefById[]>();
+    for (const c of this.contacts.values()) {
+      const email = String(c.fields['email'] ?? '').toLowerCase();
+      if (emails.includes(email)) out.set(email, [...(out.get(email) ?? []), { objectType: c.objectType, id: c.id }]);
+    }
+    return out;
+  }
+
+  async *listContactIds(_t: Tenant, pageSize = 100): AsyncIterable<ContactRefById[]> {
+    const all = [...this.contacts.values()].map((c) => ({ objectType: c.objectType, id: c.id }));
+    for (let i = 0; i < all.length; i += pageSize) {
+      this.count('list');
+      yield all.slice(i, i + pageSize);
+    }
+  }
+
+  async listOwners(): Promise<CrmOwner[]> {
+    this.count('owners');
+    return this.owners;
+  }
+}

@@ -1,0 +1,111 @@
+import type { ActivityReader, DeadLetterSink, RecomputeStore } from '../../jobs/recompute-ports.ts';
+import type { Activity } from '../../src/core/types.ts';
+import { tenantKey, type Tenant } from '../../src/platform/tenant.ts';
+import type { DeadLetter, NewDeadLetter } from '../../src/store/dead-letters.ts';
+import type { RotationSnapshot, TaskClaim } from '../../src/store/worker-store.ts';
+
+const member = (r: { objectType: string; id: string }) => `${r.objectType}:${r.id}`;
+
+/** The worker's Redis state, in memory, with the same contract (test/store/worker-store.test.ts). */
+export class FakeRecomputeStore implements RecomputeStore {
+  readonly pending = new Map<string, Set<string>>();
+  readonly inflight = new Map<string, Set<string>>();
+  readonly tombstones = new Set<string>();
+  readonly ledger = new Map<string, string>();
+  readonly rotation = new Map<string, { v: number; credits: Record<string, number> }>();
+  readonly entries = new Map<string, Record<string, number>>();
+
+  private set(map: Map<string, Set<string>>, tenant: Tenant): Set<string> {
+    const k = tenantKey(tenant);
+    let s = map.get(k);
+    if (!s) map.set(k, (s = new Set()));
+    return s;
+  }
+
+  async markPending(tenant: Tenant, refs: readonly { objectType: string; id: string }[]): Promise<void> {
+    for (const r of refs) this.set(this.pending, tenant).add(member(r));
+  }
+  async takeBatch(tenant: Tenant, n: number): Promise<string[]> {
+    const inflight = this.set(this.inflight, tenant);
+    if (inflight.size > 0) return [...inflight];
+    const pending = this.set(this.pending, tenant);
+    const taken = [...pending].slice(0, n);
+    for (const m of taken) {
+      pending.delete(m);
+      inflight.add(m);
+    }
+    return taken;
+  }
+  async finish(tenant: Tenant, members: readonly string[]): Promise<void> {
+    for (const m of members) this.set(this.inflight, tenant).delete(m);
+  }
+  async pendingCount(tenant: Tenant): Promise<number> {
+    return this.set(this.pending, tenant).size;
+  }
+  async gone(tenant: Tenant, ids: readonly string[]): Promise<Set<string>> {
+    return new Set(ids.filter((id) => this.tombstones.has(`${tenantKey(tenant)}:${id}`)));
+  }
+  async claimTasks(tenant: Tenant, keys: readonly string[], token: string): Promise<Map<string, TaskClaim>> {
+    const out = new Map<string, TaskClaim>();
+    for (const key of keys) {
+      const k = `${tenantKey(tenant)}:${key}`;
+      const v = this.ledger.get(k);
+      if (v === undefined) {
+        this.ledger.set(k, `pending:${token}`);
+        out.set(key, { state: 'claimed' });
+      } else if (v.startsWith('done:')) out.set(key, { state: 'done', taskId: v.slice(5) });
+      else out.set(key, { state: 'stale' });
+    }
+    return out;
+  }
+  async confirmTask(tenant: Tenant, key: string, taskId: string): Promise<void> {
+    this.ledger.set(`${tenantKey(tenant)}:${key}`, `done:${taskId}`);
+  }
+  async releaseTask(tenant: Tenant, key: string): Promise<void> {
+    this.ledger.delete(`${tenantKey(tenant)}:${key}`);
+  }
+  async loadRotation(crm: string, poolIds: readonly string[]): Promise<RotationSnapshot> {
+    const snap: RotationSnapshot = { credits: {}, versions: {} };
+    for (const id of poolIds) {
+      const r = this.rotation.get(`${crm}:${id}`);
+      snap.credits[id] = { ...(r?.credits ?? {}) };
+      snap.versions[id] = String(r?.v ?? 0);
+    }
+    return snap;
+  }
+  async commitRotation(crm: string, poolId: string, version: string, credits: Record<string, number>): Promise<boolean> {
+    const r = this.rotation.get(`${crm}:${poolId}`);
+    if (String(r?.v ?? 0) !== version) return false;
+    this.rotation.set(`${crm}:${poolId}`, { v: (r?.v ?? 0) + 1, credits: { ...credits } });
+    return true;
+  }
+  async stageEntries(tenant: Tenant, ids: readonly string[]): Promise<Map<string, Record<string, number>>> {
+    return new Map(ids.map((id) => [id, { ...(this.entries.get(`${tenantKey(tenant)}:${id}`) ?? {}) }]));
+  }
+  async recordEntries(tenant: Tenant, entries: readonly { id: string; stage: string }[]): Promise<void> {
+    for (const e of entries) {
+      const k = `${tenantKey(tenant)}:${e.id}`;
+      const row = this.entries.get(k) ?? {};
+      row[e.stage] = (row[e.stage] ?? 0) + 1;
+      this.entries.set(k, row);
+    }
+  }
+}
+
+export class FakeActivities implements ActivityReader {
+  readonly byContact = new Map<string, Activity[]>();
+  async activitiesMany(_t: Tenant, ids: readonly string[]): Promise<Map<string, Activity[]>> {
+    return new Map(ids.map((id) => [id, [...(this.byContact.get(id) ?? [])]]));
+  }
+}
+
+export class FakeDeadLetters implements DeadLetterSink {
+  readonly letters: DeadLetter[] = [];
+  async add(_t: Tenant, letters: readonly NewDeadLetter[], now: Date): Promise<void> {
+    for (const l of letters) {
+      const prev = this.letters.find((x) => x.objectType === l.objectType && x.id === l.id);
+      if (prev) Object.assign(prev, { reason: l.reason, lastSeenAt: now.toISOString(), count: prev.count + 1 });
+      else this.letters.push({ ...l, firstSeenAt: now.toISOString(), lastSeenAt: now.toISOString(), count: 1 });
+    }
+  }
+}

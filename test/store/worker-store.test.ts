@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecomputeStore } from '../../jobs/recompute-ports.ts';
+import { Keys } from '../../src/platform/keys.ts';
+import { deleteByPrefix } from '../../src/platform/redis.ts';
+import { WorkerStore } from '../../src/store/worker-store.ts';
+import { FakeRecomputeStore } from '../fakes/fake-stores.ts';
+import { REDIS_URL } from '../helpers/ingress.ts';
+
+// One contract, two implementations: the Redis WorkerStore (on a real Redis) and the in-process
+// fake the use-case tests run on. If the fake drifts from the real store, this fails.
+let redis: Redis;
+const prefix = `lsws${randomBytes(3).toString('hex')}`;
+beforeAll(() => {
+  redis = new Redis(REDIS_URL);
+});
+afterAll(async () => {
+  await deleteByPrefix(redis, prefix);
+  await redis.quit();
+});
+
+type Store = RecomputeStore & { markPending: WorkerStore['markPending'] };
+const makers: [string, () => Store][] = [
+  ['WorkerStore on Redis', () => new WorkerStore(redis, new Keys(`${prefix}:${randomBytes(2).toString("hex")}`))],
+  ['FakeRecomputeStore', () => new FakeRecomputeStore()],
+];
+const tenant = { crm: 'hubspot', id: '62515' };
+const refs = (...ids: string[]) => ids.map((id) => ({ objectType: 'contact', id }));
+
+describe.each(makers)('%s', (_name, make) => {
+  it('takes a batch into flight, resumes it until finished, then takes the next', async () => {
+    const s = make();
+    await s.markPending(tenant, refs('1', '2', '3'));
+    const first = await s.takeBatch(tenant, 2);
+    expect(first).toHaveLength(2);
+    expect(await s.pendingCount(tenant)).toBe(1);
+    expect((await s.takeBatch(tenant, 2)).sort()).toEqual([...first].sort()); // a crashed batch comes back
+    await s.finish(tenant, first);
+    expect(await s.takeBatch(tenant, 2)).toHaveLength(1);
+    expect(await s.takeBatch({ crm: 'hubspot', id: 'other' }, 2)).toEqual([]);
+  });
+
+  it('claims a task key once: claimed, then stale while unconfirmed, then done with its id', async () => {
+    const s = make();
+    expect((await s.claimTasks(tenant, ['k1'], 'tok-a')).get('k1')).toEqual({ state: 'claimed' });
+    expect((await s.claimTasks(tenant, ['k1'], 'tok-b')).get('k1')).toEqual({ state: 'stale' });
+    await s.confirmTask(tenant, 'k1', 'task-9');
+    expect((await s.claimTasks(tenant, ['k1'], 'tok-c')).get('k1')).toEqual({ state: 'done', taskId: 'task-9' });
+    await s.releaseTask(tenant, 'k1');
+    expect((await s.claimTasks(tenant, ['k1'], 'tok-d')).get('k1')).toEqual({ state: 'claimed' });
+  });
+
+  it('commits rotation credits only on the version it loaded', async () => {
+    const s = make();
+    const snap = await s.loadRotation('hubspot', ['us']);
+    expect(snap).toEqual({ credits: { us: {} }, versions: { us: '0' } });
+    expect(await s.commitRotation('hubspot', 'us', '0', { a: 1, b: -1 })).toBe(true);
+    expect(await s.commitRotation('hubspot', 'us', '0', { a: 5 })).toBe(false);
+    expect(await s.loadRotation('hubspot', ['us'])).toEqual({ credits: { us: { a: 1, b: -1 } }, versions: { us: '1' } });
+  });
+
+  it('counts stage entries per contact', async () => {
+    const s = make();
+    await s.recordEntries(tenant, [{ id: '1', stage: 'lead' }, { id: '1', stage: 'lead' }, { id: '2', stage: 'marketingqualifiedlead' }]);
+    const e = await s.stageEntries(tenant, ['1', '2', '3']);
+    expect(Object.fromEntries(e)).toEqual({ '1': { lead: 2 }, '2': { marketingqualifiedlead: 1 }, '3': {} });
+  });
+});

@@ -1,0 +1,66 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import express, { type Router } from 'express';
+import { feedBodySchema, normalizeFeed } from './events-normalize.ts';
+import { rawBody, reject } from '../shared/http.ts';
+import { enqueueOps, type IngressContext } from '../shared/ingress-context.ts';
+
+export const FEED_WINDOW_MS = 5 * 60_000;
+
+/** The feed signature: hex HMAC-SHA256 over "<timestamp>.<raw body>". */
+export function signFeed(secret: string, timestamp: string, body: Buffer | string): string {
+  return createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
+}
+
+export interface EventsRouterOptions {
+  secret: string;
+  activityTypes: ReadonlySet<string>;
+}
+
+/**
+ * The generic signed feed for other sources (product usage, web tracking, webinar tools).
+ * Headers: X-Leadstage-Timestamp (unix seconds) and X-Leadstage-Signature: sha256=<hex>.
+ */
+export function eventsRouter(ctx: IngressContext, opts: EventsRouterOptions): Router {
+  const router = express.Router();
+  router.post('/webhooks/events', async (req, res) => {
+    ctx.metrics.received.inc({ source: 'events' });
+    const ts = req.get('x-leadstage-timestamp') ?? '';
+    const sig = (req.get('x-leadstage-signature') ?? '').replace(/^sha256=/, '');
+    const body = rawBody(req);
+    if (!/^\d{9,11}$/.test(ts)) {
+      ctx.metrics.rejected.inc({ source: 'events', reason: 'bad_timestamp' });
+      return reject(res, 401, 'missing or malformed X-Leadstage-Timestamp (unix seconds)');
+    }
+    if (Math.abs(ctx.clock() - Number(ts) * 1000) > FEED_WINDOW_MS) {
+      ctx.metrics.rejected.inc({ source: 'events', reason: 'stale_timestamp' });
+      return reject(res, 401, 'stale timestamp');
+    }
+    const expected = Buffer.from(signFeed(opts.secret, ts, body));
+    const given = Buffer.from(sig);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      ctx.metrics.rejected.inc({ source: 'events', reason: 'bad_signature' });
+      return reject(res, 401, 'bad signature');
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      ctx.metrics.rejected.inc({ source: 'events', reason: 'malformed' });
+      return reject(res, 400, 'body is not JSON');
+    }
+    const parsed = feedBodySchema.safeParse(json);
+    if (!parsed.success) {
+      ctx.metrics.rejected.inc({ source: 'events', reason: 'malformed' });
+      const first = parsed.error.issues[0];
+      return reject(res, 400, `invalid event${first?.path.length ? ` at ${first.path.join('.')}` : ''}: ${first?.message ?? 'unknown shape'}`);
+    }
+    const events = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
+    const normalized = normalizeFeed(events, opts.activityTypes);
+    if (!normalized.ok) {
+      ctx.metrics.rejected.inc({ source: 'events', reason: 'unknown_activity_type' });
+      return reject(res, 400, normalized.reason);
+    }
+    if (await enqueueOps(ctx, res, 'events', normalized.ops, events.length)) res.status(202).json({ accepted: events.length });
+  });
+  return router;
+}

@@ -1,0 +1,50 @@
+import { timingSafeEqual } from 'node:crypto';
+import express, { type Router } from 'express';
+import { rawBody, reject } from '../shared/http.ts';
+import { enqueueOps, type IngressContext } from '../shared/ingress-context.ts';
+import { normalizeOutboundMessage, parseOutboundMessage, SOAP_ACK } from './salesforce-normalize.ts';
+
+export interface SalesforceRouterOptions {
+  /** The secret token the Outbound Message endpoint URL carries as ?token=. */
+  token: string;
+  /** Accepted organization ids (15-character form). */
+  orgIds: readonly string[];
+  integrationUserId?: string;
+}
+
+function sameToken(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Salesforce Outbound Messaging. It has no signature: we accept only the configured orgs and a
+ * secret token in the URL, and acknowledge (SOAP <Ack>true</Ack>) only after queueing, since an
+ * ack tells Salesforce to stop retrying.
+ */
+export function salesforceRouter(ctx: IngressContext, opts: SalesforceRouterOptions): Router {
+  const router = express.Router();
+  router.post('/webhooks/salesforce', async (req, res) => {
+    ctx.metrics.received.inc({ source: 'salesforce' });
+    if (!sameToken(req.query['token'], opts.token)) {
+      ctx.metrics.rejected.inc({ source: 'salesforce', reason: 'bad_token' });
+      return reject(res, 401, 'bad or missing token');
+    }
+    const parsed = parseOutboundMessage(rawBody(req));
+    if (!parsed.ok) {
+      ctx.metrics.rejected.inc({ source: 'salesforce', reason: 'malformed' });
+      return reject(res, 400, parsed.reason);
+    }
+    if (!opts.orgIds.includes(parsed.value.organizationId.slice(0, 15))) {
+      ctx.metrics.rejected.inc({ source: 'salesforce', reason: 'unknown_org' });
+      return reject(res, 401, 'organization not accepted');
+    }
+    const ops = normalizeOutboundMessage(parsed.value, opts.integrationUserId ? { integrationUserId: opts.integrationUserId } : {});
+    if (await enqueueOps(ctx, res, 'salesforce', ops, parsed.value.notifications.length)) {
+      res.status(200).type('text/xml; charset=utf-8').send(SOAP_ACK);
+    }
+  });
+  return router;
+}
