@@ -38,6 +38,24 @@ describe('POST /webhooks/salesforce', () => {
     expect(await t.web.store.pending(sfTenant)).toEqual([]);
   });
 
+  it('skips a notification whose record was deleted (empty sObject), queues the others and acknowledges', async () => {
+    const body = recentXml().replace(/(<Notification>\s*<Id>04l5g00000ABCD1AAA<\/Id>)\s*<sObject[\s\S]*?<\/sObject>/, '$1<sObject xsi:type="sf:Lead"/>');
+    const res = await postSf(body);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<Ack>true</Ack>');
+    // The Lead still gets its Task's activity (another notification); the Contact is queued.
+    expect(await t.web.store.pending(sfTenant)).toEqual(['contact:0035g00000CntcAAAA', 'lead:00Q5g00000LeadAAAA']);
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/leadstage_requests_rejected_total\{source="salesforce",reason="notification_skipped"\} 1/);
+  });
+
+  it('never queues a malformed WhoId ("00Qbad-id")', async () => {
+    const res = await postSf(recentXml().replace('<sf:WhoId>00Q5g00000LeadAAAA</sf:WhoId>', '<sf:WhoId>00Qbad-id</sf:WhoId>'));
+    expect(res.status).toBe(200);
+    const keys = await t.redis.keys(`${t.prefix}:*`);
+    expect(keys.join(' ')).not.toContain('bad-id');
+  });
+
   it.each([
     ['a wrong token', () => postSf(XML, 'wrong-token-wrong-token-xx'), 401],
     ['no token', () => fetch(`${t.url}/webhooks/salesforce`, { method: 'POST', body: XML }), 401],
@@ -51,6 +69,17 @@ describe('POST /webhooks/salesforce', () => {
 });
 
 describe('POST /webhooks/events', () => {
+  it.each([
+    ['a lone surrogate in the event id', '{"id":"evt-\\ud800","type":"product_usage","occurredAt":1764000000000,"contact":{"crm":"hubspot","portalId":62515,"id":"700"}}'],
+    ['a lone surrogate in an attribute', '{"id":"evt-s2","type":"product_usage","occurredAt":1764000000000,"contact":{"crm":"hubspot","portalId":62515,"id":"700"},"attributes":{"feature":"\\udc00x"}}'],
+    ['a malformed Salesforce id', '{"id":"evt-s3","type":"product_usage","occurredAt":1764000000000,"contact":{"crm":"salesforce","orgId":"00D5g000004SxyzEAC","id":"00Qbad-id"}}'],
+  ])('answers %s with 400 (not 500) and queues nothing', async (_, body) => {
+    const res = await postFeed(t.url, body);
+    expect(res.status).toBe(400);
+    const keys = await t.redis.keys(`${t.prefix}:*`);
+    expect(keys.filter((k) => k.includes("{hubspot") || k.includes("{salesforce")), keys.join(" ")).toEqual([]);
+  });
+
   const event = (over: Record<string, unknown> = {}) => ({ id: `evt-${Math.random()}`, type: 'product_usage', occurredAt: new Date(Date.now() - 1_000).toISOString(), contact: { crm: 'hubspot', portalId: 62515, id: '700' }, attributes: { feature: 'export' }, ...over });
 
   it('accepts a signed array with 202 and stores the activities', async () => {

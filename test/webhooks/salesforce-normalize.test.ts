@@ -24,11 +24,37 @@ describe('parseOutboundMessage', () => {
     ['a DTD (entity expansion)', '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>', 'DTDs are not accepted'],
     ['no organization', XML.toString().replace(/<OrganizationId>.*<\/OrganizationId>/, ''), 'OrganizationId missing or invalid'],
     ['no notifications', XML.toString().replace(/<Notification>[\s\S]*<\/Notification>/, ''), 'no Notification elements'],
-    ['a notification without sObject Id', XML.toString().replace('<sf:Id>00Q5g00000LeadAAAA</sf:Id>', ''), 'Notification 0: sObject has no valid Id'],
   ])('rejects %s', (_, body, reason) => {
     const r = parseOutboundMessage(Buffer.from(body));
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toContain(reason);
+  });
+});
+
+// Outbound Messaging guide: "If the record is deleted before the notification is delivered, the
+// notification contains no data." (developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_om_outboundmessaging_understanding.htm)
+describe('notifications that cannot be processed are skipped, the rest kept', () => {
+  const first = /<Notification>[\s\S]*?<\/Notification>/;
+  it.each([
+    ['an empty sObject (record deleted)', (x: string) => x.replace(/(<Notification>\s*<Id>[^<]+<\/Id>)\s*<sObject[\s\S]*?<\/sObject>/, '$1<sObject xsi:type="sf:Lead"/>'), 'empty sObject'],
+    ['no sObject at all', (x: string) => x.replace(/(<Notification>\s*<Id>[^<]+<\/Id>)\s*<sObject[\s\S]*?<\/sObject>/, '$1'), 'empty sObject'],
+    ['an sObject without its Id', (x: string) => x.replace('<sf:Id>00Q5g00000LeadAAAA</sf:Id>', ''), 'empty sObject'],
+    ['a malformed notification Id', (x: string) => x.replace(first, (n) => n.replace(/<Id>[^<]+<\/Id>/, '<Id>bad-id</Id>')), 'notification Id missing or invalid'],
+  ])('%s', (_, edit, reason) => {
+    const r = parseOutboundMessage(Buffer.from(edit(XML.toString())));
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.value.skipped).toEqual([expect.objectContaining({ index: 0, reason: expect.stringContaining(reason) })]);
+    expect(r.value.notifications).toHaveLength(4);
+  });
+
+  it('a malformed WhoId ("00Qbad-id") makes no op, the other notifications still do', () => {
+    const r = parseOutboundMessage(Buffer.from(XML.toString().replace('<sf:WhoId>00Q5g00000LeadAAAA</sf:WhoId>', '<sf:WhoId>00Qbad-id</sf:WhoId>')));
+    if (!r.ok) throw new Error(r.reason);
+    const base = parseOutboundMessage(XML);
+    if (!base.ok) throw new Error(base.reason);
+    const ops = normalizeOutboundMessage(r.value, {});
+    expect(ops).toHaveLength(normalizeOutboundMessage(base.value, {}).length - 1);
+    expect(JSON.stringify(ops)).not.toContain('00Qbad-id');
   });
 });
 

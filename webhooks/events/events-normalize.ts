@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { IngressOp } from '../../src/platform/tenant.ts';
+import { isSalesforceId, KEY_PREFIX } from '../salesforce/salesforce-id.ts';
 
 const digits = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).transform(String);
-const sfId = z.string().regex(/^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/);
+const sfId = z.string().refine((id) => isSalesforceId(id, [KEY_PREFIX.lead, KEY_PREFIX.contact]), 'not a Lead (00Q…) or Contact (003…) id');
 const scalar = z.union([z.string().max(2_000), z.number(), z.boolean(), z.null()]);
 const instant = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const t = typeof v === 'number' ? v : Date.parse(v);
@@ -22,7 +23,7 @@ export const feedEventSchema = z.strictObject({
   contact: z.union([
     z.strictObject({ email: z.string().trim().toLowerCase().pipe(z.email()) }),
     z.strictObject({ crm: z.literal('hubspot'), portalId: digits, id: digits }),
-    z.strictObject({ crm: z.literal('salesforce'), orgId: z.string().regex(/^00D[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/), id: sfId }),
+    z.strictObject({ crm: z.literal('salesforce'), orgId: z.string().refine((id) => isSalesforceId(id, [KEY_PREFIX.organization]), 'not an organization id (00D…)'), id: sfId }),
   ]),
   attributes: z.record(z.string(), scalar).default({}),
 });

@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type Router } from 'express';
 import { feedBodySchema, normalizeFeed } from './events-normalize.ts';
-import { rawBody, reject } from '../shared/http.ts';
-import { enqueueOps, type IngressContext } from '../shared/ingress-context.ts';
+import { rawBody } from '../shared/http.ts';
+import { enqueueOps, refuse, type IngressContext } from '../shared/ingress-context.ts';
 
 export const FEED_WINDOW_MS = 5 * 60_000;
 
@@ -28,37 +28,31 @@ export function eventsRouter(ctx: IngressContext, opts: EventsRouterOptions): Ro
     const sig = (req.get('x-leadstage-signature') ?? '').replace(/^sha256=/, '');
     const body = rawBody(req);
     if (!/^\d{9,11}$/.test(ts)) {
-      ctx.metrics.rejected.inc({ source: 'events', reason: 'bad_timestamp' });
-      return reject(res, 401, 'missing or malformed X-Leadstage-Timestamp (unix seconds)');
+      return refuse(ctx, res, 'events', 401, 'bad_timestamp', 'missing or malformed X-Leadstage-Timestamp (unix seconds)');
     }
     if (Math.abs(ctx.clock() - Number(ts) * 1000) > FEED_WINDOW_MS) {
-      ctx.metrics.rejected.inc({ source: 'events', reason: 'stale_timestamp' });
-      return reject(res, 401, 'stale timestamp');
+      return refuse(ctx, res, 'events', 401, 'stale_timestamp', 'stale timestamp');
     }
     const expected = Buffer.from(signFeed(opts.secret, ts, body));
     const given = Buffer.from(sig);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      ctx.metrics.rejected.inc({ source: 'events', reason: 'bad_signature' });
-      return reject(res, 401, 'bad signature');
+      return refuse(ctx, res, 'events', 401, 'bad_signature', 'bad signature');
     }
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
     } catch {
-      ctx.metrics.rejected.inc({ source: 'events', reason: 'malformed' });
-      return reject(res, 400, 'body is not JSON');
+      return refuse(ctx, res, 'events', 400, 'malformed', 'body is not JSON');
     }
     const parsed = feedBodySchema.safeParse(json);
     if (!parsed.success) {
-      ctx.metrics.rejected.inc({ source: 'events', reason: 'malformed' });
       const first = parsed.error.issues[0];
-      return reject(res, 400, `invalid event${first?.path.length ? ` at ${first.path.join('.')}` : ''}: ${first?.message ?? 'unknown shape'}`);
+      return refuse(ctx, res, 'events', 400, 'malformed', `invalid event${first?.path.length ? ` at ${first.path.join('.')}` : ''}: ${first?.message ?? 'unknown shape'}`);
     }
     const events = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
     const normalized = normalizeFeed(events, opts.activityTypes);
     if (!normalized.ok) {
-      ctx.metrics.rejected.inc({ source: 'events', reason: 'unknown_activity_type' });
-      return reject(res, 400, normalized.reason);
+      return refuse(ctx, res, 'events', 400, 'unknown_activity_type', normalized.reason);
     }
     if (await enqueueOps(ctx, res, 'events', normalized.ops, events.length)) res.status(202).json({ accepted: events.length });
   });

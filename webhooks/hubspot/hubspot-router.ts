@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import type { IngressOp, Activity } from '../../src/platform/tenant.ts';
 import type { FieldValue } from '../../src/core/types.ts';
-import { rawBody, reject } from '../shared/http.ts';
+import { rawBody } from '../shared/http.ts';
 import { hubspotBatchSchema, normalizeHubSpotEvent, type HubSpotNormalizeOptions } from './hubspot-normalize.ts';
 import { verifyHubSpotSignature } from './hubspot-signature.ts';
-import { enqueueOps, publicUrl, type IngressContext } from '../shared/ingress-context.ts';
+import { enqueueOps, publicUrl, refuse, type IngressContext } from '../shared/ingress-context.ts';
 
 export interface HubSpotRouterOptions extends HubSpotNormalizeOptions {
   clientSecret: string;
@@ -20,8 +20,9 @@ function verified(ctx: IngressContext, req: Request, res: Response, secret: stri
     ctx.clock(),
   );
   if (check.ok) return true;
-  ctx.metrics.rejected.inc({ source, reason: check.reason.replace(/ /g, '_') });
-  reject(res, 401, check.reason);
+  // The URL we verified against: a wrong PUBLIC_BASE_URL shows up here at once.
+  const detail: Record<string, string> = check.reason === 'bad signature' ? { verifiedUrl: publicUrl(ctx, req.originalUrl).split('?')[0]! } : {};
+  refuse(ctx, res, source, 401, check.reason.replace(/ /g, '_'), check.reason, detail);
   return false;
 }
 
@@ -58,8 +59,7 @@ export function hubspotRouter(ctx: IngressContext, opts: HubSpotRouterOptions): 
     const json = parseJson(rawBody(req));
     const parsed = json.ok ? hubspotBatchSchema.safeParse(json.value) : null;
     if (!parsed?.success) {
-      ctx.metrics.rejected.inc({ source: 'hubspot', reason: 'malformed' });
-      return reject(res, 400, json.ok ? 'expected a JSON array of 1 to 100 HubSpot events' : 'body is not JSON');
+      return refuse(ctx, res, 'hubspot', 400, 'malformed', json.ok ? 'expected a JSON array of 1 to 100 HubSpot events' : 'body is not JSON');
     }
     const ops = parsed.data.flatMap((e) => normalizeHubSpotEvent(e, opts));
     if (await enqueueOps(ctx, res, 'hubspot', ops, parsed.data.length)) res.status(204).end();
@@ -72,8 +72,7 @@ export function hubspotRouter(ctx: IngressContext, opts: HubSpotRouterOptions): 
     if (!verified(ctx, req, res, opts.clientSecret, 'hubspot-workflow')) return;
     const type = String(req.params['activityType']);
     if (!opts.activityTypes.has(type)) {
-      ctx.metrics.rejected.inc({ source: 'hubspot-workflow', reason: 'unknown_activity_type' });
-      return reject(res, 400, `unknown activity type "${type}"`);
+      return refuse(ctx, res, 'hubspot-workflow', 400, 'unknown_activity_type', `unknown activity type "${type}"`);
     }
     const raw = rawBody(req);
     const json = parseJson(raw);
@@ -89,8 +88,7 @@ export function hubspotRouter(ctx: IngressContext, opts: HubSpotRouterOptions): 
     const contactId = body && pick(body['objectId'], body['vid'], body['hs_object_id'], props['hs_object_id']);
     const portalId = body && pick(body['portalId'], body['portal-id'], req.query['portalId']);
     if (!body || !contactId || !portalId) {
-      ctx.metrics.rejected.inc({ source: 'hubspot-workflow', reason: 'malformed' });
-      return reject(res, 400, 'expected a JSON object with objectId (or vid) and portalId (or ?portalId= in the URL)');
+      return refuse(ctx, res, 'hubspot-workflow', 400, 'malformed', 'expected a JSON object with objectId (or vid) and portalId (or ?portalId= in the URL)');
     }
     const occurred = typeof body['occurredAt'] === 'number' ? body['occurredAt'] : ctx.clock();
     // A workflow retry resends the same bytes, so the body's hash is the delivery id.

@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import { isSalesforceId, KEY_PREFIX } from './salesforce-id.ts';
 import type { IngressOp, Tenant } from '../../src/platform/tenant.ts';
 
 /** What an Outbound Messaging `notifications` envelope carries that leadstage uses. */
@@ -6,6 +7,12 @@ export interface OutboundMessage {
   organizationId: string;
   actionId: string;
   notifications: { id: string; sObjectType: string; fields: Record<string, string> }[];
+  /**
+   * Notifications left out, with why: an empty sObject (the record was deleted, or the sending
+   * user cannot see it) or ids no record has. Retrying cannot fix them, and failing the whole
+   * message would make Salesforce drop the good ones after 24 h of retries.
+   */
+  skipped: { index: number; id: string | null; reason: string }[];
 }
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -20,7 +27,6 @@ const parser = new XMLParser({
   isArray: (name) => name === 'Notification',
 });
 
-const ID = /^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/;
 
 function text(v: unknown): string | undefined {
   if (typeof v === 'string') return v.trim();
@@ -43,17 +49,25 @@ export function parseOutboundMessage(raw: Buffer): ParseResult<OutboundMessage> 
   if (!n || typeof n !== 'object') return { ok: false, reason: 'not a SOAP notifications envelope' };
   const organizationId = text(n['OrganizationId']);
   const actionId = text(n['ActionId']) ?? '';
-  if (!organizationId || !/^00D[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/.test(organizationId)) return { ok: false, reason: 'OrganizationId missing or invalid' };
+  if (!organizationId || !isSalesforceId(organizationId, [KEY_PREFIX.organization])) return { ok: false, reason: 'OrganizationId missing or invalid' };
   const list = (n['Notification'] ?? []) as unknown[];
   if (!Array.isArray(list) || list.length === 0) return { ok: false, reason: 'no Notification elements' };
   if (list.length > 100) return { ok: false, reason: 'more than 100 notifications' };
 
   const notifications: OutboundMessage['notifications'] = [];
+  const skipped: OutboundMessage['skipped'] = [];
   for (const [i, item] of list.entries()) {
-    const rec = item as Record<string, unknown>;
+    const rec = (item && typeof item === 'object' ? item : {}) as Record<string, unknown>;
     const id = text(rec['Id']);
     const sObject = rec['sObject'] as Record<string, unknown> | undefined;
-    if (!id || !ID.test(id) || !sObject || typeof sObject !== 'object') return { ok: false, reason: `Notification ${i}: Id or sObject missing` };
+    if (!id || !isSalesforceId(id)) {
+      skipped.push({ index: i, id: null, reason: 'notification Id missing or invalid' });
+      continue;
+    }
+    if (!sObject || typeof sObject !== 'object') {
+      skipped.push({ index: i, id, reason: 'empty sObject (record deleted or not visible to the sending user)' });
+      continue;
+    }
     const type = String(sObject['@_type'] ?? '').replace(/^.*:/, '');
     const fields: Record<string, string> = {};
     for (const [k, v] of Object.entries(sObject)) {
@@ -61,10 +75,13 @@ export function parseOutboundMessage(raw: Buffer): ParseResult<OutboundMessage> 
       const t = text(v);
       if (t !== undefined) fields[k] = t;
     }
-    if (!fields['Id'] || !ID.test(fields['Id'])) return { ok: false, reason: `Notification ${i}: sObject has no valid Id` };
+    if (!fields['Id'] || !isSalesforceId(fields['Id'])) {
+      skipped.push({ index: i, id, reason: fields['Id'] ? 'sObject Id is not a Salesforce id' : 'empty sObject (record deleted or not visible to the sending user)' });
+      continue;
+    }
     notifications.push({ id, sObjectType: type, fields });
   }
-  return { ok: true, value: { organizationId, actionId, notifications } };
+  return { ok: true, value: { organizationId, actionId, notifications, skipped } };
 }
 
 /** The SOAP acknowledgement Salesforce expects; it acknowledges the whole message. */
@@ -74,8 +91,8 @@ export const SOAP_ACK =
   '</soapenv:Body></soapenv:Envelope>';
 
 function whoType(id: string): 'lead' | 'contact' | null {
-  if (id.startsWith('00Q')) return 'lead';
-  if (id.startsWith('003')) return 'contact';
+  if (isSalesforceId(id, [KEY_PREFIX.lead])) return 'lead';
+  if (isSalesforceId(id, [KEY_PREFIX.contact])) return 'contact';
   return null;
 }
 
@@ -101,7 +118,9 @@ export function normalizeOutboundMessage(msg: OutboundMessage, opts: { integrati
     const f = n.fields;
     if (opts.integrationUserId && f['LastModifiedById']?.slice(0, 15) === opts.integrationUserId.slice(0, 15)) continue;
     if (n.sObjectType === 'Lead' || n.sObjectType === 'Contact') {
-      ops.push({ kind: 'touch', deliveryKey, contact: { tenant, objectType: n.sObjectType === 'Lead' ? 'lead' : 'contact', id: f['Id']! } });
+      const objectType = n.sObjectType === 'Lead' ? 'lead' : 'contact';
+      // A Lead's Id starts 00Q, a Contact's 003: anything else is not the record it claims to be.
+      if (whoType(f['Id']!) === objectType) ops.push({ kind: 'touch', deliveryKey, contact: { tenant, objectType, id: f['Id']! } });
       continue;
     }
     const who = f['WhoId'];

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type Router } from 'express';
-import { rawBody, reject } from '../shared/http.ts';
-import { enqueueOps, type IngressContext } from '../shared/ingress-context.ts';
+import { rawBody } from '../shared/http.ts';
+import { enqueueOps, refuse, type IngressContext } from '../shared/ingress-context.ts';
 import { normalizeOutboundMessage, parseOutboundMessage, SOAP_ACK } from './salesforce-normalize.ts';
 
 export interface SalesforceRouterOptions {
@@ -29,17 +29,18 @@ export function salesforceRouter(ctx: IngressContext, opts: SalesforceRouterOpti
   router.post('/webhooks/salesforce', async (req, res) => {
     ctx.metrics.received.inc({ source: 'salesforce' });
     if (!sameToken(req.query['token'], opts.token)) {
-      ctx.metrics.rejected.inc({ source: 'salesforce', reason: 'bad_token' });
-      return reject(res, 401, 'bad or missing token');
+      return refuse(ctx, res, 'salesforce', 401, 'bad_token', 'bad or missing token');
     }
     const parsed = parseOutboundMessage(rawBody(req));
     if (!parsed.ok) {
-      ctx.metrics.rejected.inc({ source: 'salesforce', reason: 'malformed' });
-      return reject(res, 400, parsed.reason);
+      return refuse(ctx, res, 'salesforce', 400, 'malformed', parsed.reason);
     }
     if (!opts.orgIds.includes(parsed.value.organizationId.slice(0, 15))) {
-      ctx.metrics.rejected.inc({ source: 'salesforce', reason: 'unknown_org' });
-      return reject(res, 401, 'organization not accepted');
+      return refuse(ctx, res, 'salesforce', 401, 'unknown_org', 'organization not accepted');
+    }
+    for (const skip of parsed.value.skipped) {
+      ctx.metrics.rejected.inc({ source: 'salesforce', reason: 'notification_skipped' });
+      ctx.log.warn({ source: 'salesforce', org: parsed.value.organizationId, notification: skip.id, index: skip.index, reason: skip.reason }, 'outbound notification skipped');
     }
     const ops = normalizeOutboundMessage(parsed.value, opts.integrationUserId ? { integrationUserId: opts.integrationUserId } : {});
     if (await enqueueOps(ctx, res, 'salesforce', ops, parsed.value.notifications.length)) {

@@ -3,7 +3,8 @@ import type { IngestResult } from '../../src/store/ingest.ts';
 import type { IngressOp } from '../../src/platform/tenant.ts';
 import type { Logger } from '../../src/platform/logger.ts';
 import type { Metrics, SourceLabel } from '../../src/platform/metrics.ts';
-import { answerEnqueueFailure, withDeadline } from './http.ts';
+import { answerEnqueueFailure, reject, withDeadline } from './http.ts';
+import { invalidOps } from './validate-ops.ts';
 
 /** What the routers need; built once by the app. */
 export interface IngressContext {
@@ -24,6 +25,11 @@ export async function enqueueOps(ctx: IngressContext, res: Response, source: Sou
   const ignored = events - new Set(ops.map((o) => o.deliveryKey)).size;
   if (ignored > 0) ctx.metrics.ignored.inc({ source }, ignored);
   if (ops.length === 0) return true;
+  const invalid = invalidOps(ops);
+  if (invalid) {
+    refuse(ctx, res, source, 400, 'malformed', invalid);
+    return false;
+  }
   const stop = ctx.metrics.enqueueSeconds.startTimer({ source });
   let result: IngestResult;
   try {
@@ -44,6 +50,20 @@ export async function enqueueOps(ctx: IngressContext, res: Response, source: Sou
     return false;
   }
   return true;
+}
+
+/**
+ * Refuse a request: count it by source and reason, log it at warn with the reason (and `detail`:
+ * ids, the URL a signature was checked against — never the body, an e-mail or a name), and answer
+ * with a short fixed message. Bad input is always a 4xx: the sender must not retry it forever.
+ */
+export function refuse(
+  ctx: IngressContext, res: Response, source: SourceLabel, status: 400 | 401 | 413 | 422, reason: string, message: string,
+  detail: Record<string, string | number> = {},
+): void {
+  ctx.metrics.rejected.inc({ source, reason });
+  ctx.log.warn({ source, status, reason, ...detail }, 'webhook rejected');
+  reject(res, status, message);
 }
 
 /** The URL the sender signed: our public origin plus the path and query exactly as received. */
