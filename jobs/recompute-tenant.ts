@@ -1,6 +1,7 @@
 import { planContact } from '../src/core/plan-contact.ts';
 import type { LeadstageConfig } from '../src/core/model.ts';
 import type { Clock } from '../src/platform/clock.ts';
+import { CrmRejectedError } from '../src/platform/crm-errors.ts';
 import type { ContactWrite, CrmOwner, CrmPort } from '../src/platform/crm-port.ts';
 import type { Logger } from '../src/platform/logger.ts';
 import { tenantKey, type Tenant } from '../src/platform/tenant.ts';
@@ -65,7 +66,7 @@ export async function recomputeTenant(tenant: Tenant, deps: RecomputeDeps): Prom
   const members = await deps.store.takeBatch(tenant, deps.batchSize);
   if (members.length === 0) return emptySummary(tenant, 0);
   const now = deps.clock.now();
-  const summary = await applyBatch(tenant, members, deps, now);
+  const summary = await applyIsolating(tenant, members, deps, now);
 
   const retryIds = new Set(summary.retry.map((f) => f.id));
   await deps.store.finish(tenant, members.filter((m) => !retryIds.has(parsePendingMember(m).id)));
@@ -75,6 +76,39 @@ export async function recomputeTenant(tenant: Tenant, deps: RecomputeDeps): Prom
   const { deadLettered, retry, ...counts } = summary;
   deps.log.info({ ...counts, deadLettered: deadLettered.length, retry: retry.length }, 'recompute batch applied');
   return summary;
+}
+
+/**
+ * A batch the CRM refuses as a whole request (400: a malformed id in a query, a value one record
+ * carries) is split in halves until the record that causes it stands alone; that record is
+ * dead-lettered and the rest are applied. So one bad record never blocks its batch or its
+ * tenant, at the price of about 2·log2(n) extra calls per bad record. Other refusals (401, 403:
+ * credentials, scopes) concern every record and fail the job instead.
+ */
+async function applyIsolating(tenant: Tenant, members: readonly string[], deps: RecomputeDeps, now: Date): Promise<BatchSummary> {
+  try {
+    return await applyBatch(tenant, members, deps, now);
+  } catch (err) {
+    if (!(err instanceof CrmRejectedError) || (err.status !== 400 && err.status !== 422)) throw err;
+    if (members.length === 1) {
+      const ref = parsePendingMember(members[0]!);
+      await deps.deadLetters.add(tenant, [{ kind: 'contact', objectType: ref.objectType, id: ref.id, reason: err.message }], now);
+      return { ...emptySummary(tenant, 1), deadLettered: [{ id: ref.id, reason: err.message }] };
+    }
+    const half = Math.ceil(members.length / 2);
+    const parts = [await applyIsolating(tenant, members.slice(0, half), deps, now), await applyIsolating(tenant, members.slice(half), deps, now)];
+    return mergeSummaries(tenant, parts);
+  }
+}
+
+function mergeSummaries(tenant: Tenant, parts: BatchSummary[]): BatchSummary {
+  const out = emptySummary(tenant, 0);
+  for (const p of parts) {
+    for (const k of ['contacts', 'written', 'unchanged', 'tasksCreated', 'tasksAlreadyThere', 'notFound', 'gone'] as const) out[k] += p[k];
+    out.deadLettered.push(...p.deadLettered);
+    out.retry.push(...p.retry);
+  }
+  return out;
 }
 
 /** One batch: read, plan, tasks through the ledger, then the write of only what changed. */

@@ -2,6 +2,7 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { recomputeProcessor } from '../../jobs/recompute-processor.ts';
 import type { BatchSummary } from '../../jobs/recompute-tenant.ts';
+import { maintenanceProcessor, MAINTENANCE_JOB } from '../../jobs/maintenance-processor.ts';
 import { resolveProcessor } from '../../jobs/resolve-processor.ts';
 import type { LeadstageConfig } from '../core/model.ts';
 import { systemClock, type Clock } from '../platform/clock.ts';
@@ -53,8 +54,10 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
   // Each BullMQ worker blocks on its own connection; two workers must not share one.
   const blocking = createRedis(env.REDIS_URL, 'worker');
   const resolverConnection = createRedis(env.REDIS_URL, 'worker');
-  for (const c of [blocking, resolverConnection]) c.on('error', () => undefined); // reported through `redis`
-  const connections = [redis, blocking, resolverConnection];
+  const maintenanceConnection = createRedis(env.REDIS_URL, 'worker');
+  const blockingOnes = [blocking, resolverConnection, maintenanceConnection];
+  for (const c of blockingOnes) c.on('error', () => undefined); // reported through `redis`
+  const connections = [redis, ...blockingOnes];
   const keys = new Keys(env.LEADSTAGE_REDIS_PREFIX);
   const activities = new ActivityStore(redis, keys, { maxAgeDays: config.engagement.maxAgeDays });
   const store = new WorkerStore(redis, keys);
@@ -90,7 +93,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
     },
   }), {
     connection: blocking, prefix: keys.prefix, concurrency: env.WORKER_CONCURRENCY,
-    lockDuration, stalledInterval: opts.stalledIntervalMs ?? env.WORKER_LOCK_MS,
+    lockDuration, stalledInterval: opts.stalledIntervalMs ?? env.WORKER_LOCK_MS, maxStalledCount: env.WORKER_MAX_STALLED_COUNT,
   });
   const resolver = new Worker(QUEUE.resolve, resolveProcessor({
     redis, keys, store, queues, log, batchSize: 100, batchWindowMs: env.BATCH_WINDOW_MS,
@@ -98,6 +101,18 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
     // E-mail-addressed feed events: looked up in every listed account of every CRM.
     crms: () => servedTenants(directory, crms),
   }), { connection: resolverConnection, prefix: keys.prefix, concurrency: 1, lockDuration });
+  const maintenance = new Worker(QUEUE.maintenance, maintenanceProcessor({
+    sweep: {
+      tenantsWithWork: () => store.tenantsWithWork(),
+      isServed: async (t) => (await crms.serve(t)) !== null,
+      requestRecompute: (t) => requestRecompute(queues.recompute, t, 0),
+      log,
+    },
+  }), { connection: maintenanceConnection, prefix: keys.prefix, concurrency: 1, lockDuration });
+  // One schedule for every worker process (upsert is idempotent): state in Redis, not in memory.
+  await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.sweepStranded, { every: env.SWEEP_STRANDED_MS }, { name: MAINTENANCE_JOB.sweepStranded });
+  maintenance.on('error', (err) => log.warn({ err: err.message }, 'maintenance worker error'));
+  maintenance.on('failed', (job, err) => log.warn({ job: job?.name, err: err.message }, 'maintenance job failed'));
   resolver.on('error', (err) => log.warn({ err: err.message }, 'resolver error'));
   resolver.on('failed', (job, err) => log.warn({ attempts: job?.attemptsMade, err: err.message }, 'resolve job failed'));
   worker.on('failed', (job, err) => log.warn({ tenant: job ? tenantKey(job.data.tenant) : undefined, attempts: job?.attemptsMade, err: err.message }, 'recompute job failed'));
@@ -112,8 +127,9 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
       // hands the jobs to another worker (their batches resume from the in-flight set).
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), env.SHUTDOWN_TIMEOUT_MS)));
-      const closing = Promise.all([worker.close(), resolver.close()]).then(() => 'closed' as const);
-      if ((await Promise.race([closing, timedOut])) === 'timeout') await Promise.all([worker.close(true), resolver.close(true)]);
+      const workers = [worker, resolver, maintenance];
+      const closing = Promise.all(workers.map((w) => w.close())).then(() => 'closed' as const);
+      if ((await Promise.race([closing, timedOut])) === 'timeout') await Promise.all(workers.map((w) => w.close(true)));
       clearTimeout(timer);
       await queues.close().catch(() => undefined);
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));

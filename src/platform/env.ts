@@ -50,6 +50,13 @@ const envSchema = (web: boolean) => z
      * lock after this, and another worker picks the job up (resuming its batch).
      */
     WORKER_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
+    /**
+     * Worker: how often a job whose worker died may be taken over before BullMQ fails it. High on
+     * purpose: a killed worker is no reason to give up (and the sweeper requeues failed ones anyway).
+     */
+    WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(1).default(50),
+    /** Worker: how often the sweeper requeues tenants whose contacts wait without a job. */
+    SWEEP_STRANDED_MS: z.coerce.number().int().min(1_000).default(60_000),
     /** Worker: Salesforce org connection (OAuth); jsforce refreshes the access token on 401. */
     SALESFORCE_INSTANCE_URL: z.url().optional(),
     SALESFORCE_ACCESS_TOKEN: z.string().min(1).optional(),
@@ -65,8 +72,8 @@ const envSchema = (web: boolean) => z
     HUBSPOT_PORTAL_ID: z.string().regex(/^\d+$/, 'HUBSPOT_PORTAL_ID must be numeric').optional(),
     /** Worker: a CRM call that has not answered after this long is abandoned and retried. */
     CRM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
-    /** Worker: the HubSpot SDK's own retries for idempotent calls (5xx, ten-second 429s); 0–6. */
-    HUBSPOT_SDK_RETRIES: z.coerce.number().int().min(0).max(6).default(3),
+    /** Worker: retries of idempotent HubSpot calls after a 5xx or time-out, each through the quota; 0–6. */
+    HUBSPOT_RETRIES: z.coerce.number().int().min(0).max(6).default(3),
     /** Worker: a HubSpot private-app access token (one portal). */
     HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
     /** Worker: another HubSpot API host (a sandbox CRM or a proxy). */

@@ -4,6 +4,8 @@ import { tenantKey, type Tenant } from './tenant.ts';
 export const QUEUE = {
   recompute: 'leadstage-recompute',
   resolve: 'leadstage-resolve',
+  /** Time-driven work (sweeps), run by BullMQ job schedulers: once per interval for all workers. */
+  maintenance: 'leadstage-maintenance',
 } as const;
 
 /** The hash-tag group of e-mail-addressed activities waiting to be resolved to contacts. */
@@ -90,6 +92,15 @@ export class Keys {
    */
   delivery(group: string, deliveryKey: string): string {
     return `${this.prefix}:{${group}}:dl:${deliveryKey}`;
+  }
+  /** Patterns of the sets that hold a tenant's unfinished work (for the sweeper's SCAN). */
+  workPatterns(): string[] {
+    return [`${this.prefix}:{*}:pending`, `${this.prefix}:{*}:inflight`];
+  }
+  /** The tenant a hash-tagged key belongs to, or null (e-mail bucket, foreign keys). */
+  tenantOfKey(key: string): Tenant | null {
+    const m = /^[^{]*\{([a-z][a-z0-9_-]*):([^}]+)\}/.exec(key.slice(this.prefix.length + 1));
+    return key.startsWith(`${this.prefix}:`) && m ? { crm: m[1]!, id: m[2]! } : null;
   }
   /** The pattern of every key under this prefix (tests, benchmarks and the demo clean up with it). */
   all(): string {

@@ -10,6 +10,8 @@ export interface RecomputeJobData {
 export interface Queues {
   recompute: Queue<RecomputeJobData>;
   resolve: Queue<Record<string, never>>;
+  /** Time-driven jobs (sweeps), added by job schedulers only. */
+  maintenance: Queue;
   close(): Promise<void>;
 }
 
@@ -23,14 +25,15 @@ export function createQueues(connection: ConnectionOptions, prefix: string, onEr
   };
   const recompute = new Queue<RecomputeJobData>(QUEUE.recompute, { connection, prefix, defaultJobOptions });
   const resolve = new Queue<Record<string, never>>(QUEUE.resolve, { connection, prefix, defaultJobOptions });
+  const maintenance = new Queue(QUEUE.maintenance, { connection, prefix, defaultJobOptions: { removeOnComplete: { count: 100 }, removeOnFail: { count: 1_000 } } });
   // A queue emits 'error' when Redis drops; unhandled, that would crash the process.
-  recompute.on('error', onError);
-  resolve.on('error', onError);
+  for (const q of [recompute, resolve, maintenance]) q.on('error', onError);
   return {
     recompute,
     resolve,
+    maintenance,
     async close() {
-      await Promise.all([recompute.close(), resolve.close()]);
+      await Promise.all([recompute.close(), resolve.close(), maintenance.close()]);
     },
   };
 }

@@ -80,6 +80,23 @@ export class WorkerStore {
     if (refs.length) await this.redis.sadd(this.keys.pending(tenant), ...refs.map(pendingMember));
   }
 
+  /** Every tenant with contacts pending or in flight (a SCAN: the sweeper's periodic look). */
+  async tenantsWithWork(): Promise<Tenant[]> {
+    const found = new Map<string, Tenant>();
+    for (const pattern of this.keys.workPatterns()) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        for (const k of keys) {
+          const t = this.keys.tenantOfKey(k);
+          if (t) found.set(`${t.crm}:${t.id}`, t);
+        }
+        cursor = next;
+      } while (cursor !== '0');
+    }
+    return [...found.values()];
+  }
+
   async pendingCount(tenant: Tenant): Promise<number> {
     return this.redis.scard(this.keys.pending(tenant));
   }

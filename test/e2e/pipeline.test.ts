@@ -77,7 +77,7 @@ describe('end to end', () => {
   });
 
   it('a 429 storm → everything written once the window allows, nothing lost', async () => {
-    const pl = await pipeline({ faults: { stormUntil: Date.now() + 2_500 }, env: { HUBSPOT_SDK_RETRIES: '0' } });
+    const pl = await pipeline({ faults: { stormUntil: Date.now() + 2_500 }, env: { HUBSPOT_RETRIES: '0' } });
     for (let i = 0; i < 10; i++) pl.sandbox.hubspot.contacts.set(String(800 + i), { id: String(800 + i), properties: vp(800 + i) });
     expect(await feed(Array.from({ length: 10 }, (_, i) => demoRequest(i, { crm: 'hubspot', portalId: 62515, id: String(800 + i) })))).toBe(202);
     await pl.drained(30_000);
@@ -88,7 +88,7 @@ describe('end to end', () => {
   }, 40_000);
 
   it('5xx and timeouts → retried, nothing lost, no duplicate task', async () => {
-    const pl = await pipeline({ faults: { errorRate: 0.1, timeoutRate: 0.05, seed: 7 }, env: { CRM_TIMEOUT_MS: '400', HUBSPOT_SDK_RETRIES: '1' } });
+    const pl = await pipeline({ faults: { errorRate: 0.1, timeoutRate: 0.05, seed: 7 }, env: { CRM_TIMEOUT_MS: '400', HUBSPOT_RETRIES: '1' } });
     const sf = pl.sandbox.salesforce;
     for (const id of ['005000000000001AAA', '005000000000002AAA', '005000000000003AAA']) sf.records.User.set(id, { Id: id, IsActive: true });
     for (let i = 0; i < 8; i++) pl.sandbox.hubspot.contacts.set(String(900 + i), { id: String(900 + i), properties: vp(900 + i) });

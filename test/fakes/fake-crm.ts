@@ -1,4 +1,5 @@
 import type { ContactSnapshot } from '../../src/core/types.ts';
+import { CrmRejectedError } from '../../src/platform/crm-errors.ts';
 import {
   taskMarker, type ContactRefById, type ContactWrite, type CrmOwner, type CrmPort, type RecordFailure,
   type TaskOutcome, type TaskToCreate, type WriteOutcome,
@@ -32,6 +33,8 @@ export class FakeCrm implements CrmPort {
    * creates the tasks and loses the answer (a proxy timed out while the CRM went on).
    */
   failNextTaskCall: { error: Error; when: 'before' | 'after' } | null = null;
+  /** Ids that make a whole read call fail with 400, as a malformed id in a SOQL query does. */
+  readonly poisonIds = new Set<string>();
   calls = 0;
   callLog: string[] = [];
 
@@ -50,6 +53,8 @@ export class FakeCrm implements CrmPort {
 
   async readContacts(_t: Tenant, refs: readonly ContactRefById[]): Promise<Map<string, ContactSnapshot>> {
     this.count('read');
+    const poison = refs.find((r) => this.poisonIds.has(r.id));
+    if (poison) throw new CrmRejectedError(400, `read contacts: MALFORMED_ID: ${poison.id}`);
     return new Map(refs.flatMap((r) => {
       const c = this.contacts.get(r.id);
       return c ? [[r.id, structuredClone(c)] as const] : [];

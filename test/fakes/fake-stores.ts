@@ -39,6 +39,10 @@ export class FakeRecomputeStore implements RecomputeStore {
   async finish(tenant: Tenant, members: readonly string[]): Promise<void> {
     for (const m of members) this.set(this.inflight, tenant).delete(m);
   }
+  async tenantsWithWork(): Promise<Tenant[]> {
+    const keys = new Set([...this.pending, ...this.inflight].filter(([, set]) => set.size > 0).map(([k]) => k));
+    return [...keys].map((k) => ({ crm: k.slice(0, k.indexOf(':')), id: k.slice(k.indexOf(':') + 1) }));
+  }
   async pendingCount(tenant: Tenant): Promise<number> {
     return this.set(this.pending, tenant).size;
   }

@@ -117,6 +117,18 @@ describe('recomputeTenant', () => {
     expect(crm.contacts.get('1')!.stage).toBe('lead');
   });
 
+  it('isolates a record that makes the whole call fail: it is dead-lettered, the other seven are written', async () => {
+    const ids = ['1', '2', '3', '4', '5', '6', '7', '8'];
+    for (const id of ids) hotLead(id);
+    crm.poisonIds.add('6');
+    await store.markPending(tenant, ids.map((id) => ({ objectType: 'contact', id })));
+    const s = await recomputeTenant(tenant, deps);
+    expect(s).toMatchObject({ contacts: 8, written: 7, tasksCreated: 7, retry: [] });
+    expect(dead.letters).toMatchObject([{ kind: 'contact', id: '6', reason: expect.stringContaining('MALFORMED_ID') }]);
+    expect([...store.inflight.values()][0]!.size).toBe(0); // the tenant is not blocked
+    expect(crm.callLog.filter((c) => c === 'read').length).toBeLessThanOrEqual(1 + 2 * Math.log2(8));
+  });
+
   it('skips deleted contacts and counts the ones the CRM no longer has', async () => {
     hotLead('1');
     await store.markPending(tenant, ['1', '2', '3'].map((id) => ({ objectType: 'contact', id })));

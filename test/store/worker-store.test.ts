@@ -20,7 +20,7 @@ afterAll(async () => {
   await redis.quit();
 });
 
-type Store = RecomputeStore & { markPending: WorkerStore['markPending'] };
+type Store = RecomputeStore & Pick<WorkerStore, 'markPending' | 'tenantsWithWork'>;
 const makers: [string, () => Store][] = [
   ['WorkerStore on Redis', () => new WorkerStore(redis, new Keys(`${prefix}:${randomBytes(2).toString("hex")}`))],
   ['FakeRecomputeStore', () => new FakeRecomputeStore()],
@@ -39,6 +39,15 @@ describe.each(makers)('%s', (_name, make) => {
     await s.finish(tenant, first);
     expect(await s.takeBatch(tenant, 2)).toHaveLength(1);
     expect(await s.takeBatch({ crm: 'hubspot', id: 'other' }, 2)).toEqual([]);
+  });
+
+  it('lists the tenants with contacts pending or in flight', async () => {
+    const s = make();
+    await s.markPending(tenant, refs('1'));
+    await s.markPending({ crm: 'salesforce', id: '00D000000000001' }, [{ objectType: 'lead', id: '00Q000000000001' }]);
+    await s.takeBatch({ crm: 'salesforce', id: '00D000000000001' }, 5);
+    const found = (await s.tenantsWithWork()).map((t) => `${t.crm}:${t.id}`).sort();
+    expect(found).toEqual(['hubspot:62515', 'salesforce:00D000000000001']);
   });
 
   it('claims a task key once: claimed, then stale while unconfirmed, then done with its id', async () => {

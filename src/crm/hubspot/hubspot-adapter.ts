@@ -5,7 +5,7 @@ import type { CrmObjectMapping, LeadstageConfig } from '../../core/model.ts';
 import type { ContactSnapshot } from '../../core/types.ts';
 import type { Tenant } from '../../platform/tenant.ts';
 import { mappingFor } from '../../core/crm-mapping.ts';
-import { CrmRejectedError, isRetryable } from '../../platform/crm-errors.ts';
+import { CrmRateLimitedError, CrmRejectedError, CrmTransientError, isRetryable } from '../../platform/crm-errors.ts';
 import { chunks, taskMarker, type ContactRefById, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
 import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { withDeadline } from '../../platform/deadline.ts';
@@ -23,7 +23,11 @@ export interface HubSpotAdapterOptions {
   limiter: TenantRateLimiter;
   /** Another host for the API (a sandbox, or a proxy); default api.hubapi.com. */
   basePath?: string;
-  /** SDK retries for idempotent calls (reads, updates, searches): 5xx and ten-second 429s. */
+  /**
+   * Retries of idempotent calls (reads, updates, searches) after a 5xx or a time-out, each through
+   * the shared quota. The SDK's own retries are off: they bypass the quota, sleep 10 s on a 429
+   * and retry POSTs. A 429 is never retried here: the tenant pauses and the job is delayed.
+   */
   retries?: number;
   /** A call that has not answered after this long fails as transient (default 30 s). */
   timeoutMs?: number;
@@ -39,9 +43,9 @@ interface BatchError {
 }
 
 /**
- * HubSpot through @hubspot/api-client. Idempotent calls use the SDK's own retries; task creation
- * uses a client with none, because a retried POST can create a second task — the caller's ledger
- * decides instead. Every call first takes a slot of the portal's shared quota.
+ * HubSpot through @hubspot/api-client with the SDK's retries off. Idempotent calls are retried
+ * here, each attempt taking a slot of the portal's shared quota; task creation never is, because a
+ * retried POST can create a second task — the caller's ledger decides instead.
  */
 export class HubSpotAdapter implements CrmPort {
   readonly crm = 'hubspot' as const;
@@ -60,10 +64,10 @@ export class HubSpotAdapter implements CrmPort {
     return this.callCount;
   }
 
-  private async client(tenant: Tenant, retries: number): Promise<Client> {
+  private async client(tenant: Tenant): Promise<Client> {
     return new Client({
       accessToken: await this.opts.accessToken(tenant),
-      numberOfApiCallRetries: retries,
+      numberOfApiCallRetries: 0,
       ...(this.opts.basePath ? { basePath: this.opts.basePath } : {}),
     });
   }
@@ -74,21 +78,28 @@ export class HubSpotAdapter implements CrmPort {
    * "Remaining: 0" header needs no extra pause — pausing a whole interval there would idle the
    * portal until long after the oldest call has aged out. A 429 still pauses every worker.
    */
-  private async call<T>(tenant: Tenant, what: string, fn: () => Promise<{ data: T }>): Promise<T> {
-    await this.opts.limiter.acquire(tenant);
-    this.callCount += 1;
-    try {
-      return (await withDeadline(fn(), this.opts.timeoutMs ?? 30_000)).data;
-    } catch (err) {
-      const classified = classifyHubSpotError(err, what);
-      if ('retryAfterMs' in classified) await this.opts.limiter.pause(tenant, classified.retryAfterMs as number);
-      throw classified;
+  private async call<T>(tenant: Tenant, what: string, fn: () => Promise<{ data: T }>, idempotent = true): Promise<T> {
+    const retries = idempotent ? (this.opts.retries ?? 3) : 0;
+    for (let attempt = 0; ; attempt++) {
+      await this.opts.limiter.acquire(tenant);
+      this.callCount += 1;
+      try {
+        return (await withDeadline(fn(), this.opts.timeoutMs ?? 30_000)).data;
+      } catch (err) {
+        const classified = classifyHubSpotError(err, what);
+        if (classified instanceof CrmRateLimitedError) {
+          await this.opts.limiter.pause(tenant, classified.retryAfterMs);
+          throw classified;
+        }
+        if (!(classified instanceof CrmTransientError) || attempt >= retries) throw classified;
+        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+      }
     }
   }
 
   async readContacts(tenant: Tenant, refs: readonly ContactRefById[]): Promise<Map<string, ContactSnapshot>> {
     const properties = readProperties(this.mapping);
-    const client = await this.client(tenant, this.opts.retries ?? 3);
+    const client = await this.client(tenant);
     const out = new Map<string, ContactSnapshot>();
     // Chunks of 100 go side by side: the shared limiter still paces them against the quota.
     const pages = await Promise.all(chunks([...new Set(refs.map((r) => r.id))], HUBSPOT_BATCH).map((batch) =>
@@ -101,7 +112,7 @@ export class HubSpotAdapter implements CrmPort {
   }
 
   async writeContacts(tenant: Tenant, writes: readonly ContactWrite[]): Promise<WriteOutcome[]> {
-    const client = await this.client(tenant, this.opts.retries ?? 3);
+    const client = await this.client(tenant);
     const stages = this.opts.config.lifecycle.stages;
     const planned = writes.map((w) => ({ id: w.id, ...toProperties(w, this.mapping, stages) })).filter((p) => Object.keys(p.first).length > 0);
     const failed = new Map<string, WriteOutcome>();
@@ -128,7 +139,7 @@ export class HubSpotAdapter implements CrmPort {
 
   async createTasks(tenant: Tenant, tasks: readonly TaskToCreate[]): Promise<TaskOutcome[]> {
     if (tasks.length === 0) return [];
-    const client = await this.client(tenant, 0); // never retried blindly: see the task ledger
+    const client = await this.client(tenant); // never retried blindly: see the task ledger
     const inputs = tasks.map(({ task, contact }) => ({
       properties: {
         hs_timestamp: task.dueAt,
@@ -148,7 +159,7 @@ export class HubSpotAdapter implements CrmPort {
           batch.length === 1
             ? client.crm.objects.tasks.basicApi.createWithHttpInfo(batch[0]!).then((r) => ({ headers: r.headers, data: { results: [r.data] } }))
             : client.crm.objects.tasks.batchApi.createWithHttpInfo({ inputs: batch }),
-        );
+        false);
         // Batch results come in any order: match them by the marker in the body.
         for (const r of data.results) {
           const key = /\[leadstage:([0-9a-f]+)\]/.exec(r.properties['hs_task_body'] ?? '')?.[1];
@@ -166,7 +177,7 @@ export class HubSpotAdapter implements CrmPort {
   }
 
   async findTask(tenant: Tenant, key: string, contact: ContactRefById): Promise<string | null> {
-    const client = await this.client(tenant, this.opts.retries ?? 3);
+    const client = await this.client(tenant);
     const data = await this.call(tenant, 'search tasks', () =>
       client.crm.objects.tasks.searchApi.doSearchWithHttpInfo({
         filterGroups: [{ filters: [{ propertyName: 'associations.contact', operator: 'EQ' as FilterOperatorEnum, value: contact.id }] }],
@@ -179,7 +190,7 @@ export class HubSpotAdapter implements CrmPort {
   }
 
   async findByEmail(tenant: Tenant, emails: readonly string[]): Promise<Map<string, ContactRefById[]>> {
-    const client = await this.client(tenant, this.opts.retries ?? 3);
+    const client = await this.client(tenant);
     const out = new Map<string, ContactRefById[]>();
     // Batch read by the unique `email` property: exact, 100 per call, and outside the search API's 5/s limit.
     for (const batch of chunks([...new Set(emails.map((e) => e.toLowerCase()))], HUBSPOT_BATCH)) {
@@ -195,7 +206,7 @@ export class HubSpotAdapter implements CrmPort {
   }
 
   async *listContactIds(tenant: Tenant): AsyncIterable<ContactRefById[]> {
-    const client = await this.client(tenant, this.opts.retries ?? 3);
+    const client = await this.client(tenant);
     let after: string | undefined;
     do {
       const page = await this.call(tenant, 'list contacts', () => client.crm.contacts.basicApi.getPageWithHttpInfo(100, after, ['hs_object_id'], undefined, undefined, false));
@@ -205,7 +216,7 @@ export class HubSpotAdapter implements CrmPort {
   }
 
   async listOwners(tenant: Tenant): Promise<CrmOwner[]> {
-    const client = await this.client(tenant, this.opts.retries ?? 3);
+    const client = await this.client(tenant);
     const owners: CrmOwner[] = [];
     for (const archived of [false, true]) {
       let after: string | undefined;

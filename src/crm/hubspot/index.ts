@@ -16,7 +16,7 @@ export const hubspotCrm: CrmModule = {
       portFor: (record) => {
         const token = record.credentials['accessToken'];
         return new HubSpotAdapter({
-          config: record.config, limiter, retries: env.HUBSPOT_SDK_RETRIES, timeoutMs: env.CRM_TIMEOUT_MS,
+          config: record.config, limiter, retries: env.HUBSPOT_RETRIES, timeoutMs: env.CRM_TIMEOUT_MS,
           accessToken: async () => {
             if (!token) throw new Error(`no HubSpot access token for portal ${record.tenant.id}`);
             return token;
