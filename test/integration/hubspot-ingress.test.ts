@@ -118,10 +118,10 @@ describe('POST /webhooks/hubspot', () => {
   it('turns an engagement into an activity once creation and association have both arrived, in either order', async () => {
     await post([hsEvent({ subscriptionType: 'object.creation', objectTypeId: '0-48', objectId: 900, occurredAt: ago(30) })]);
     expect(await t.web.store.activities({ tenant, id: '40' })).toEqual([]);
-    await post([hsEvent({ subscriptionType: 'object.associationChange', objectTypeId: '0-48', fromObjectTypeId: '0-48', toObjectTypeId: '0-1', fromObjectId: 900, toObjectId: 40, associationRemoved: false })]);
+    await post([hsEvent({ subscriptionType: 'object.associationChange', fromObjectTypeId: '0-48', toObjectTypeId: '0-1', fromObjectId: 900, toObjectId: 40, associationRemoved: false })]);
     expect(await t.web.store.activities({ tenant, id: '40' })).toMatchObject([{ id: 'hubspot:engagement:0-48:900', type: 'call_logged', attributes: { objectTypeId: '0-48' } }]);
 
-    await post([hsEvent({ subscriptionType: 'object.associationChange', objectTypeId: '0-47', fromObjectTypeId: '0-47', toObjectTypeId: '0-1', fromObjectId: 901, toObjectId: 41, associationRemoved: false })]);
+    await post([hsEvent({ subscriptionType: 'object.associationChange', fromObjectTypeId: '0-47', toObjectTypeId: '0-1', fromObjectId: 901, toObjectId: 41, associationRemoved: false })]);
     await post([hsEvent({ subscriptionType: 'object.creation', objectTypeId: '0-47', objectId: 901, occurredAt: ago(20) })]);
     expect((await t.web.store.activities({ tenant, id: '41' })).map((a) => a.type)).toEqual(['meeting_booked']);
     expect(await t.web.store.pending(tenant)).toEqual(['contact:40', 'contact:41']);

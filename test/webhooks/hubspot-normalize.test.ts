@@ -9,8 +9,10 @@ const opts = { ownProperties: new Set(['leadstage_score', 'leadstage_fit_grade']
 const key = 'hubspot:62515:12345:1:1764000000000';
 const contact = (id: string) => ({ tenant, objectType: 'contact' as const, id });
 
+type Row = [string, Record<string, unknown>, IngressOp[]];
+
 describe('normalizeHubSpotEvent', () => {
-  const rows: [string, Record<string, unknown>, IngressOp[]][] = [
+  const rows: Row[] = [
     ['contact.creation → recompute', { subscriptionType: 'contact.creation', objectId: 123 }, [{ kind: 'touch', deliveryKey: key, contact: contact('123') }]],
     ['contact.restore → recompute, undoing the deletion', { subscriptionType: 'contact.restore', objectId: 123 }, [{ kind: 'touch', deliveryKey: key, contact: contact('123'), restore: true }]],
     ['contact.propertyChange → recompute', { subscriptionType: 'contact.propertyChange', objectId: 123, propertyName: 'jobtitle', propertyValue: 'VP' },
@@ -31,11 +33,16 @@ describe('normalizeHubSpotEvent', () => {
       [{ kind: 'merge', deliveryKey: key, tenant, survivorId: '20', mergedIds: ['11', '10'] }]],
     ['generic object.creation of a call → engagement meta', { subscriptionType: 'object.creation', objectTypeId: '0-48', objectId: 777 },
       [{ kind: 'engagement', deliveryKey: key, tenant, engagementId: '0-48:777', meta: { type: 'call_logged', at: 1764000000000, attributes: { objectTypeId: '0-48' } } }]],
-    ['generic association call → contact', { subscriptionType: 'object.associationChange', objectTypeId: '0-48', fromObjectTypeId: '0-48', toObjectTypeId: '0-1', fromObjectId: 777, toObjectId: 123, associationRemoved: false },
-      [{ kind: 'engagement', deliveryKey: key, tenant, engagementId: '0-48:777', contactIds: ['123'] }]],
-    ['legacy association CONTACT_TO_MEETING', { subscriptionType: 'contact.associationChange', associationType: 'CONTACT_TO_MEETING', fromObjectId: 123, toObjectId: 55, associationRemoved: false },
-      [{ kind: 'engagement', deliveryKey: key, tenant, engagementId: '0-47:55', contactIds: ['123'] }]],
-    ['a removed association is ignored', { subscriptionType: 'object.associationChange', objectTypeId: '0-48', fromObjectTypeId: '0-48', toObjectTypeId: '0-1', fromObjectId: 777, toObjectId: 123, associationRemoved: true }, []],
+    // Generic association events carry no objectTypeId: routed on their from/to types.
+    ...(['0-48', '0-49', '0-47', '0-18'] as const).flatMap((type): Row[] => [
+      [`generic association ${type} → contact`, { subscriptionType: 'object.associationChange', fromObjectTypeId: type, toObjectTypeId: '0-1', fromObjectId: 777, toObjectId: 123, associationRemoved: false },
+        [{ kind: 'engagement', deliveryKey: key, tenant, engagementId: `${type}:777`, contactIds: ['123'] }]],
+      [`generic association contact → ${type}`, { subscriptionType: 'object.associationChange', fromObjectTypeId: '0-1', toObjectTypeId: type, fromObjectId: 123, toObjectId: 777, associationRemoved: false },
+        [{ kind: 'engagement', deliveryKey: key, tenant, engagementId: `${type}:777`, contactIds: ['123'] }]],
+    ]),
+    ['contact.associationChange (contact ↔ company) asks nothing', { subscriptionType: 'contact.associationChange', associationType: 'CONTACT_TO_COMPANY', fromObjectId: 123, toObjectId: 55, associationRemoved: false }, []],
+    ['generic association contact → company asks nothing', { subscriptionType: 'object.associationChange', fromObjectTypeId: '0-1', toObjectTypeId: '0-2', fromObjectId: 123, toObjectId: 55, associationRemoved: false }, []],
+    ['a removed association is ignored', { subscriptionType: 'object.associationChange', fromObjectTypeId: '0-48', toObjectTypeId: '0-1', fromObjectId: 777, toObjectId: 123, associationRemoved: true }, []],
     ['notes and tasks are not engagement signals', { subscriptionType: 'object.creation', objectTypeId: '0-27', objectId: 5 }, []],
     ['company events are ignored', { subscriptionType: 'company.creation', objectId: 5 }, []],
     ['generic contact events work like legacy ones', { subscriptionType: 'object.creation', objectTypeId: '0-1', objectId: 123 }, [{ kind: 'touch', deliveryKey: key, contact: contact('123') }]],
@@ -58,5 +65,20 @@ describe('normalizeHubSpotEvent', () => {
     ['a missing portalId', [{ eventId: 1, subscriptionId: 1, occurredAt: 1, subscriptionType: 'contact.creation' }]],
   ])('the batch schema rejects %s', (_, body) => {
     expect(hubspotBatchSchema.safeParse(body).success).toBe(false);
+  });
+});
+
+// The generic association events as the webhooks docs list their fields (no objectTypeId):
+// developers.hubspot.com/docs/api/webhooks — test/fixtures/docs/README.md says how it was made.
+describe('documented object.associationChange payloads', () => {
+  it('link the engagement to its contact in both directions', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const body = JSON.parse(await readFile(new URL('../fixtures/docs/hubspot-webhook-object-association-change.json', import.meta.url), 'utf8'));
+    const events = hubspotBatchSchema.parse(body);
+    const ops = events.flatMap((e) => normalizeHubSpotEvent(e, opts));
+    expect(ops).toMatchObject([
+      { kind: 'engagement', engagementId: '0-48:777', contactIds: ['123'] },
+      { kind: 'engagement', engagementId: '0-47:555', contactIds: ['123'] },
+    ]);
   });
 });

@@ -26,6 +26,9 @@ export const hubspotEventSchema = z.object({
   toObjectId: id.optional(),
   fromObjectTypeId: z.string().optional(),
   toObjectTypeId: z.string().optional(),
+  associationTypeId: z.number().int().optional(),
+  associationCategory: z.string().optional(),
+  isPrimaryAssociation: z.boolean().optional(),
   associationRemoved: z.boolean().optional(),
 });
 export const hubspotBatchSchema = z.array(hubspotEventSchema).min(1).max(100);
@@ -108,12 +111,15 @@ export function normalizeHubSpotEvent(e: HubSpotEvent, opts: HubSpotNormalizeOpt
         }
         return [{ kind: 'touch', deliveryKey: key, contact: contact(oid) }];
       }
-      case 'associationChange':
-        return engagementAssociation(e, key, tenant);
       default:
+        // contact.associationChange covers contact ↔ company, deal and ticket only (HubSpot's
+        // contact subscription); none of those is engagement, so it asks nothing of us.
         return [];
     }
   }
+
+  // Generic association events carry fromObjectTypeId/toObjectTypeId and no objectTypeId.
+  if (family === 'object' && action === 'associationChange') return engagementAssociation(e, key, tenant);
 
   const activityType = objectType ? ENGAGEMENT_ACTIVITY[objectType] : undefined;
   if (!activityType) return [];
@@ -121,19 +127,14 @@ export function normalizeHubSpotEvent(e: HubSpotEvent, opts: HubSpotNormalizeOpt
     const meta = { type: activityType, at: e.occurredAt, attributes: { objectTypeId: objectType! } };
     return [{ kind: 'engagement', deliveryKey: key, tenant, engagementId: `${objectType}:${e.objectId}`, meta }];
   }
-  if (action === 'associationChange') return engagementAssociation(e, key, tenant);
   return [];
 }
 
-// Object names as they appear in legacy association types such as CALL_TO_CONTACT.
-const TYPE_ID_BY_NAME: Record<string, string> = { CONTACT: CONTACT_TYPE_ID, CALL: '0-48', EMAIL: '0-49', MEETING: '0-47', COMMUNICATION: '0-18' };
-
-/** An engagement ↔ contact association, in either direction, in the legacy or the generic form. */
+/** An engagement ↔ contact association (generic `object.associationChange`), in either direction. */
 function engagementAssociation(e: HubSpotEvent, key: string, tenant: Tenant): IngressOp[] {
   if (e.associationRemoved || !e.fromObjectId || !e.toObjectId) return [];
-  const [fromName = '', toName = ''] = (e.associationType ?? '').toUpperCase().split('_TO_');
-  const fromType = e.fromObjectTypeId ?? TYPE_ID_BY_NAME[fromName] ?? e.objectTypeId;
-  const toType = e.toObjectTypeId ?? TYPE_ID_BY_NAME[toName];
+  const fromType = e.fromObjectTypeId;
+  const toType = e.toObjectTypeId;
   const isEngagement = (t: string | undefined): t is string => t !== undefined && t in ENGAGEMENT_ACTIVITY;
   const link = (type: string, engagement: string, contactId: string): IngressOp[] => [
     { kind: 'engagement', deliveryKey: key, tenant, engagementId: `${type}:${engagement}`, contactIds: [contactId] },
