@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadConfigFile } from '../src/config/load-config.ts';
 import { hubspotPropertySpecs } from '../src/crm/hubspot/hubspot-setup.ts';
-import { SandboxCrm } from '../src/sandbox/sandbox-crm.ts';
+import { SandboxCrm, type FaultOptions } from '../src/sandbox/sandbox-crm.ts';
 import { parseEnv } from '../src/platform/env.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { startWebService } from '../src/app/web-service.ts';
@@ -19,6 +19,8 @@ export interface CallsBenchResult {
   contacts: number;
   written: number;
   tasks: number;
+  /** Tasks sharing an idempotency key with another (must be 0). */
+  duplicateTasks: number;
   calls: Record<string, number>;
   totalCalls: number;
   floor: number;
@@ -26,10 +28,10 @@ export interface CallsBenchResult {
   ms: number;
 }
 
-export async function runCallsBench(opts: { events: number; contacts: number; batchWindowMs?: number }): Promise<CallsBenchResult> {
+export async function runCallsBench(opts: { events: number; contacts: number; batchWindowMs?: number; faults?: FaultOptions }): Promise<CallsBenchResult> {
   const loaded = loadConfigFile('config/leadstage.yaml');
   if (!loaded.ok) throw loaded.error;
-  const sandbox = new SandboxCrm();
+  const sandbox = new SandboxCrm(opts.faults ? { faults: opts.faults } : {});
   sandbox.hubspot.addProperties(hubspotPropertySpecs(loaded.config).map((p) => p.name));
   const base = await sandbox.start();
   sandbox.hubspot.owners.push({ id: '1001', archived: false }, { id: '1002', archived: false }, { id: '1003', archived: false }, { id: '1004', archived: true });
@@ -83,11 +85,13 @@ export async function runCallsBench(opts: { events: number; contacts: number; ba
       if (busy === 0 && (await worker.store.pendingCount(tenant)) === 0 && (await web.redis.scard(`${prefix}:{hubspot:62515}:inflight`)) === 0) break;
       if (Date.now() - started > 120_000) throw new Error('the pipeline did not drain within 2 minutes');
     }
+    const markers = sandbox.hubspot.tasks.map((t) => /\[leadstage:(\w+)\]/.exec(t.properties['hs_task_body'] ?? '')?.[1]);
+    const duplicateTasks = markers.length - new Set(markers).size;
     const written = [...sandbox.hubspot.contacts.values()].filter((c) => c.properties['leadstage_score'] !== undefined).length;
     const tasks = sandbox.hubspot.tasks.length;
     const floor = Math.ceil(written / 100) * 2 + Math.ceil(tasks / 100) + 2;
     return {
-      events: opts.events, contacts: opts.contacts, written, tasks, calls: Object.fromEntries(sandbox.calls), totalCalls: sandbox.totalCalls, floor,
+      events: opts.events, contacts: opts.contacts, written, tasks, duplicateTasks, calls: Object.fromEntries(sandbox.calls), totalCalls: sandbox.totalCalls, floor,
       callsPerChangedContact: sandbox.totalCalls / Math.max(1, written), ms: Date.now() - started,
     };
   } finally {

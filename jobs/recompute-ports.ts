@@ -18,7 +18,7 @@ export interface BatchState {
 
 /** The task idempotency ledger: a task key is created in the CRM at most once. */
 export interface TaskLedger {
-  claimTasks(tenant: Tenant, keys: readonly string[], token: string): Promise<Map<string, TaskClaim>>;
+  claimTasks(tenant: Tenant, keys: readonly string[], token: string, now: Date): Promise<Map<string, TaskClaim>>;
   confirmTask(tenant: Tenant, key: string, taskId: string): Promise<void>;
   releaseTask(tenant: Tenant, key: string): Promise<void>;
 }

@@ -143,7 +143,7 @@ async function applyBatch(tenant: Tenant, members: readonly string[], deps: Reco
   });
 
   const dead: NewDeadLetter[] = [];
-  const tasks = await createTasksStep(tenant, deps.crm, deps.store, plans);
+  const tasks = await createTasksStep(tenant, deps.crm, deps.store, plans, now);
   summary.tasksCreated = tasks.created;
   summary.tasksAlreadyThere = tasks.alreadyThere;
 

@@ -31,6 +31,11 @@ export interface TaskToCreate {
   contact: ContactRefById;
 }
 
+export interface TaskToFind {
+  key: string;
+  contact: ContactRefById;
+}
+
 export type TaskOutcome = { key: string; ok: true; taskId: string } | ({ key: string } & RecordFailure);
 
 export interface CrmOwner {
@@ -51,8 +56,12 @@ export interface CrmPort {
   writeContacts(tenant: Tenant, writes: readonly ContactWrite[]): Promise<WriteOutcome[]>;
   /** Create follow-up tasks; never retried blindly (the caller holds an idempotency ledger). */
   createTasks(tenant: Tenant, tasks: readonly TaskToCreate[]): Promise<TaskOutcome[]>;
-  /** A task created earlier with this idempotency key, if the CRM has one (crash recovery). */
-  findTask(tenant: Tenant, key: string, contact: ContactRefById): Promise<string | null>;
+  /**
+   * Tasks created earlier with these idempotency keys, if the CRM has them (after a crash or a lost
+   * answer): key → task id. Batch-sized: a few calls for a whole batch, never one per task.
+   * `since`: no task of these keys can be older (the earliest claim, minus clock skew).
+   */
+  findTasks(tenant: Tenant, tasks: readonly TaskToFind[], since: Date): Promise<Map<string, string>>;
   /** Contacts (and Salesforce Leads) whose e-mail is one of these, lower-cased address → refs. */
   findByEmail(tenant: Tenant, emails: readonly string[]): Promise<Map<string, ContactRefById[]>>;
   /** Every contact id of the account, page by page (for a full rescore). */
@@ -66,6 +75,11 @@ export interface CrmPort {
 /** The marker put into each task's body so a task can be found again by its idempotency key. */
 export function taskMarker(key: string): string {
   return `[leadstage:${key}]`;
+}
+
+/** The idempotency key in a task body, if it carries our marker. */
+export function markerKey(body: string | null | undefined): string | null {
+  return /\[leadstage:([0-9a-f]+)\]/.exec(body ?? '')?.[1] ?? null;
 }
 
 /** Config-derived helpers shared by the adapters: leadstage names ↔ CRM values. */

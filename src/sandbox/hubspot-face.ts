@@ -139,17 +139,14 @@ export class HubSpotFace {
           return { status: 400, body: { status: 'error', message: 'Property values were not valid: hs_timestamp is required', category: 'VALIDATION_ERROR' } };
         }
         const created = inputs.map((i: { properties: Record<string, string>; associations: { to: { id: string }; types: { associationTypeId: number }[] }[] }) => {
-          const task = { id: String(this.nextId++), properties: i.properties, contactIds: (i.associations ?? []).filter((a) => a.types.some((t) => t.associationTypeId === 204)).map((a) => a.to.id) };
+          const task = { id: String(this.nextId++), properties: { ...i.properties, hs_createdate: String(Date.now()) }, contactIds: (i.associations ?? []).filter((a) => a.types.some((t) => t.associationTypeId === 204)).map((a) => a.to.id) };
           this.tasks.push(task);
           return { id: task.id, properties: task.properties, createdAt: now, updatedAt: now, archived: false };
         });
         return batch ? { status: 201, body: { status: 'COMPLETE', startedAt: now, completedAt: now, results: created } } : { status: 201, body: created[0] };
       }
-      case 'POST /crm/v3/objects/tasks/search': {
-        const contactId = body.filterGroups?.[0]?.filters?.find((f: { propertyName: string }) => f.propertyName === 'associations.contact')?.value;
-        const results = this.tasks.filter((t) => t.contactIds.includes(contactId)).map((t) => ({ id: t.id, properties: { hs_task_body: t.properties['hs_task_body'] } }));
-        return { status: 200, body: { total: results.length, results } };
-      }
+      case 'POST /crm/v3/objects/tasks/search':
+        return this.searchTasks(body);
       case 'GET /crm/v3/objects/contacts': {
         const limit = Math.min(100, Number(query.get('limit') ?? 10));
         const ids = [...this.contacts.keys()];
@@ -178,6 +175,26 @@ export class HubSpotFace {
       default:
         return { status: 404, body: { status: 'error', message: `sandbox: no route ${route}`, category: 'OBJECT_NOT_FOUND' } };
     }
+  }
+
+  /**
+   * The two searches leadstage makes: by contact (`associations.contact EQ`), and by creation time
+   * (`hs_createdate GTE`, sorted ascending, 200 per page with `after`), as HubSpot's search API.
+   */
+  private searchTasks(body: { filterGroups?: { filters?: { propertyName: string; operator: string; value: string }[] }[]; limit?: number; after?: string }): HsReply {
+    const filters = body.filterGroups?.[0]?.filters ?? [];
+    const limit = Math.min(200, body.limit ?? 10);
+    let rows = this.tasks;
+    for (const f of filters) {
+      if (f.propertyName === 'associations.contact' && f.operator === 'EQ') rows = rows.filter((t) => t.contactIds.includes(f.value));
+      else if (f.propertyName === 'hs_createdate' && f.operator === 'GTE') rows = rows.filter((t) => Number(t.properties['hs_createdate']) >= Number(f.value));
+      else return { status: 400, body: { status: 'error', message: `sandbox: unsupported filter ${f.propertyName} ${f.operator}`, category: 'VALIDATION_ERROR' } };
+    }
+    const start = Number(body.after ?? 0);
+    const page = rows.slice(start, start + limit);
+    const results = page.map((t) => ({ id: t.id, properties: { hs_task_body: t.properties['hs_task_body'], hs_createdate: t.properties['hs_createdate'] } }));
+    const next = start + limit < rows.length ? { paging: { next: { after: String(start + limit) } } } : {};
+    return { status: 200, body: { total: rows.length, results, ...next } };
   }
 
   /** Give the portal these contact properties (what `leadstage setup hubspot` creates). */

@@ -81,9 +81,9 @@ export class SalesforceFace {
 
   /** The SOQL shapes leadstage issues: SELECT … FROM T WHERE F IN (…)/= '…' [AND IsConverted = false] [ORDER/LIMIT]. */
   private query(soql: string): SfReply {
-    const m = /^SELECT (.+?) FROM (\w+) WHERE (\w+) (IN \((.*?)\)|= '((?:[^'\\]|\\.)*)')( AND IsConverted = false)?(?: ORDER BY \w+ (?:ASC|DESC))?(?: LIMIT (\d+))?$/i.exec(soql.trim());
+    const m = /^SELECT (.+?) FROM (\w+) WHERE (\w+) (IN \((.*?)\)|= '((?:[^'\\]|\\.)*)')( AND IsConverted = false)?(?: AND CreatedDate >= (\S+))?(?: ORDER BY \w+ (?:ASC|DESC))?(?: LIMIT (\d+))?$/i.exec(soql.trim());
     if (!m) return this.err(400, 'MALFORMED_QUERY', `sandbox cannot run this query: ${soql.slice(0, 200)}`);
-    const [, fieldList, type, field, , inList, eq, openOnly, limit] = m;
+    const [, fieldList, type, field, , inList, eq, openOnly, createdSince, limit] = m;
     const table = this.records[type as keyof SalesforceFace['records']];
     if (!table) return this.err(400, 'INVALID_TYPE', `sObject type '${type}' is not supported.`);
     const values = inList !== undefined ? [...inList.matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((v) => v[1]!.replace(/\\(.)/g, '$1')) : [eq!.replace(/\\(.)/g, '$1')];
@@ -91,7 +91,8 @@ export class SalesforceFace {
     let rows = [...table.values()].filter((r) => {
       const v = r[field!];
       const key = field === 'Email' ? String(v ?? '').toLowerCase() : String(v ?? '');
-      return wanted.has(key) && (!openOnly || r['IsConverted'] !== true);
+      const recent = !createdSince || Date.parse(String(r['CreatedDate'] ?? '')) >= Date.parse(createdSince);
+      return wanted.has(key) && (!openOnly || r['IsConverted'] !== true) && recent;
     });
     if (limit) rows = rows.slice(0, Number(limit));
     const fields = fieldList!.split(',').map((f) => f.trim());

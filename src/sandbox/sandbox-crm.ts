@@ -17,6 +17,11 @@ export interface FaultOptions {
   stormUntil?: number;
   /** Seed for the fault dice, so a test sees the same faults every run. */
   seed?: number;
+  /**
+   * The next N HubSpot task creations answer 502 after the tasks were created (a proxy timed out
+   * while HubSpot went on): the client must find them rather than create them again.
+   */
+  lostTaskCreates?: number;
 }
 
 export interface SandboxOptions {
@@ -145,6 +150,11 @@ export class SandboxCrm {
     if (isHubSpot) {
       const body = raw && String(headers['content-type'] ?? '').includes('json') ? JSON.parse(raw) : undefined;
       const reply = this.hubspot.handle(req.method!, url.pathname, url.searchParams, headers, body);
+      if (route.startsWith('POST /crm/v3/objects/tasks') && !route.endsWith('/search') && (this.faults.lostTaskCreates ?? 0) > 0 && reply.status < 300) {
+        this.faults.lostTaskCreates! -= 1;
+        this.injected.errors += 1;
+        return send(502, { status: 'error', message: 'Bad Gateway', category: 'INTERNAL_ERROR' });
+      }
       return send(reply.status, reply.body, reply.headers);
     }
     const body = raw && String(headers['content-type'] ?? '').includes('json') ? JSON.parse(raw) : raw;

@@ -13,16 +13,17 @@ local taken = redis.call('SPOP', KEYS[1], ARGV[1])
 if #taken > 0 then redis.call('SADD', KEYS[2], unpack(taken)) end
 return taken`);
 
-// KEYS: task keys. ARGV: token. Per key: "c" newly claimed, "d:<id>" created before,
-// "s" claimed by an attempt that never confirmed (look the task up in the CRM before creating).
+// KEYS: task keys. ARGV: token, now (ms). Per key: "c" newly claimed, "d:<id>" created before,
+// "s:<ms>" claimed at <ms> by an attempt that never confirmed (look the task up in the CRM first).
 const CLAIM_TASKS = new LuaScript('lsClaimTasks', `
 local out = {}
 for i, k in ipairs(KEYS) do
-  if redis.call('SET', k, 'pending:' .. ARGV[1], 'NX') then
+  if redis.call('SET', k, 'pending:' .. ARGV[2] .. ':' .. ARGV[1], 'NX') then
     out[i] = 'c'
   else
     local v = redis.call('GET', k)
-    if string.sub(v, 1, 5) == 'done:' then out[i] = 'd:' .. string.sub(v, 6) else out[i] = 's' end
+    if string.sub(v, 1, 5) == 'done:' then out[i] = 'd:' .. string.sub(v, 6)
+    else out[i] = 's:' .. (string.match(v, '^pending:(%d+):') or '0') end
   end
 end
 return out`);
@@ -36,7 +37,7 @@ redis.call('HSET', KEYS[1], '__v', tostring(tonumber(v) + 1))
 for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 1`);
 
-export type TaskClaim = { state: 'claimed' } | { state: 'done'; taskId: string } | { state: 'stale' };
+export type TaskClaim = { state: 'claimed' } | { state: 'done'; taskId: string } | { state: 'stale'; claimedAt: number };
 
 export interface RotationSnapshot {
   credits: Record<string, Record<string, number>>;
@@ -109,13 +110,14 @@ export class WorkerStore {
     return new Set(ids.filter((_, i) => r[i]?.[1] === 1));
   }
 
-  async claimTasks(tenant: Tenant, keys: readonly string[], token: string): Promise<Map<string, TaskClaim>> {
+  /** Claim task keys at `now`: the claim time bounds where a later lookup must search. */
+  async claimTasks(tenant: Tenant, keys: readonly string[], token: string, now: Date): Promise<Map<string, TaskClaim>> {
     const out = new Map<string, TaskClaim>();
     if (keys.length === 0) return out;
-    const raw = (await CLAIM_TASKS.run(this.redis, keys.map((k) => this.keys.task(tenant, k)), [token])) as string[];
+    const raw = (await CLAIM_TASKS.run(this.redis, keys.map((k) => this.keys.task(tenant, k)), [token, now.getTime()])) as string[];
     keys.forEach((k, i) => {
       const r = raw[i]!;
-      out.set(k, r === 'c' ? { state: 'claimed' } : r === 's' ? { state: 'stale' } : { state: 'done', taskId: r.slice(2) });
+      out.set(k, r === 'c' ? { state: 'claimed' } : r.startsWith('s:') ? { state: 'stale', claimedAt: Number(r.slice(2)) } : { state: 'done', taskId: r.slice(2) });
     });
     return out;
   }

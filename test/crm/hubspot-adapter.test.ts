@@ -173,12 +173,24 @@ describe('findByEmail', () => {
   });
 });
 
-describe('findTask, listOwners', () => {
-  it('finds a task by its marker among the contact\'s tasks', async () => {
-    nock(API)
-      .post('/crm/v3/objects/tasks/search', { filterGroups: [{ filters: [{ propertyName: 'associations.contact', operator: 'EQ', value: '101' }] }], properties: ['hs_task_body'], sorts: ['-hs_createdate'], limit: 100 })
-      .reply(200, { total: 2, results: [{ id: '1', properties: { hs_task_body: 'other' } }, { id: '2', properties: { hs_task_body: 'x\n\n[leadstage:abc123]' } }] });
-    expect(await adapter.findTask(tenant, 'abc123', { objectType: 'contact', id: '101' })).toBe('2');
+// Search response shape (total, results, paging.next.after): developers.hubspot.com/docs/api/crm/search
+describe('findTasks, listOwners', () => {
+  it('finds a whole batch of tasks by their markers with one creation-date search, paging until all are found', async () => {
+    const since = new Date('2026-11-23T14:55:00Z');
+    const search = (after?: string) => ({
+      filterGroups: [{ filters: [{ propertyName: 'hs_createdate', operator: 'GTE', value: String(since.getTime()) }] }],
+      properties: ['hs_task_body'], sorts: ['hs_createdate'], limit: 200, ...(after ? { after } : {}),
+    });
+    nock(API).post('/crm/v3/objects/tasks/search', search())
+      .reply(200, { total: 3, results: [{ id: '1', properties: { hs_task_body: 'a person\'s task' } }, { id: '2', properties: { hs_task_body: 'x\n\n[leadstage:abc123]' } }], paging: { next: { after: '2' } } });
+    nock(API).post('/crm/v3/objects/tasks/search', search('2'))
+      .reply(200, { total: 3, results: [{ id: '3', properties: { hs_task_body: '[leadstage:def456]' } }] });
+    const found = await adapter.findTasks(tenant, [
+      { key: 'abc123', contact: { objectType: 'contact', id: '101' } },
+      { key: 'def456', contact: { objectType: 'contact', id: '102' } },
+    ], since);
+    expect(Object.fromEntries(found)).toEqual({ abc123: '2', def456: '3' });
+    expect(adapter.calls).toBe(2);
   });
 
   it('lists active owners across pages, and archived ones as inactive', async () => {

@@ -161,7 +161,9 @@ describe('SalesforceAdapter', () => {
 
   it('finds a Task by its marker, and reports missing fields and picklist values at start', async () => {
     handlers.push((r) => r.path.includes('FROM Task') ? ok({ totalSize: 2, done: true, records: [{ Id: '00T1', Description: 'x' }, { Id: '00T2', Description: 'y\n\n[leadstage:ab12]' }] }) : undefined);
-    expect(await adapter().findTask(tenant, 'ab12', { objectType: 'lead', id: '00Q000000000001AAA' })).toBe('00T2');
+    const found = await adapter().findTasks(tenant, [{ key: 'ab12', contact: { objectType: 'lead', id: '00Q000000000001AAA' } }], new Date('2026-11-23T14:55:00.000Z'));
+    expect(Object.fromEntries(found)).toEqual({ ab12: '00T2' });
+    expect(decodeURIComponent(seen.at(-1)!.path).replace(/\+/g, ' ')).toContain("FROM Task WHERE WhoId IN ('00Q000000000001AAA') AND CreatedDate >= 2026-11-23T14:55:00Z");
     const describe = (names: string[], status: string[]) => ({
       name: 'x', fields: [...names.map((n) => ({ name: n, type: 'string' })), { name: 'Status', type: 'picklist', picklistValues: status.map((v) => ({ value: v, active: true })) }, { name: 'AccountId', type: 'reference', relationshipName: 'Account' }],
     });

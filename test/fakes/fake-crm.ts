@@ -2,7 +2,7 @@ import type { ContactSnapshot } from '../../src/core/types.ts';
 import { CrmRejectedError } from '../../src/platform/crm-errors.ts';
 import {
   taskMarker, type ContactRefById, type ContactWrite, type CrmOwner, type CrmPort, type RecordFailure,
-  type TaskOutcome, type TaskToCreate, type WriteOutcome,
+  type TaskOutcome, type TaskToCreate, type TaskToFind, type WriteOutcome,
 } from '../../src/platform/crm-port.ts';
 import type { Tenant } from '../../src/platform/tenant.ts';
 
@@ -95,9 +95,14 @@ export class FakeCrm implements CrmPort {
     return outcomes;
   }
 
-  async findTask(_t: Tenant, key: string, contact: ContactRefById): Promise<string | null> {
-    this.count('find-task');
-    return this.tasks.find((t) => t.contactId === contact.id && t.body.includes(taskMarker(key)))?.id ?? null;
+  async findTasks(_t: Tenant, tasks: readonly TaskToFind[]): Promise<Map<string, string>> {
+    this.count('find-tasks');
+    const out = new Map<string, string>();
+    for (const { key, contact } of tasks) {
+      const hit = this.tasks.find((t) => t.contactId === contact.id && t.body.includes(taskMarker(key)));
+      if (hit) out.set(key, hit.id);
+    }
+    return out;
   }
 
   async findByEmail(_t: Tenant, emails: readonly string[]): Promise<Map<string, ContactRefById[]>> {

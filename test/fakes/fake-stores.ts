@@ -49,16 +49,16 @@ export class FakeRecomputeStore implements RecomputeStore {
   async gone(tenant: Tenant, ids: readonly string[]): Promise<Set<string>> {
     return new Set(ids.filter((id) => this.tombstones.has(`${tenantKey(tenant)}:${id}`)));
   }
-  async claimTasks(tenant: Tenant, keys: readonly string[], token: string): Promise<Map<string, TaskClaim>> {
+  async claimTasks(tenant: Tenant, keys: readonly string[], token: string, now: Date): Promise<Map<string, TaskClaim>> {
     const out = new Map<string, TaskClaim>();
     for (const key of keys) {
       const k = `${tenantKey(tenant)}:${key}`;
       const v = this.ledger.get(k);
       if (v === undefined) {
-        this.ledger.set(k, `pending:${token}`);
+        this.ledger.set(k, `pending:${now.getTime()}:${token}`);
         out.set(key, { state: 'claimed' });
       } else if (v.startsWith('done:')) out.set(key, { state: 'done', taskId: v.slice(5) });
-      else out.set(key, { state: 'stale' });
+      else out.set(key, { state: 'stale', claimedAt: Number(v.split(':')[1]) });
     }
     return out;
   }

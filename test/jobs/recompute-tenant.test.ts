@@ -79,7 +79,7 @@ describe('recomputeTenant', () => {
     expect(crm.tasks).toHaveLength(1); // the CRM created it; we never heard
 
     const s = await recomputeTenant(tenant, deps);
-    expect(crm.callLog.filter((c) => c === 'find-task')).toHaveLength(1);
+    expect(crm.callLog.filter((c) => c === 'find-tasks')).toHaveLength(1);
     expect(s).toMatchObject({ tasksCreated: 0, tasksAlreadyThere: 1, written: 1 });
     expect(crm.tasks).toHaveLength(1);
   });

@@ -52,12 +52,14 @@ describe.each(makers)('%s', (_name, make) => {
 
   it('claims a task key once: claimed, then stale while unconfirmed, then done with its id', async () => {
     const s = make();
-    expect((await s.claimTasks(tenant, ['k1'], 'tok-a')).get('k1')).toEqual({ state: 'claimed' });
-    expect((await s.claimTasks(tenant, ['k1'], 'tok-b')).get('k1')).toEqual({ state: 'stale' });
+    const at = new Date('2026-11-23T15:00:00Z');
+    const later = new Date('2026-11-23T15:05:00Z');
+    expect((await s.claimTasks(tenant, ['k1'], 'tok-a', at)).get('k1')).toEqual({ state: 'claimed' });
+    expect((await s.claimTasks(tenant, ['k1'], 'tok-b', later)).get('k1')).toEqual({ state: 'stale', claimedAt: at.getTime() });
     await s.confirmTask(tenant, 'k1', 'task-9');
-    expect((await s.claimTasks(tenant, ['k1'], 'tok-c')).get('k1')).toEqual({ state: 'done', taskId: 'task-9' });
+    expect((await s.claimTasks(tenant, ['k1'], 'tok-c', later)).get('k1')).toEqual({ state: 'done', taskId: 'task-9' });
     await s.releaseTask(tenant, 'k1');
-    expect((await s.claimTasks(tenant, ['k1'], 'tok-d')).get('k1')).toEqual({ state: 'claimed' });
+    expect((await s.claimTasks(tenant, ['k1'], 'tok-d', later)).get('k1')).toEqual({ state: 'claimed' });
   });
 
   it('commits rotation credits only on the version it loaded', async () => {

@@ -6,13 +6,15 @@ import type { ContactSnapshot } from '../../core/types.ts';
 import type { Tenant } from '../../platform/tenant.ts';
 import { mappingFor } from '../../core/crm-mapping.ts';
 import { CrmRateLimitedError, CrmRejectedError, CrmTransientError, isRetryable } from '../../platform/crm-errors.ts';
-import { chunks, taskMarker, type ContactRefById, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
+import { chunks, markerKey, taskMarker, type ContactRefById, type TaskToFind, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
 import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { withDeadline } from '../../platform/deadline.ts';
 import { classifyHubSpotError } from './hubspot-errors.ts';
 import { readProperties, toProperties, toSnapshot } from './hubspot-mapping.ts';
 
 export const HUBSPOT_BATCH = 100;
+/** Pages of the creation-date search before falling back to per-contact lookups. */
+const MAX_FIND_PAGES = 10;
 /** HubSpot's defined association type id for task → contact. */
 export const TASK_TO_CONTACT = 204;
 
@@ -162,13 +164,13 @@ export class HubSpotAdapter implements CrmPort {
         false);
         // Batch results come in any order: match them by the marker in the body.
         for (const r of data.results) {
-          const key = /\[leadstage:([0-9a-f]+)\]/.exec(r.properties['hs_task_body'] ?? '')?.[1];
+          const key = markerKey(r.properties['hs_task_body']);
           if (key) outcomes.set(key, { key, ok: true, taskId: r.id });
         }
       } catch (err) {
         if (!(err instanceof CrmRejectedError)) throw err;
         for (const input of batch) {
-          const key = /\[leadstage:([0-9a-f]+)\]/.exec(input.properties.hs_task_body)![1]!;
+          const key = markerKey(input.properties.hs_task_body)!;
           outcomes.set(key, { key, ok: false, reason: err.message, retryable: false });
         }
       }
@@ -176,17 +178,46 @@ export class HubSpotAdapter implements CrmPort {
     return tasks.map(({ task }) => outcomes.get(task.key) ?? { key: task.key, ok: false, reason: 'HubSpot returned no result for this task', retryable: true });
   }
 
-  async findTask(tenant: Tenant, key: string, contact: ContactRefById): Promise<string | null> {
+  /**
+   * Tasks with our markers created since `since`: one search sorted by creation date, paged
+   * (200 per page) until every key is found — a retried batch costs a page or two, not a search per
+   * task. Past MAX_FIND_PAGES (a portal where people create thousands of tasks a minute), the rest
+   * are looked up per contact.
+   */
+  async findTasks(tenant: Tenant, tasks: readonly TaskToFind[], since: Date): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (tasks.length === 0) return out;
+    const wanted = new Set(tasks.map((t) => t.key));
     const client = await this.client(tenant);
-    const data = await this.call(tenant, 'search tasks', () =>
-      client.crm.objects.tasks.searchApi.doSearchWithHttpInfo({
-        filterGroups: [{ filters: [{ propertyName: 'associations.contact', operator: 'EQ' as FilterOperatorEnum, value: contact.id }] }],
-        properties: ['hs_task_body'],
-        sorts: ['-hs_createdate'],
-        limit: 100,
-      }),
-    );
-    return data.results.find((r) => (r.properties['hs_task_body'] ?? '').includes(taskMarker(key)))?.id ?? null;
+    let after: string | undefined;
+    for (let page = 0; page < MAX_FIND_PAGES && out.size < wanted.size; page++) {
+      const data = await this.call(tenant, 'search tasks', () =>
+        client.crm.objects.tasks.searchApi.doSearchWithHttpInfo({
+          filterGroups: [{ filters: [{ propertyName: 'hs_createdate', operator: 'GTE' as FilterOperatorEnum, value: String(since.getTime()) }] }],
+          properties: ['hs_task_body'],
+          sorts: ['hs_createdate'],
+          limit: 200,
+          ...(after ? { after } : {}),
+        }),
+      );
+      for (const r of data.results) {
+        const key = markerKey(r.properties['hs_task_body']);
+        if (key && wanted.has(key)) out.set(key, r.id);
+      }
+      after = data.paging?.next?.after;
+      if (!after) return out;
+    }
+    for (const t of tasks.filter((x) => !out.has(x.key))) {
+      const data = await this.call(tenant, 'search tasks', () =>
+        client.crm.objects.tasks.searchApi.doSearchWithHttpInfo({
+          filterGroups: [{ filters: [{ propertyName: 'associations.contact', operator: 'EQ' as FilterOperatorEnum, value: t.contact.id }] }],
+          properties: ['hs_task_body'], sorts: ['-hs_createdate'], limit: 100,
+        }),
+      );
+      const hit = data.results.find((r) => markerKey(r.properties['hs_task_body']) === t.key);
+      if (hit) out.set(t.key, hit.id);
+    }
+    return out;
   }
 
   async findByEmail(tenant: Tenant, emails: readonly string[]): Promise<Map<string, ContactRefById[]>> {

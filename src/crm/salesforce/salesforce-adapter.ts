@@ -5,7 +5,7 @@ import type { Tenant } from '../../platform/tenant.ts';
 import { mappingFor } from '../../core/crm-mapping.ts';
 import { CrmRateLimitedError, CrmRejectedError, isRetryable } from '../../platform/crm-errors.ts';
 import { classifySalesforceError } from './salesforce-errors.ts';
-import { chunks, taskMarker, type ContactRefById, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
+import { chunks, markerKey, type ContactRefById, type TaskToFind, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
 import { withDeadline } from '../../platform/deadline.ts';
 import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { SOBJECT, selectFields, toFields, toSnapshot, toTask } from './salesforce-mapping.ts';
@@ -136,11 +136,23 @@ export class SalesforceAdapter implements CrmPort {
     return pages.flat();
   }
 
-  async findTask(tenant: Tenant, key: string, contact: ContactRefById): Promise<string | null> {
-    // Description is a long text area, which SOQL cannot filter on: read the contact's tasks.
-    const soql = `SELECT Id, Description FROM Task WHERE WhoId = ${soqlId(contact.id)} ORDER BY CreatedDate DESC LIMIT 200`;
-    const result = await this.call(tenant, 'find Task', async (conn) => await conn.query<{ Id: string; Description: string | null }>(soql));
-    return result.records.find((r) => (r.Description ?? '').includes(taskMarker(key)))?.Id ?? null;
+  /**
+   * Tasks with our markers among the Tasks of these Leads/Contacts created since `since`: one SOQL
+   * query per 200 WhoIds. (Description is a long text area, which SOQL cannot filter on.)
+   */
+  async findTasks(tenant: Tenant, tasks: readonly TaskToFind[], since: Date): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const wanted = new Set(tasks.map((t) => t.key));
+    const whoIds = [...new Set(tasks.map((t) => t.contact.id))];
+    for (const batch of chunks(whoIds, SALESFORCE_BATCH)) {
+      const soql = `SELECT Id, Description FROM Task WHERE WhoId IN (${batch.map(soqlId).join(', ')}) AND CreatedDate >= ${since.toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
+      const result = await this.call(tenant, 'find Tasks', async (conn) => await conn.query<{ Id: string; Description: string | null }>(soql, { autoFetch: true, maxFetch: 10_000 }));
+      for (const r of result.records) {
+        const key = markerKey(r.Description);
+        if (key && wanted.has(key)) out.set(key, r.Id);
+      }
+    }
+    return out;
   }
 
   async findByEmail(tenant: Tenant, emails: readonly string[]): Promise<Map<string, ContactRefById[]>> {
