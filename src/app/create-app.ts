@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { Redis } from 'ioredis';
+import { bearerAllows } from '../platform/bearer.ts';
 import { withDeadline } from '../platform/deadline.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { Metrics } from '../platform/metrics.ts';
@@ -13,6 +14,8 @@ export interface AppOptions {
   metrics: Metrics;
   log: Logger;
   maxBodyBytes: number;
+  /** Required as a Bearer token on /metrics when set. */
+  metricsToken?: string | undefined;
 }
 
 export interface App {
@@ -46,7 +49,8 @@ export function createApp(opts: AppOptions): App {
       res.status(503).json({ status: 'redis unavailable' });
     }
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    if (!bearerAllows(req.get('authorization'), opts.metricsToken)) return void res.status(401).json({ error: 'metrics need the bearer token' });
     try {
       const counts = await withDeadline(
         Promise.all([opts.queues.recompute.getJobCounts(), opts.queues.resolve.getJobCounts()]),

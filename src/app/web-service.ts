@@ -81,7 +81,7 @@ export async function startWebService(opts: WebServiceOptions): Promise<WebServi
   };
   const routers = WEBHOOKS.filter((w) => env.LEADSTAGE_SOURCES.includes(w.source as never)).map((w) =>
     w.router(ctx, { env, config, activityTypes, ownProperties: new Set(crmModule(w.source)?.ownProperties?.(config) ?? []) }));
-  const app = createApp({ routers, redis, queues, metrics, log, maxBodyBytes: env.MAX_BODY_BYTES });
+  const app = createApp({ routers, redis, queues, metrics, log, maxBodyBytes: env.MAX_BODY_BYTES, metricsToken: env.METRICS_TOKEN });
 
   const server = createServer(app.express);
   // Shorter than a load balancer's idle timeout would be wrong; longer keeps sockets we then drain.

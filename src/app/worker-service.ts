@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../platform/clock.ts';
 import type { Env } from '../platform/env.ts';
 import { Keys, QUEUE } from '../platform/keys.ts';
 import type { Logger } from '../platform/logger.ts';
+import { Metrics } from '../platform/metrics.ts';
 import { createQueues, requestRecompute, type Queues, type RecomputeJobData } from '../platform/queues.ts';
 import { createRedis } from '../platform/redis.ts';
 import type { TenantDirectory } from '../platform/tenant-directory.ts';
@@ -19,6 +20,7 @@ import { INGEST_SCRIPT } from '../store/ingest-script.ts';
 import { WorkerStore } from '../store/worker-store.ts';
 import { CRMS } from './crm-registry.ts';
 import { createCrmProvider, type CrmProvider } from './crm-provider.ts';
+import { startHealthServer } from './health-server.ts';
 import { ingestLimits } from './ingest-limits.ts';
 import { staticTenantDirectory } from './static-tenant-directory.ts';
 
@@ -29,6 +31,8 @@ export interface WorkerService {
   queues: Queues;
   store: WorkerStore;
   deadLetters: DeadLetterStore;
+  /** The health server's port, when WORKER_HEALTH_PORT is set. */
+  healthPort: number | null;
   /** Graceful stop: finish in-flight jobs (or give them back to the queue) within SHUTDOWN_TIMEOUT_MS. */
   stop(): Promise<void>;
 }
@@ -40,6 +44,7 @@ export interface WorkerServiceOptions {
   clock?: Clock;
   /** Which tenants the worker serves; by default the single-account directory from the environment. */
   directory?: TenantDirectory;
+  metrics?: Metrics;
   /** BullMQ lock settings (tests shorten them to exercise a worker that dies mid-job). */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
@@ -118,7 +123,29 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
   worker.on('failed', (job, err) => log.warn({ tenant: job ? tenantKey(job.data.tenant) : undefined, attempts: job?.attemptsMade, err: err.message }, 'recompute job failed'));
   worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
   await worker.waitUntilReady();
-  log.info({ concurrency: env.WORKER_CONCURRENCY, batchSize: env.RECOMPUTE_BATCH_SIZE }, 'recompute worker running');
+  const metrics = opts.metrics ?? new Metrics({ defaultMetrics: true });
+  const lastCrmOutcome = new Map<string, { ok: boolean; at: string; error?: string }>();
+  worker.on('completed', (job, summary) => {
+    metrics.jobs.inc({ queue: 'recompute', outcome: 'completed' });
+    metrics.contactsWritten.inc({ crm: job.data.tenant.crm }, summary.written);
+    if (summary.deadLettered.length) metrics.deadLettered.inc({ crm: job.data.tenant.crm }, summary.deadLettered.length);
+    if (summary.contacts > 0) lastCrmOutcome.set(tenantKey(job.data.tenant), { ok: true, at: new Date().toISOString() });
+  });
+  worker.on('failed', (job, err) => {
+    metrics.jobs.inc({ queue: 'recompute', outcome: 'failed' });
+    if (job) lastCrmOutcome.set(tenantKey(job.data.tenant), { ok: false, at: new Date().toISOString(), error: err.name });
+  });
+  const health = env.WORKER_HEALTH_PORT === undefined ? null : await startHealthServer({
+    port: env.WORKER_HEALTH_PORT, host: env.WORKER_HEALTH_HOST, metrics, metricsToken: env.METRICS_TOKEN,
+    ready: { redis: () => redis.ping(), worker: async () => { if (!worker.isRunning()) throw new Error('not running'); } },
+    info: () => ({ crm: Object.fromEntries(lastCrmOutcome) }),
+    beforeScrape: async () => {
+      for (const [name, q] of [['recompute', queues.recompute], ['resolve', queues.resolve]] as const) {
+        for (const [state, n] of Object.entries(await q.getJobCounts())) metrics.queueJobs.set({ queue: name, state }, n);
+      }
+    },
+  });
+  log.info({ concurrency: env.WORKER_CONCURRENCY, batchSize: env.RECOMPUTE_BATCH_SIZE, healthPort: health?.port }, 'recompute worker running');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -131,11 +158,12 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
       const closing = Promise.all(workers.map((w) => w.close())).then(() => 'closed' as const);
       if ((await Promise.race([closing, timedOut])) === 'timeout') await Promise.all(workers.map((w) => w.close(true)));
       clearTimeout(timer);
+      await health?.close();
       await queues.close().catch(() => undefined);
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
       log.info('recompute worker stopped');
     })());
-  return { worker, resolver, redis, queues, store, deadLetters, stop };
+  return { worker, resolver, redis, queues, store, deadLetters, healthPort: health?.port ?? null, stop };
 }
 
 async function servedTenants(directory: TenantDirectory, crms: CrmProvider) {

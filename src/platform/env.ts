@@ -50,6 +50,12 @@ const envSchema = (web: boolean) => z
      * lock after this, and another worker picks the job up (resuming its batch).
      */
     WORKER_LOCK_MS: z.coerce.number().int().min(500).default(30_000),
+    /** Worker: its own /healthz, /readyz and /metrics listen here (unset: no health server). */
+    WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+    /** Worker: the health server's bind address (a private interface keeps /metrics off the internet). */
+    WORKER_HEALTH_HOST: z.string().min(1).default('0.0.0.0'),
+    /** /metrics (web and worker) answers only with `Authorization: Bearer <token>` when set. */
+    METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
     /**
      * Worker: how often a job whose worker died may be taken over before BullMQ fails it. High on
      * purpose: a killed worker is no reason to give up (and the sweeper requeues failed ones anyway).
@@ -117,7 +123,9 @@ export type EnvResult = { ok: true; env: Env } | { ok: false; errors: string[] }
  * `web: false` (the worker alone) does not ask for the webhook settings.
  */
 export function parseEnv(source: NodeJS.ProcessEnv, opts: { web?: boolean } = {}): EnvResult {
-  const parsed = envSchema(opts.web ?? true).safeParse(source);
+  // An empty variable means unset (compose passes `${X:-}` as ""), never an invalid value.
+  const given = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = envSchema(opts.web ?? true).safeParse(given);
   if (!parsed.success) {
     return { ok: false, errors: parsed.error.issues.map((i) => (i.path.length ? `${String(i.path[0])}: ${i.message}` : i.message)) };
   }

@@ -18,6 +18,9 @@ export class Metrics {
     name: 'leadstage_enqueue_duration_seconds', help: 'Time to make one request\'s events durable', labelNames: ['source'],
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2], registers: [this.registry],
   });
+  readonly jobs = new Counter({ name: 'leadstage_jobs_total', help: 'Worker jobs by queue and outcome', labelNames: ['queue', 'outcome'], registers: [this.registry] });
+  readonly contactsWritten = new Counter({ name: 'leadstage_contacts_written_total', help: 'Contacts written to the CRM', labelNames: ['crm'], registers: [this.registry] });
+  readonly deadLettered = new Counter({ name: 'leadstage_dead_lettered_total', help: 'Records the CRM refused for good', labelNames: ['crm'], registers: [this.registry] });
   readonly queueJobs = new Gauge({ name: 'leadstage_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'], registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {

@@ -54,6 +54,13 @@ describe('compose.yaml', () => {
     }
   });
 
+  it('checks the worker on its own health port, and runs both services under an init', () => {
+    const worker = compose.services.worker;
+    expect(worker.healthcheck.test.join(' ')).toContain(`127.0.0.1:${worker.environment.WORKER_HEALTH_PORT}/readyz`);
+    expect(worker.init).toBe(true);
+    expect(compose.services.web.init).toBe(true);
+  });
+
   it('runs Redis with persistence and without eviction (queues must not vanish)', () => {
     const cmd = compose.services.redis.command.join(' ');
     expect(cmd).toContain('--appendonly yes');

@@ -14,6 +14,14 @@ describe('parseEnv', () => {
     expect(r.env.salesforceOrgIds).toEqual(['00D5g000004Sxyz', '00D000000000062']);
   });
 
+  it('treats an empty variable as unset (compose passes ${X:-} as an empty string)', () => {
+    const r = parseEnv({ ...full, HUBSPOT_APP_ID: '', METRICS_TOKEN: '', WORKER_HEALTH_PORT: ' ' });
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(r.env.HUBSPOT_APP_ID).toBeUndefined();
+    expect(r.env.METRICS_TOKEN).toBeUndefined();
+    expect(r.env.WORKER_HEALTH_PORT).toBeUndefined();
+  });
+
   it.each([
     ['REDIS_URL missing', { REDIS_URL: undefined }, /^REDIS_URL: REDIS_URL is required/],
     ['REDIS_URL not a redis URL', { REDIS_URL: 'http://x' }, /^REDIS_URL: REDIS_URL must start with redis:\/\//],
