@@ -4,6 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
 import { loadConfigFile } from '../../src/config/load-config.ts';
 import { mappingFor } from '../../src/core/crm-mapping.ts';
 import type { LeadstageConfig } from '../../src/core/model.ts';
@@ -70,6 +71,11 @@ export function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
+}
+
+/** leadstage's logger, on stderr: stdout carries the drill's one summary line only. */
+export function stderrLogger(level: string): Logger {
+  return pino({ name: 'leadstage', level }, pino.destination(2));
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

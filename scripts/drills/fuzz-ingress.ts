@@ -2,7 +2,7 @@
 //
 //   node scripts/drills/fuzz-ingress.ts [--requests 100000] [--seed S] [--concurrency 32]
 //        [--rss-at 100000,1000000] [--settle-ms 10000] [--max-body-bytes N] [--huge-rate 0.01]
-//        [--endpoints hubspot,workflow,salesforce,events,other] [--env KEY=VALUE]... [--keep-keys] [--app-root DIR]
+//        [--endpoints hubspot,workflow,salesforce,events,other] [--env KEY=VALUE]... [--keep-keys] [--app-root DIR] [--gc-at-end]
 //
 // Starts `node src/app/main.ts web` as a child process (its own Redis key prefix, a free port,
 // LOG_LEVEL=silent), sends N requests to the four webhook endpoints with bounded concurrency over
@@ -45,6 +45,8 @@ interface Args {
   keepKeys: boolean;
   /** Run the web process from another checkout (e.g. an older commit unpacked with git archive). */
   appRoot: string | undefined;
+  /** After the settle pause, force a full GC through the inspector and read RSS again. */
+  gcAtEnd: boolean;
 }
 
 function usage(msg: string): never {
@@ -55,7 +57,7 @@ function usage(msg: string): never {
 function parseArgs(argv: readonly string[]): Args {
   const a: Args = {
     requests: 100_000, seed: process.env['FUZZ_SEED'] ?? '1', concurrency: 32, rssAt: [], settleMs: 10_000,
-    maxBodyBytes: 1_048_576, hugeRate: 0.01, endpoints: ['hubspot', 'workflow', 'salesforce', 'events', 'other'], env: {}, keepKeys: false, appRoot: undefined,
+    maxBodyBytes: 1_048_576, hugeRate: 0.01, endpoints: ['hubspot', 'workflow', 'salesforce', 'events', 'other'], env: {}, keepKeys: false, appRoot: undefined, gcAtEnd: false,
   };
   const num = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v?.replace(/_/g, ''));
@@ -93,6 +95,7 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       }
       case '--keep-keys': a.keepKeys = true; break;
+      case '--gc-at-end': a.gcAtEnd = true; break;
       case '--app-root': { const v = value(); if (!v) usage('--app-root needs a directory'); a.appRoot = v; break; }
       case '--help': case '-h': usage('help');
       default: usage(`unknown argument ${flag}`);
@@ -865,6 +868,51 @@ function readRss(pid: number): Rss | null {
   }
 }
 
+/**
+ * Where the resident memory is, from /proc/<pid>/smaps: glibc's main malloc arena ([heap], where
+ * Buffers and C++ allocations below the mmap threshold live), small anonymous mappings (mostly V8's
+ * 256 KiB heap pages), larger anonymous mappings (malloc'd chunks over the mmap threshold, thread
+ * arenas, V8 large objects) and file-backed pages (the node binary, libraries).
+ */
+function smapsBreakdown(pid: number): string {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  } catch {
+    return 'smaps unavailable';
+  }
+  const kb = { brk: 0, small: 0, large: 0, file: 0, other: 0 };
+  let smallMaps = 0;
+  let cls: keyof typeof kb = 'other';
+  for (const line of text.split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const sizeKb = (parseInt(head[2]!, 16) - parseInt(head[1]!, 16)) / 1024;
+      const name = head[3] ?? '';
+      cls = name === '[heap]' ? 'brk' : name === '' ? (sizeKb <= 1024 ? 'small' : 'large') : name.startsWith('/') ? 'file' : 'other';
+      if (cls === 'small') smallMaps++;
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) kb[cls] += Number(rss[1]);
+  }
+  const m = (k: number) => (k / 1024).toFixed(0);
+  return `malloc [heap] ${m(kb.brk)} MB, anon ≤1 MiB maps ${m(kb.small)} MB (${smallMaps} maps), anon >1 MiB maps ${m(kb.large)} MB, file ${m(kb.file)} MB`;
+}
+
+/** Ask V8 for a full, memory-reducing GC through the inspector (the child runs with --inspect=…:0). */
+async function forceGc(wsUrl: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(wsUrl);
+    const timer = setTimeout(() => { ws.close(); resolve(false); }, 30_000);
+    ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+    ws.onmessage = (ev) => {
+      if (String(ev.data).includes('"id":1')) { clearTimeout(timer); ws.close(); resolve(true); }
+    };
+    ws.onerror = () => { clearTimeout(timer); resolve(false); };
+  });
+}
+
 interface Sample { metrics: Map<string, number>; raw: string }
 
 function parseMetrics(text: string): Map<string, number> {
@@ -1059,7 +1107,8 @@ async function main(): Promise<number> {
   log(`${args.appRoot ? `app root ${args.appRoot}, ` : ''}seed ${JSON.stringify(args.seed)}, ${args.requests} requests, concurrency ${args.concurrency}, prefix ${prefix}, port ${port}, MAX_BODY_BYTES ${childEnv['MAX_BODY_BYTES']}` +
     `${Object.keys(args.env).length ? `, env ${Object.entries(args.env).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`);
 
-  const child: ChildProcess = spawn(process.execPath, ['src/app/main.ts', 'web'], { cwd: args.appRoot ?? ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const nodeArgs = args.gcAtEnd ? ['--inspect=127.0.0.1:0'] : [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'src/app/main.ts', 'web'], { cwd: args.appRoot ?? ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let childOut = '';
   const keepTail = (d: Buffer) => { childOut = (childOut + d.toString('utf8')).slice(-8_000); };
   child.stdout?.on('data', keepTail);
@@ -1132,6 +1181,7 @@ async function main(): Promise<number> {
     const rss0 = readRss(pid);
     const s0 = await sample();
     log(memLine('before', rss0, s0));
+    log(`before: ${smapsBreakdown(pid)}`);
 
     // ── the run ──
     phase = 'run';
@@ -1225,6 +1275,17 @@ async function main(): Promise<number> {
       sSettled = await sample();
       log(memLine(`settled ${args.settleMs / 1000}s`, rssSettled, sSettled));
     }
+    if (!crashed) log(`${args.settleMs > 0 ? 'settled' : 'after'}: ${smapsBreakdown(pid)}`);
+    let rssGc: Rss | null = null;
+    if (!crashed && args.gcAtEnd) {
+      const wsUrl = /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/.exec(childOut)?.[0];
+      if (wsUrl && (await forceGc(wsUrl))) {
+        await new Promise((r) => setTimeout(r, 2_000));
+        rssGc = readRss(pid);
+        log(memLine('after a forced full GC', rssGc, await sample()));
+        log(`after GC: ${smapsBreakdown(pid)}`);
+      } else log('could not force a GC through the inspector');
+    }
     const final = sSettled ?? sEnd;
 
     // Server-side view: rejections by reason, answers by route and status.
@@ -1292,7 +1353,7 @@ async function main(): Promise<number> {
     const cps = await Promise.all(checkpoints.map(async (c) => `@${c.at} ${f0(c.rss?.rssMb ?? NaN)}`));
     const rssA = rss0?.rssMb ?? NaN;
     const rssB = rssEnd?.rssMb ?? NaN;
-    const memParts = [...cps, ...(rssSettled ? [`settled ${f0(rssSettled.rssMb)}`] : [])];
+    const memParts = [...cps, ...(rssSettled ? [`settled ${f0(rssSettled.rssMb)}`] : []), ...(rssGc ? [`after GC ${f0(rssGc.rssMb)}`] : [])];
     const malformed = ins.malformed.size + ins.malformedTenants.size;
     const summary = `fuzz-ingress: ${completed} requests, ${ge500} ≥500${five ? ` (${five})` : ''}, ${conn} conn errors${timeouts ? ` (${timeouts} timeouts)` : ''}, ${crashed ? 1 : 0} crashes, ` +
       `${ins.malformed.size} malformed ids enqueued${ins.malformedTenants.size ? ` + ${ins.malformedTenants.size} malformed tenants` : ''}, ` +

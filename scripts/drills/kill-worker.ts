@@ -2,7 +2,8 @@
 // M contacts → every contact ends with the score its events imply, none lost, no duplicate task.
 //
 //   node scripts/drills/kill-worker.ts [--kills 20] [--contacts 500] [--seed 1] [--stream-s 60]
-//        [--timeout-s 300] [--lock-ms 2000] [--batch-size 50] [--max-uptime-ms 3000] [--redis-url URL]
+//        [--timeout-s 300] [--lock-ms 2000] [--batch-size 50] [--max-uptime-ms 3000] [--crm-latency-ms 150]
+//        [--redis-url URL]
 //
 // The sandbox CRM and the web service run in this process; the worker is a child process
 // (`node src/app/main.ts worker`), killed with SIGKILL and restarted after a short random pause.
@@ -13,16 +14,15 @@ import { createInterface } from 'node:readline';
 import { startWebService, type WebService } from '../../src/app/web-service.ts';
 import { LOCAL } from '../../src/demo/pipeline.ts';
 import { parseEnv } from '../../src/platform/env.ts';
-import { createLogger } from '../../src/platform/logger.ts';
 import { SandboxCrm } from '../../src/sandbox/sandbox-crm.ts';
 import {
-  describeState, fmt, Guard, HubSpotStream, loadConfig, maxInWindow, newPrefix, parseFlags, planEvents, populateSandbox, prng,
+  describeState, fmt, Guard, stderrLogger, HubSpotStream, loadConfig, maxInWindow, newPrefix, parseFlags, planEvents, populateSandbox, prng,
   PUBLIC_BASE_URL, ROOT, sleep, startRedis, verdictFailures, verify, waitDrained, workState,
 } from './drill-kit.ts';
 
-const USAGE = 'usage: node scripts/drills/kill-worker.ts [--kills 20] [--contacts 500] [--seed 1] [--stream-s 60] [--timeout-s 300] [--lock-ms 2000] [--batch-size 50] [--max-uptime-ms 3000] [--redis-url redis://…]';
+const USAGE = 'usage: node scripts/drills/kill-worker.ts [--kills 20] [--contacts 500] [--seed 1] [--stream-s 60] [--timeout-s 300] [--lock-ms 2000] [--batch-size 50] [--max-uptime-ms 3000] [--crm-latency-ms 150] [--redis-url redis://…]';
 const flags = parseFlags(process.argv.slice(2), {
-  kills: 20, contacts: 500, seed: 1, 'stream-s': 60, 'timeout-s': 300, 'lock-ms': 2000, 'batch-size': 50, 'max-uptime-ms': 3000, 'redis-url': '',
+  kills: 20, contacts: 500, seed: 1, 'stream-s': 60, 'timeout-s': 300, 'lock-ms': 2000, 'batch-size': 50, 'max-uptime-ms': 3000, 'crm-latency-ms': 150, 'redis-url': '',
 }, USAGE);
 const guard = new Guard('kill-worker', flags['timeout-s'] * 1000);
 
@@ -40,7 +40,14 @@ async function main(): Promise<void> {
   const prefix = newPrefix();
   const redisUrl = await startRedis(guard, flags['redis-url'], prefix);
 
-  const sandbox = new SandboxCrm();
+  // A little CRM latency (as a real API has) so that kills land inside batches and CRM calls.
+  const sandbox = new SandboxCrm({ faults: { latencyMs: flags['crm-latency-ms'] } });
+  let answered = 0;
+  const handle = sandbox.hubspot.handle.bind(sandbox.hubspot);
+  sandbox.hubspot.handle = (...args) => {
+    answered += 1;
+    return handle(...args);
+  };
   const ids = populateSandbox(sandbox, config, flags.contacts, rng);
   const initialStage = new Map(ids.map((id) => [id, sandbox.hubspot.contacts.get(id)!.properties['lifecyclestage'] ?? '']));
   const crmUrl = await sandbox.start();
@@ -51,7 +58,7 @@ async function main(): Promise<void> {
     LEADSTAGE_REDIS_PREFIX: prefix, LOG_LEVEL: 'warn', BATCH_WINDOW_MS: '250',
   });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-  const web: WebService = await startWebService({ env: parsed.env, config, log: createLogger('warn') });
+  const web: WebService = await startWebService({ env: parsed.env, config, log: stderrLogger('warn') });
   guard.onCleanup('web service', () => web.stop());
 
   // ── the worker, as a child process ──
@@ -109,6 +116,7 @@ async function main(): Promise<void> {
   let phase = 'streaming';
   let kills = 0;
   let killsMidJob = 0;
+  let killsMidCall = 0;
   let killsDuringStream = 0;
   let streamDone = false;
   guard.state = () => `${phase}; ${kills}/${flags.kills} kills; ${fmt(stream.sent)}/${fmt(events.length)} events sent; ${sandbox.hubspot.tasks.length} tasks; ${[...sandbox.hubspot.contacts.values()].filter((c) => c.properties['leadstage_score'] !== undefined).length}/${ids.length} contacts scored`;
@@ -126,13 +134,16 @@ async function main(): Promise<void> {
       if (!(await Promise.race([current.ready, sleep(30_000).then(() => false)]))) throw new Error(`worker #${current.n} did not start within 30 s: ${warnings.slice(-5).join(' | ')}`);
       await sleep(100 + rng() * flags['max-uptime-ms']);
       const active = (await web.queues.recompute.getJobCounts('active'))['active'] ?? 0;
+      // Requests that reached the sandbox and are not answered yet: they will complete without their client.
+      const midCall = sandbox.callTimes.length - answered > 0;
       current.killedByUs = true;
       current.child.kill('SIGKILL');
+      if (midCall) killsMidCall += 1;
       await current.exited;
       kills += 1;
       if (active > 0) killsMidJob += 1;
       if (!streamDone) killsDuringStream += 1;
-      if (kills % 5 === 0 || kills === flags.kills) guard.log(`kill ${kills}/${flags.kills} (worker #${current.n}${active ? ', a job active' : ''}); ${batches} batches applied so far`);
+      if (kills % 5 === 0 || kills === flags.kills) guard.log(`kill ${kills}/${flags.kills} (worker #${current.n}${active ? ', a job active' : ''}${midCall ? ', mid CRM call' : ''}); ${batches} batches applied so far`);
       await sleep(100 + rng() * 1400);
     }
     current = spawnWorker(); // the survivor
@@ -158,7 +169,7 @@ async function main(): Promise<void> {
   if (stream.undelivered) problems.push(`${stream.undelivered} events undelivered (webhook refused 8 times)`);
   if (unexpectedExits) problems.push(`${unexpectedExits} unexpected worker exits`);
   if (state.busy) problems.push(`not drained: ${describeState(state)}`);
-  const line = `kill-worker: ${kills} kills (${killsMidJob} with a job active, ${killsDuringStream} during the stream), ${ids.length} contacts, ${fmt(stream.sent)} events, ` +
+  const line = `kill-worker: ${kills} kills (${killsMidJob} with a job active, ${killsMidCall} mid CRM call, ${killsDuringStream} during the stream), ${ids.length} contacts, ${fmt(stream.sent)} events, ` +
     `${v.lost.length} lost, ${v.wrong.length} wrong, ${v.duplicateTasks} duplicate tasks, ${v.missingTasks.length} missing tasks, ${v.tasks} tasks, ` +
     `${state.jobs['failed'] ?? 0} failed jobs, drained in ${drainedS.toFixed(1)} s` + (problems.length ? ` — FAILED: ${problems.join('; ')}` : '');
   await guard.finish(line, problems.length === 0);

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { loadConfigFile } from '../config/load-config.ts';
 import type { LeadstageConfig } from '../core/model.ts';
-import { SandboxCrm, type FaultOptions } from '../sandbox/sandbox-crm.ts';
+import { SANDBOX_SECRETS, SandboxCrm, type FaultOptions } from '../sandbox/sandbox-crm.ts';
 import { loadSeed, readSeed } from '../sandbox/seed.ts';
 import { parseEnv, type Env } from '../platform/env.ts';
 import { createLogger } from '../platform/logger.ts';
@@ -15,8 +15,8 @@ import { startWorkerService, type WorkerService } from '../app/worker-service.ts
 /** The secrets the sandbox and leadstage share in a local run (never used anywhere real). */
 export const LOCAL = {
   hubspotSecret: 'sandbox-hubspot-client-secret',
-  eventsSecret: 'sandbox-events-signing-secret',
-  salesforceToken: 'sandbox-outbound-message-token',
+  eventsSecret: SANDBOX_SECRETS.eventsSigningSecret,
+  salesforceToken: SANDBOX_SECRETS.salesforceWebhookToken,
   portalId: '62515',
   orgId: '00D5g000004SxyzEAC',
 };
@@ -101,18 +101,13 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   const seed = readSeed();
   if (opts.seed !== false) loadSeed(sandbox, seed);
   else Object.assign(sandbox.salesforce.schema, seed.salesforce.schema); // the org's setup, without its data
-  const crmUrl = await sandbox.start();
+  await sandbox.start();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const prefix = `lsrun${randomBytes(4).toString('hex')}`;
   const parsed = parseEnv({
-    PORT: String(port), REDIS_URL: redis.url, PUBLIC_BASE_URL: url, LEADSTAGE_REDIS_PREFIX: prefix, LOG_LEVEL: opts.logLevel ?? 'warn',
-    HUBSPOT_CLIENT_SECRET: LOCAL.hubspotSecret, HUBSPOT_APP_ID: '54321', EVENTS_SIGNING_SECRET: LOCAL.eventsSecret,
-    SALESFORCE_ORG_IDS: LOCAL.orgId, SALESFORCE_WEBHOOK_TOKEN: LOCAL.salesforceToken, SALESFORCE_INTEGRATION_USER_ID: '005000000000009AAA',
-    HUBSPOT_API_BASE_URL: crmUrl, HUBSPOT_ACCESS_TOKEN: 'pat-sandbox', HUBSPOT_PORTAL_ID: LOCAL.portalId,
-    SALESFORCE_INSTANCE_URL: crmUrl, SALESFORCE_LOGIN_URL: crmUrl, SALESFORCE_ACCESS_TOKEN: 'sandbox-access-token', SALESFORCE_REFRESH_TOKEN: 'sandbox-refresh-token',
-    SALESFORCE_CLIENT_ID: 'sandbox-client', SALESFORCE_CLIENT_SECRET: 'sandbox-client-secret',
-    BATCH_WINDOW_MS: '100', ...opts.env,
+    PORT: String(port), REDIS_URL: redis.url, LEADSTAGE_REDIS_PREFIX: prefix, LOG_LEVEL: opts.logLevel ?? 'warn',
+    ...sandbox.leadstageEnv(url), BATCH_WINDOW_MS: '100', ...opts.env,
   });
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
   const env = parsed.env;

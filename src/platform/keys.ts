@@ -71,6 +71,10 @@ export class Keys {
   accessToken(tenant: Tenant): string {
     return `${this.tenantRoot(tenant)}:access-token`;
   }
+  /** The latest refresh token of a Salesforce org (rotated on every refresh by External Client Apps). */
+  refreshToken(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:refresh-token`;
+  }
   /** HASH owner key → smooth weighted round-robin credit, plus "__v" (compare-and-set version). */
   rotation(crm: string, poolId: string): string {
     return `${this.prefix}:rotation:${crm}:${poolId}`;

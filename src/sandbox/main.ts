@@ -1,7 +1,7 @@
 // npm run sandbox — the sandbox CRM on its own (SANDBOX_PORT, default 4010), seeded from
 // src/sandbox/seed.json. With LEADSTAGE_URL (and SALESFORCE_WEBHOOK_TOKEN) set it sends webhooks
 // there. Faults: SANDBOX_ERROR_RATE, SANDBOX_LATENCY_MS, SANDBOX_TIMEOUT_RATE, SANDBOX_STORM_MS.
-import { SandboxCrm } from './sandbox-crm.ts';
+import { SANDBOX_SECRETS, SandboxCrm } from './sandbox-crm.ts';
 import { loadSeed, readSeed } from './seed.ts';
 
 const env = process.env;
@@ -16,11 +16,13 @@ const sandbox = new SandboxCrm({
 });
 loadSeed(sandbox, readSeed());
 const url = await sandbox.start(Number(env['SANDBOX_PORT'] ?? 4010));
-if (env['LEADSTAGE_URL']) sandbox.connect(env['LEADSTAGE_URL'], env['SALESFORCE_WEBHOOK_TOKEN'] ?? '');
-console.log(`sandbox CRM on ${url}
-  HubSpot:    HUBSPOT_API_BASE_URL=${url} HUBSPOT_ACCESS_TOKEN=pat-sandbox HUBSPOT_PORTAL_ID=62515 (client secret: sandbox-hubspot-client-secret, app id 54321)
-  Salesforce: SALESFORCE_INSTANCE_URL=${url} SALESFORCE_LOGIN_URL=${url} SALESFORCE_ACCESS_TOKEN=sandbox-access-token SALESFORCE_REFRESH_TOKEN=sandbox-refresh-token (org 00D5g000004SxyzEAC)
-  ${sandbox.hubspot.contacts.size} HubSpot contacts, ${sandbox.salesforce.records.Lead.size} Leads, ${sandbox.salesforce.records.Contact.size} Contacts${env['LEADSTAGE_URL'] ? `; webhooks → ${env['LEADSTAGE_URL']}` : '; no webhooks (set LEADSTAGE_URL)'}`);
+if (env['LEADSTAGE_URL']) sandbox.connect(env['LEADSTAGE_URL'], env['SALESFORCE_WEBHOOK_TOKEN'] ?? SANDBOX_SECRETS.salesforceWebhookToken);
+const leadstageUrl = env['LEADSTAGE_URL'] ?? 'http://127.0.0.1:3000';
+const settings = Object.entries({ REDIS_URL: env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', ...sandbox.leadstageEnv(leadstageUrl) });
+console.log(`sandbox CRM on ${url}: ${sandbox.hubspot.contacts.size} HubSpot contacts, ${sandbox.salesforce.records.Lead.size} Leads, \
+${sandbox.salesforce.records.Contact.size} Contacts${env['LEADSTAGE_URL'] ? `; webhooks → ${env['LEADSTAGE_URL']}` : '; no webhooks (set LEADSTAGE_URL)'}
+# leadstage against this sandbox: put these in .env (or export them), then npm start
+${settings.map(([k, v]) => `${k}=${v}`).join('\n')}`);
 const stop = async () => {
   await sandbox.stop();
   process.exit(0);

@@ -29,7 +29,11 @@ export class SalesforceFace {
   readonly schema: Record<'Lead' | 'Contact', SfFieldSpec[]> = { Lead: [], Contact: [] };
   /** Valid access tokens; a refresh adds one. */
   readonly tokens = new Set<string>();
+  /** The one valid refresh token. With `rotateRefreshTokens`, each refresh replaces it (as External Client Apps do). */
   refreshToken = 'sandbox-refresh-token';
+  rotateRefreshTokens = true;
+  /** The External Client App's consumer key and secret the token endpoint checks. */
+  readonly client = { id: 'sandbox-client', secret: 'sandbox-client-secret' };
   /** The queue an assignment rule moves new owners to when Sforce-Auto-Assign is not FALSE. */
   assignmentQueueId = '00G000000000001AAA';
   /** Called after records change (the sandbox sends outbound messages from here). */
@@ -39,6 +43,11 @@ export class SalesforceFace {
   constructor(orgId: string, initialToken = 'sandbox-access-token') {
     this.orgId = orgId;
     this.tokens.add(initialToken);
+  }
+
+  /** Every access token expires (the org's session timeout passed): the next call gets a 401. */
+  expireAccessTokens(): void {
+    this.tokens.clear();
   }
 
   newId(type: keyof typeof ID_PREFIX): string {
@@ -71,12 +80,17 @@ export class SalesforceFace {
 
   private oauth(form: string, baseUrl: string): SfReply {
     const p = new URLSearchParams(form);
+    if (p.get('client_id') !== this.client.id || (p.has('client_secret') && p.get('client_secret') !== this.client.secret)) {
+      return { status: 400, body: { error: 'invalid_client_id', error_description: 'client identifier invalid' } };
+    }
     if (p.get('grant_type') !== 'refresh_token' || p.get('refresh_token') !== this.refreshToken) {
       return { status: 400, body: { error: 'invalid_grant', error_description: 'expired access/refresh token' } };
     }
     const token = `sandbox-${randomBytes(8).toString('hex')}`;
     this.tokens.add(token);
-    return { status: 200, body: { access_token: token, instance_url: baseUrl, id: `${baseUrl}/id/${this.orgId}/005000000000001AAA`, token_type: 'Bearer', issued_at: String(Date.now()), signature: 'sandbox' } };
+    // Refresh-token rotation: a new refresh token with every refresh; the old one is dead from now on.
+    const rotated = this.rotateRefreshTokens ? { refresh_token: (this.refreshToken = `sandbox-refresh-${randomBytes(8).toString('hex')}`) } : {};
+    return { status: 200, body: { access_token: token, ...rotated, instance_url: baseUrl, id: `${baseUrl}/id/${this.orgId}/005000000000001AAA`, token_type: 'Bearer', issued_at: String(Date.now()), signature: 'sandbox' } };
   }
 
   /** The SOQL shapes leadstage issues: SELECT … FROM T WHERE F IN (…)/= '…' [AND IsConverted = false] [ORDER/LIMIT]. */

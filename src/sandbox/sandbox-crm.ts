@@ -24,6 +24,12 @@ export interface FaultOptions {
   lostTaskCreates?: number;
 }
 
+/** Secrets leadstage and the sandbox share in a local run (never used anywhere real). */
+export const SANDBOX_SECRETS = {
+  salesforceWebhookToken: 'sandbox-outbound-message-token',
+  eventsSigningSecret: 'sandbox-events-signing-secret',
+} as const;
+
 export interface SandboxOptions {
   hubspot?: { portalId: string; accessToken: string; clientSecret: string; appId: string };
   salesforce?: { orgId: string; accessToken: string; integrationUserId: string };
@@ -64,6 +70,26 @@ export class SandboxCrm {
     this.faults = opts.faults ?? {};
     let seed = this.faults.seed ?? 1;
     this.dice = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+  }
+
+  /**
+   * The settings leadstage needs to run against this sandbox (both CRMs, all sources), as
+   * environment variables: what `npm run sandbox` prints and the demo pipeline uses.
+   * `publicUrl`: where leadstage will listen (the sandbox signs its webhooks for that URL).
+   */
+  leadstageEnv(publicUrl: string, secrets = SANDBOX_SECRETS): Record<string, string> {
+    const h = this.opts.hubspot;
+    const sf = this.opts.salesforce;
+    return {
+      PUBLIC_BASE_URL: publicUrl,
+      HUBSPOT_CLIENT_SECRET: h.clientSecret, HUBSPOT_APP_ID: h.appId,
+      HUBSPOT_API_BASE_URL: this.url, HUBSPOT_ACCESS_TOKEN: h.accessToken, HUBSPOT_PORTAL_ID: h.portalId,
+      SALESFORCE_ORG_IDS: sf.orgId, SALESFORCE_WEBHOOK_TOKEN: secrets.salesforceWebhookToken, SALESFORCE_INTEGRATION_USER_ID: sf.integrationUserId,
+      SALESFORCE_INSTANCE_URL: this.url, SALESFORCE_LOGIN_URL: this.url, SALESFORCE_ACCESS_TOKEN: sf.accessToken,
+      SALESFORCE_REFRESH_TOKEN: this.salesforce.refreshToken,
+      SALESFORCE_CLIENT_ID: this.salesforce.client.id, SALESFORCE_CLIENT_SECRET: this.salesforce.client.secret,
+      EVENTS_SIGNING_SECRET: secrets.eventsSigningSecret,
+    };
   }
 
   get totalCalls(): number {

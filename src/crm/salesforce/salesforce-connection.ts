@@ -4,11 +4,19 @@ import type { Keys } from '../../platform/keys.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { TenantRecord } from '../../platform/tenant-directory.ts';
 
+interface TokenResponse {
+  access_token: string;
+  refresh_token?: string;
+  instance_url?: string;
+}
+
 /**
- * One jsforce connection per org, built from its tenant record (instance URL, tokens, OAuth
- * client). jsforce refreshes the access token on a 401 when it has the OAuth client; the new token
- * is persisted in Redis (never logged), so a restarted worker starts with it instead of an
- * expired one.
+ * One jsforce connection per org, built from its tenant record (its own instance URL, tokens,
+ * OAuth client). The access token is refreshed on a 401 by our own refresh function rather than
+ * jsforce's: orgs whose External Client App rotates refresh tokens answer every refresh with a new
+ * refresh token and invalidate the old one, and jsforce keeps using the old one (the second refresh
+ * would fail). Both tokens are persisted in Redis (never logged), so a restarted worker starts
+ * with the latest ones instead of an expired access token and a dead refresh token.
  */
 export function salesforceConnections(opts: { redis: Redis; keys: Keys; log: Logger; apiVersion: string }) {
   const connections = new Map<string, Promise<Connection>>();
@@ -17,23 +25,24 @@ export function salesforceConnections(opts: { redis: Redis; keys: Keys; log: Log
     let conn = connections.get(tenant.id);
     if (!conn) {
       conn = (async () => {
-        const key = opts.keys.accessToken(tenant);
-        const stored = await opts.redis.get(key).catch(() => null);
+        const [storedAccess, storedRefresh] = await Promise.all([
+          opts.redis.get(opts.keys.accessToken(tenant)).catch(() => null),
+          opts.redis.get(opts.keys.refreshToken(tenant)).catch(() => null),
+        ]);
         const loginUrl = c['loginUrl'] ?? 'https://login.salesforce.com';
-        const connection = new Connection({
+        const refreshToken = storedRefresh ?? c['refreshToken'];
+        const canRefresh = Boolean(refreshToken && c['clientId']);
+        const connection: Connection = new Connection({
           instanceUrl: record.instanceUrl!,
-          accessToken: stored ?? c['accessToken']!,
+          accessToken: storedAccess ?? c['accessToken']!,
           version: opts.apiVersion,
-          ...(c['refreshToken'] ? { refreshToken: c['refreshToken'] } : {}),
-          ...(c['clientId'] && c['clientSecret']
-            ? { oauth2: { clientId: c['clientId'], clientSecret: c['clientSecret'], loginUrl, redirectUri: `${loginUrl}/services/oauth2/success` } }
-            : {}),
-        });
-        connection.on('refresh', (accessToken: string) => {
-          opts.log.info({ org: tenant.id }, 'salesforce access token refreshed');
-          // Access tokens live for the org's session timeout (2 h by default).
-          opts.redis.set(key, accessToken, 'EX', 2 * 3_600)
-            .catch((err: Error) => opts.log.warn({ err: err.message }, 'could not persist the refreshed token'));
+          ...(refreshToken ? { refreshToken } : {}),
+          ...(c['clientId'] ? { oauth2: { clientId: c['clientId'], ...(c['clientSecret'] ? { clientSecret: c['clientSecret'] } : {}), loginUrl, redirectUri: `${loginUrl}/services/oauth2/success` } } : {}),
+          ...(canRefresh ? {
+            refreshFn: (cn: Connection, callback: (err: Error | null | undefined, token?: string, res?: never) => void) => {
+              refreshSession(cn, opts, record).then((t) => callback(undefined, t), (err: Error) => callback(err));
+            },
+          } : {}),
         });
         return connection;
       })();
@@ -41,4 +50,22 @@ export function salesforceConnections(opts: { redis: Redis; keys: Keys; log: Log
     }
     return conn;
   };
+}
+
+/** Refresh with the connection's current refresh token; keep and persist whatever comes back. */
+async function refreshSession(conn: Connection, opts: { redis: Redis; keys: Keys; log: Logger }, record: TenantRecord): Promise<string> {
+  const { tenant } = record;
+  if (!conn.refreshToken) throw new Error('Unable to refresh session: no refresh token');
+  const res = (await conn.oauth2.refreshToken(conn.refreshToken)) as unknown as TokenResponse;
+  // Access tokens live for the org's session timeout (2 h by default); refresh tokens until revoked.
+  const writes: Promise<unknown>[] = [opts.redis.set(opts.keys.accessToken(tenant), res.access_token, 'EX', 2 * 3_600)];
+  if (res.refresh_token && res.refresh_token !== conn.refreshToken) {
+    conn.refreshToken = res.refresh_token;
+    writes.push(opts.redis.set(opts.keys.refreshToken(tenant), res.refresh_token));
+  }
+  conn.accessToken = res.access_token;
+  if (res.instance_url) conn.instanceUrl = res.instance_url;
+  await Promise.all(writes).catch((err: Error) => opts.log.warn({ org: tenant.id, err: err.message }, 'could not persist the refreshed tokens'));
+  opts.log.info({ org: tenant.id, rotated: Boolean(res.refresh_token) }, 'salesforce access token refreshed');
+  return res.access_token;
 }
