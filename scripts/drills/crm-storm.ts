@@ -4,9 +4,11 @@
 //
 //   node scripts/drills/crm-storm.ts [--contacts 300] [--seed 1] [--storm-s 30] [--error-rate 0.3]
 //        [--timeout-rate 0.05] [--crm-timeout-ms 1500] [--stream-s 20] [--quota 110] [--timeout-s 300]
-//        [--redis-url URL]
+//        [--batch-size 10] [--redis-url URL]
 //
 // Sandbox CRM, web service and worker run in this process (the worker through startWorkerService).
+// Recompute batches are small (10) by default so that the backlog left by the storm needs more than
+// a window's quota of calls: the limiter, the 5xx retries and the hung calls then all meet the quota.
 // The 5xx and hung-call rates hold for the whole run; the storm starts with the stream. Without
 // --redis-url a private redis-server on a free port is used. Progress goes to stderr; one summary
 // line to stdout; exit 1 when a goal is missed or the run exceeds --timeout-s.
@@ -17,12 +19,12 @@ import { parseEnv } from '../../src/platform/env.ts';
 import { SandboxCrm } from '../../src/sandbox/sandbox-crm.ts';
 import {
   describeState, fmt, Guard, HubSpotStream, loadConfig, maxInWindow, newPrefix, parseFlags, planEvents, populateSandbox, prng,
-  PUBLIC_BASE_URL, startRedis, stderrLogger, verdictFailures, verify, waitDrained, workState,
+  PUBLIC_BASE_URL, startRedis, TENANT, stderrLogger, verdictFailures, verify, waitDrained, workState,
 } from './drill-kit.ts';
 
-const USAGE = 'usage: node scripts/drills/crm-storm.ts [--contacts 300] [--seed 1] [--storm-s 30] [--error-rate 0.3] [--timeout-rate 0.05] [--crm-timeout-ms 1500] [--stream-s 20] [--quota 110] [--timeout-s 300] [--redis-url redis://…]';
+const USAGE = 'usage: node scripts/drills/crm-storm.ts [--contacts 300] [--seed 1] [--storm-s 30] [--error-rate 0.3] [--timeout-rate 0.05] [--crm-timeout-ms 1500] [--stream-s 20] [--quota 110] [--timeout-s 300] [--batch-size 10] [--redis-url redis://…]';
 const flags = parseFlags(process.argv.slice(2), {
-  contacts: 300, seed: 1, 'storm-s': 30, 'error-rate': 0.3, 'timeout-rate': 0.05, 'crm-timeout-ms': 1500, 'stream-s': 20, quota: 110, 'timeout-s': 300, 'redis-url': '',
+  contacts: 300, seed: 1, 'storm-s': 30, 'error-rate': 0.3, 'timeout-rate': 0.05, 'crm-timeout-ms': 1500, 'stream-s': 20, quota: 110, 'timeout-s': 300, 'batch-size': 10, 'redis-url': '',
 }, USAGE);
 const guard = new Guard('crm-storm', flags['timeout-s'] * 1000);
 const pct = (n: number, of: number) => `${(of ? (100 * n) / of : 0).toFixed(1)} %`;
@@ -52,7 +54,7 @@ async function main(): Promise<void> {
     PORT: '0', REDIS_URL: redisUrl, PUBLIC_BASE_URL, LEADSTAGE_SOURCES: 'hubspot', HUBSPOT_CLIENT_SECRET: LOCAL.hubspotSecret, LEADSTAGE_REDIS_PREFIX: prefix,
     LOG_LEVEL: 'warn', BATCH_WINDOW_MS: '250', HUBSPOT_ACCESS_TOKEN: 'pat-sandbox', HUBSPOT_API_BASE_URL: crmUrl, HUBSPOT_PORTAL_ID: LOCAL.portalId,
     CRM_TIMEOUT_MS: String(flags['crm-timeout-ms']), HUBSPOT_REQUESTS_PER_WINDOW: String(flags.quota), HUBSPOT_WINDOW_MS: '10000', SWEEP_STRANDED_MS: '5000',
-    SHUTDOWN_TIMEOUT_MS: '5000',
+    RECOMPUTE_BATCH_SIZE: String(flags['batch-size']),    SHUTDOWN_TIMEOUT_MS: '5000',
   });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   const log = stderrLogger('error'); // the storm makes many expected warnings; the drill counts them itself
@@ -91,9 +93,9 @@ async function main(): Promise<void> {
   const calls = sandbox.callTimes.length;
   const face429 = statuses.get(429) ?? 0;
   const all429 = sandbox.injected.storm + face429;
-  const deadLetters = await web.redis.keys(`${prefix}:*dl*`).then((k) => k.length).catch(() => -1);
+  const deadLetters = await worker.deadLetters.list(TENANT);
   guard.log(`drained at ${drainedS.toFixed(1)} s; calls ${fmt(calls)}: storm 429 ${sandbox.injected.storm}, quota 429 ${face429}, 5xx ${sandbox.injected.errors}, hung ${sandbox.injected.timeouts}, answered ${[...statuses].map(([s, n]) => `${s}×${n}`).join(' ')}`);
-  guard.log(`max ${peak.max} calls in a 10 s window starting ${((peak.at - t0) / 1000).toFixed(1)} s; ${failedAttempts} failed attempts (retried): ${[...failReasons].map(([r, n]) => `${n}× ${r}`).join(' | ') || 'none'}; ${v.tasks} tasks, ${v.mqls} MQLs, ${v.ownerMismatch} tasks whose owner ≠ contact owner; dead-letter-ish keys ${deadLetters}`);
+  guard.log(`max ${peak.max} calls in a 10 s window starting ${((peak.at - t0) / 1000).toFixed(1)} s; ${failedAttempts} failed attempts (retried): ${[...failReasons].map(([r, n]) => `${n}× ${r}`).join(' | ') || 'none'}; ${v.tasks} tasks, ${v.mqls} MQLs, ${v.ownerMismatch} tasks whose owner ≠ contact owner; ${deadLetters.length} dead letters${deadLetters.length ? ` (${deadLetters[0]!.reason})` : ''}`);
   for (const w of v.wrong.slice(0, 10)) guard.log(`wrong: contact ${w.id}: ${w.detail}`);
 
   const problems = verdictFailures(v);
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
   const w = written();
   const line = `crm-storm: ${ids.length} contacts written ${w}/${ids.length}, ${v.wrong.length} wrong, max ${peak.max} calls in any 10 s (quota ${flags.quota}), ` +
     `${v.duplicateTasks} duplicate tasks, ${v.missingTasks.length} missing tasks, ${v.tasks} tasks, ${failedJobs} failed jobs, ` +
-    `429s ${pct(all429, calls)} of ${fmt(calls)} calls, 5xx ${pct(sandbox.injected.errors, calls)}, hung ${pct(sandbox.injected.timeouts, calls)}, drained in ${drainedS.toFixed(1)} s` +
+    `429s ${pct(all429, calls)} of ${fmt(calls)} calls, 5xx ${pct(sandbox.injected.errors, calls)} (${pct(sandbox.injected.errors, calls - sandbox.injected.storm - sandbox.injected.timeouts)} outside the storm), hung ${pct(sandbox.injected.timeouts, calls)}, drained in ${drainedS.toFixed(1)} s` +
     (problems.length ? ` — FAILED: ${problems.join('; ')}` : '');
   await guard.finish(line, problems.length === 0);
 }

@@ -250,7 +250,7 @@ interface FuzzRequest {
   chunked: boolean;
   /** What was done to it, for attributing failures: "events:id:surrogate" etc. */
   labels: string[];
-  /** Malformed ids placed where an id goes (for attributing what got enqueued). */
+  /** Ids placed where an id goes: every malformed one, and every Salesforce one (its object type is inferred). For attribution. */
   badIds: { crm: 'hubspot' | 'salesforce'; id: string }[];
 }
 
@@ -690,6 +690,7 @@ class Generator {
     if (plan.huge && !hugeDone) {
       if (notes[0]) { notes[0].fields.push(['Description', HUGE]); labels.push('salesforce:description:huge'); }
     }
+    for (const x of notes) for (const [k, v] of x.fields) if ((k === 'Id' || k === 'WhoId') && v.length < 300) badIds.push({ crm: 'salesforce', id: v.trim() });
     const notifications = notes.map((x) => {
       const fields = x.fields.map(([k, v]) => (v.startsWith('" ') ? `<sf:${k}${v.slice(1)}"/>` : `<sf:${k}>${v}</sf:${k}>`)).join('');
       return `<Notification><Id>${x.nid}</Id><sObject xsi:type="sf:${x.type}" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">${fields}</sObject></Notification>`;
@@ -780,6 +781,10 @@ class Generator {
     if (plan.huge && !hugeDone && events[0]) {
       (events[0]['attributes'] && typeof events[0]['attributes'] === 'object' && !Array.isArray(events[0]['attributes']) ? events[0]['attributes'] as JObj : (events[0]['attributes'] = {}) as JObj)['big'] = HUGE;
       labels.push('events:attributes.big:huge');
+    }
+    for (const e of events) {
+      const c = e['contact'];
+      if (c && typeof c === 'object' && !Array.isArray(c) && c['crm'] === 'salesforce' && typeof c['id'] === 'string') badIds.push({ crm: 'salesforce', id: c['id'] });
     }
     let body = this.materialize(JSON.stringify(single && events[0] ? events[0] : events), plan.huge ? this.hugeSize() : null, labels);
     if (plan.mutate && r.chance(0.08)) body = this.damage(body, labels, 'json');
@@ -1192,7 +1197,7 @@ async function main(): Promise<number> {
     const fivexxByLabel = new Map<string, number>();
     const connErrors = new Map<string, number>();
     const clientRefused = new Map<string, number>();
-    const badIdSources = new Map<string, Set<string>>();
+    const badIdSources = new Map<string, { endpoints: Set<string>; labels: Set<string> }>();
     let timeouts = 0;
     let slowest = 0;
     let bytesSent = 0;
@@ -1229,9 +1234,10 @@ async function main(): Promise<number> {
         if (cls === '2xx' && badIdSources.size < 200_000) {
           for (const b of fr.badIds) {
             const k = `${b.crm}|${norm(b.id)}`;
-            const set = badIdSources.get(k) ?? new Set<string>();
-            set.add(fr.endpoint);
-            badIdSources.set(k, set);
+            const src = badIdSources.get(k) ?? { endpoints: new Set<string>(), labels: new Set<string>() };
+            src.endpoints.add(fr.endpoint);
+            if (src.labels.size < 20) for (const l of fr.labels) src.labels.add(l);
+            badIdSources.set(k, src);
           }
         }
       }
@@ -1310,14 +1316,19 @@ async function main(): Promise<number> {
     }
     for (const [reason, list] of byReason) {
       const sources = new Map<string, number>();
+      const unattributed: string[] = [];
+      const labelCounts = new Map<string, number>();
       for (const k of list) {
         const crm = k.slice(0, k.indexOf(':'));
         const id = k.slice(k.indexOf('|') + 1).replace(/^[^:]*:/, '');
         const from = badIdSources.get(`${crm}|${norm(id)}`);
-        const label = from ? [...from].sort().join('+') : 'unattributed';
+        const label = from ? [...from.endpoints].sort().join('+') : 'unattributed';
+        for (const l of from?.labels ?? []) labelCounts.set(l, (labelCounts.get(l) ?? 0) + 1);
+        if (!from) unattributed.push(k);
         sources.set(label, (sources.get(label) ?? 0) + 1);
       }
-      log(`MALFORMED ${list.length}× ${reason}; sent by ${[...sources].map(([s, c]) => `${s} ${c}`).join(', ')}; e.g. ${list.slice(0, 4).map((k) => show(k)).join(' ')}`);
+      log(`MALFORMED ${list.length}× ${reason}; sent by ${[...sources].map(([s, c]) => `${s} ${c}`).join(', ')}; e.g. ${list.slice(0, 4).map((k) => show(k)).join(' ')}${unattributed.length ? `; unattributed e.g. ${unattributed.slice(0, 4).map((k) => show(k)).join(' ')}` : ''}` +
+        `; mutations seen with them: ${[...labelCounts].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([l, c]) => `${l} ×${c}`).join(', ')}`);
     }
     for (const [t, why] of ins.malformedTenants) log(`MALFORMED TENANT ${show(t)}: ${why}`);
     if (ins.suspicious.size) {

@@ -16,8 +16,12 @@ export interface CrmProvider {
   serve(tenant: Tenant): Promise<ServedTenant | null>;
   /** Owners of the tenant's CRM; listed once per tenant every five minutes, not per batch. */
   owners(tenant: Tenant, crm: CrmPort): Promise<CrmOwner[]>;
-  /** Every problem of every listed tenant's CRM schema against its config (checked at start). */
-  checkSchemas(): Promise<string[]>;
+  /**
+   * Every problem of every listed tenant's CRM schema against its config (checked at start). A
+   * CRM that cannot be asked right now (rate limited, down, credentials refused) is reported
+   * through `onUnchecked`, not as a problem: it says nothing about the config.
+   */
+  checkSchemas(onUnchecked?: (tenant: Tenant, err: Error) => void): Promise<string[]>;
 }
 
 /** Tenant → CRM port, through the directory and the registry's connectors. */
@@ -47,12 +51,17 @@ export function createCrmProvider(directory: TenantDirectory, crms: readonly Crm
       owners.catch(() => ownerCache.delete(k));
       return owners;
     },
-    async checkSchemas() {
+    async checkSchemas(onUnchecked) {
       const problems: string[] = [];
       for (const record of await directory.list()) {
         if (record.status !== 'active' || !record.config.crm[record.tenant.crm]) continue;
         const check = connector(record.tenant.crm)?.checkSchema;
-        if (check) problems.push(...(await check(record)).map((p) => `${tenantKey(record.tenant)}: ${p}`));
+        if (!check) continue;
+        try {
+          problems.push(...(await check(record)).map((p) => `${tenantKey(record.tenant)}: ${p}`));
+        } catch (err) {
+          onUnchecked?.(record.tenant, err as Error);
+        }
       }
       return problems;
     },

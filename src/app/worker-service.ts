@@ -74,7 +74,9 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
   const crms = createCrmProvider(directory, CRMS, { env, redis, keys, log, clock, maxInlineWaitMs: 2_000 });
 
   // A mapped field that does not exist is a start-up error, not a failure at the first write.
-  const problems = await crms.checkSchemas().catch(async (err: Error) => {
+  const problems = await crms.checkSchemas((tenant, err) =>
+    log.warn({ tenant: tenantKey(tenant), err: err.message }, 'could not check the CRM against the config now; going on'),
+  ).catch(async (err: Error) => {
     await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     throw err;
   });

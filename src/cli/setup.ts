@@ -1,7 +1,7 @@
 import { Client } from '@hubspot/api-client';
 import { parseArgs } from 'node:util';
 import { configPathFromEnv } from '../config/load-config.ts';
-import { setupHubSpot } from '../crm/hubspot/hubspot-setup.ts';
+import { checkHubSpotSetup, setupHubSpot } from '../crm/hubspot/hubspot-setup.ts';
 import { EXIT, loadConfigOrReport, type CliIo } from './cli-io.ts';
 
 const USAGE = 'usage: leadstage setup hubspot [--config path]   (needs HUBSPOT_ACCESS_TOKEN; HUBSPOT_API_BASE_URL optional)\n';
@@ -35,7 +35,10 @@ export async function setupCommand(args: string[], io: CliIo): Promise<number> {
   const client = new Client({ accessToken: token, numberOfApiCallRetries: 3, ...(base ? { basePath: base } : {}) });
   try {
     for (const line of await setupHubSpot(client, config)) io.stdout(`${line}\n`);
-    return EXIT.ok;
+    const problems = await checkHubSpotSetup(client, config);
+    for (const p of problems) io.stderr(`${configPath}: ${p}\n`);
+    if (problems.length === 0) io.stdout('lifecycle stages and lead statuses: every mapped value exists in the portal\n');
+    return problems.length ? EXIT.invalid : EXIT.ok;
   } catch (err) {
     const e = err as { code?: number; body?: unknown; message?: string };
     io.stderr(`HubSpot refused the setup${e.code ? ` (${e.code})` : ''}: ${typeof e.body === 'object' && e.body && 'message' in e.body ? String((e.body as { message: unknown }).message) : e.message}\n`);

@@ -40,6 +40,11 @@ export class HubSpotFace {
   /** Contact properties the portal has; writes to others are rejected as HubSpot does. */
   readonly properties = new Set(BASE_PROPERTIES);
   readonly groups = new Set(['contactinformation']);
+  /** Options of the portal's enumeration properties (HubSpot's defaults; tests add custom stages). */
+  readonly options: Record<string, string[]> = {
+    lifecyclestage: ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'],
+    hs_lead_status: ['NEW', 'OPEN', 'IN_PROGRESS', 'OPEN_DEAL', 'UNQUALIFIED', 'ATTEMPTED_TO_CONTACT', 'CONNECTED', 'BAD_TIMING'],
+  };
   /** When leadstage first wrote each contact (epoch ms), for latency and throughput figures. */
   readonly firstWrite = new Map<string, number>();
   /** Requests allowed per window (HubSpot public apps: 110 per 10 s per portal). */
@@ -76,11 +81,15 @@ export class HubSpotFace {
     if (!gate.ok) {
       return { status: 429, headers: gate.headers, body: { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING', category: 'RATE_LIMITS' } };
     }
-    const reply = this.route(`${method} ${path.replace(/\/$/, '')}`, query, body);
+    const clean = path.replace(/\/$/, '');
+    // Single-property reads: one route for any property name.
+    const route = /^\/crm\/v3\/properties\/contacts\/[^/]+$/.test(clean) && method === 'GET' && clean !== '/crm/v3/properties/contacts/groups'
+      ? 'GET /crm/v3/properties/contacts/:name' : `${method} ${clean}`;
+    const reply = this.route(route, query, body, clean);
     return { ...reply, headers: { ...gate.headers, ...reply.headers } };
   }
 
-  private route(route: string, query: URLSearchParams, body: any): HsReply {
+  private route(route: string, query: URLSearchParams, body: any, path = ""): HsReply {
     const now = new Date().toISOString();
     const tooMany = (n: number): HsReply | null => (n > 100 ? { status: 400, body: { status: 'error', message: 'Batch input limit is 100', category: 'VALIDATION_ERROR' } } : null);
     const asRecord = (c: SandboxContact, props?: string[]) => ({
@@ -166,6 +175,12 @@ export class HubSpotFace {
         return { status: 201, body: { name: body.name, label: body.label, displayOrder: body.displayOrder ?? 0, archived: false } };
       case 'GET /crm/v3/properties/contacts':
         return { status: 200, body: { results: [...this.properties].map((name) => ({ name, label: name, type: 'string', fieldType: 'text', groupName: 'contactinformation' })) } };
+      case 'GET /crm/v3/properties/contacts/:name': {
+        const name = path.split('/').pop()!;
+        if (!this.properties.has(name)) return { status: 404, body: { status: 'error', message: `Unable to find property ${name}`, category: 'OBJECT_NOT_FOUND' } };
+        const options = (this.options[name] ?? []).map((value, displayOrder) => ({ label: value, value, displayOrder, hidden: false }));
+        return { status: 200, body: { name, label: name, type: options.length ? 'enumeration' : 'string', fieldType: options.length ? 'select' : 'text', groupName: 'contactinformation', options } };
+      }
       case 'POST /crm/v3/properties/contacts':
         if (!body.type || !body.fieldType || !body.groupName || !this.groups.has(body.groupName)) {
           return { status: 400, body: { status: 'error', message: 'Property group, type and fieldType are required; the group must exist', category: 'VALIDATION_ERROR' } };

@@ -73,8 +73,8 @@ export class SalesforceFace {
       if (b.records.length > 200) return this.err(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
       return method === 'PATCH' ? this.update(b.records, b.allOrNone === true, String(headers['sforce-auto-assign'] ?? '')) : this.create(b.records, b.allOrNone === true);
     }
-    const d = /^\/sobjects\/(Lead|Contact)\/describe$/.exec(rest);
-    if (method === 'GET' && d) return this.describe(d[1] as 'Lead' | 'Contact');
+    const d = /^\/sobjects\/(Lead|Contact|Task)\/describe$/.exec(rest);
+    if (method === 'GET' && d) return d[1] === 'Task' ? this.describeTask() : this.describe(d[1] as 'Lead' | 'Contact');
     return this.err(404, 'NOT_FOUND', 'The requested resource does not exist');
   }
 
@@ -182,6 +182,14 @@ export class SalesforceFace {
     const ids = body.filter((b) => b.success).map((b) => (b as { id: string }).id);
     if (ids.length) this.onChange('Task', ids);
     return { status: 200, body };
+  }
+
+  /** The org's TaskStatus and TaskPriority picklists (Salesforce's defaults; tests change them). */
+  readonly taskPicklists = { Status: ['Not Started', 'In Progress', 'Completed', 'Waiting on someone else', 'Deferred'], Priority: ['High', 'Normal', 'Low'] };
+
+  private describeTask(): SfReply {
+    const picklist = (name: 'Status' | 'Priority') => ({ name, type: 'picklist', picklistValues: this.taskPicklists[name].map((v) => ({ value: v, label: v, active: true })) });
+    return { status: 200, body: { name: 'Task', fields: [{ name: 'Id', type: 'id' }, { name: 'Subject', type: 'combobox' }, picklist('Status'), picklist('Priority')] } };
   }
 
   private describe(type: 'Lead' | 'Contact'): SfReply {

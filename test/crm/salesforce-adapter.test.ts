@@ -170,9 +170,13 @@ describe('SalesforceAdapter', () => {
     const leadFields = ['Id', 'OwnerId', 'Email', 'FirstName', 'LastName', 'Title', 'Company', 'Industry', 'NumberOfEmployees', 'Country', 'Budget__c', 'Need__c', 'Purchase_Timeframe__c', 'Lead_Score__c', 'Fit_Grade__c', 'Score_Reasons__c', 'Last_Scored_At__c'];
     handlers.push((r) => r.path.endsWith('/sobjects/Lead/describe') ? ok(describe(leadFields, ['Open - Not Contacted', 'Closed - Not Converted'])) : undefined);
     handlers.push((r) => r.path.endsWith('/sobjects/Contact/describe') ? ok(describe(['Email', 'FirstName', 'LastName', 'Title', 'MailingCountry', 'Lead_Score__c', 'Fit_Grade__c', 'Score_Reasons__c', 'Last_Scored_At__c', 'Lifecycle_Stage__c'], [])) : undefined);
+    // An org whose admin replaced the default TaskPriority "Normal" with "Medium".
+    const picklist = (name: string, values: string[]) => ({ name, type: 'picklist', picklistValues: values.map((v) => ({ value: v, label: v, active: true, defaultValue: false })) });
+    handlers.push((r) => r.path.endsWith('/sobjects/Task/describe') ? ok({ name: 'Task', fields: [picklist('Status', ['Not Started', 'Completed']), picklist('Priority', ['High', 'Medium', 'Low'])] }) : undefined);
     expect(await adapter().validateSchema(tenant)).toEqual([
       'crm.salesforce.lead.write.stage: Lead has no field Lifecycle_Stage__c',
-      'crm.salesforce.lead.leadStatusValues.nurture: "Nurturing" is not an active value of Lead.Status',
+      'crm.salesforce.lead.leadStatusValues.nurture: "Nurturing" is not an active value of Lead.Status (it has: Open - Not Contacted, Closed - Not Converted)',
+      'tasks[].priority: "Normal" is not an active value of Task.Priority in this org (it has: High, Medium, Low)',
     ]);
   });
 });

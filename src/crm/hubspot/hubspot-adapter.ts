@@ -11,6 +11,7 @@ import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { withDeadline } from '../../platform/deadline.ts';
 import { classifyHubSpotError } from './hubspot-errors.ts';
 import { readProperties, toProperties, toSnapshot } from './hubspot-mapping.ts';
+import { checkHubSpotVocabulary, type PropertyOption } from './hubspot-vocabulary.ts';
 
 export const HUBSPOT_BATCH = 100;
 /** Pages of the creation-date search before falling back to per-contact lookups. */
@@ -244,6 +245,26 @@ export class HubSpotAdapter implements CrmPort {
       yield page.results.map((r) => ({ objectType: 'contact' as const, id: r.id }));
       after = page.paging?.next?.after;
     } while (after);
+  }
+
+  /**
+   * The options of a contact property (empty for a non-enumeration), or null when the portal has
+   * no such property. For the vocabulary check at setup and worker start.
+   */
+  async propertyOptions(tenant: Tenant, name: string): Promise<PropertyOption[] | null> {
+    const client = await this.client(tenant);
+    try {
+      const p = await this.call(tenant, 'read property', () => client.crm.properties.coreApi.getByNameWithHttpInfo('contacts', name));
+      return (p.options ?? []).map((o) => ({ value: o.value, label: o.label }));
+    } catch (err) {
+      if (err instanceof CrmRejectedError && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  /** Every value the config writes into the portal's enumerations exists there (see hubspot-vocabulary.ts). */
+  checkVocabulary(tenant: Tenant): Promise<string[]> {
+    return checkHubSpotVocabulary(this.opts.config, (name) => this.propertyOptions(tenant, name));
   }
 
   async listOwners(tenant: Tenant): Promise<CrmOwner[]> {

@@ -1,6 +1,7 @@
 import type { Client } from '@hubspot/api-client';
 import type { PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties/index.js';
 import { mappingFor } from '../../core/crm-mapping.ts';
+import { checkHubSpotVocabulary } from './hubspot-vocabulary.ts';
 import type { LeadstageConfig } from '../../core/model.ts';
 
 export const PROPERTY_GROUP = 'leadstage';
@@ -58,4 +59,20 @@ export async function setupHubSpot(client: Client, config: LeadstageConfig): Pro
     done.push(`created property ${spec.name} (${spec.type})`);
   }
   return done;
+}
+
+/**
+ * The vocabulary check of `setup`: the stage and lead-status values the config writes exist in
+ * the portal's own options (custom lifecycle stages have internal values of their own).
+ */
+export async function checkHubSpotSetup(client: Client, config: LeadstageConfig): Promise<string[]> {
+  return checkHubSpotVocabulary(config, async (name) => {
+    try {
+      const p = await client.crm.properties.coreApi.getByName('contacts', name);
+      return (p.options ?? []).map((o) => ({ value: o.value, label: o.label }));
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return null;
+      throw err;
+    }
+  });
 }

@@ -1,5 +1,6 @@
 import { mappingFor } from '../../core/crm-mapping.ts';
 import type { CrmModule } from '../../platform/crm-module.ts';
+import type { TenantRecord } from '../../platform/tenant-directory.ts';
 import { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { HubSpotAdapter } from './hubspot-adapter.ts';
 
@@ -12,19 +13,18 @@ export const hubspotCrm: CrmModule = {
     const limiter = new TenantRateLimiter(ctx.redis, ctx.keys, {
       max: env.HUBSPOT_REQUESTS_PER_WINDOW, windowMs: env.HUBSPOT_WINDOW_MS, maxInlineWaitMs: ctx.maxInlineWaitMs,
     });
-    return {
-      portFor: (record) => {
-        const token = record.credentials['accessToken'];
-        return new HubSpotAdapter({
-          config: record.config, limiter, retries: env.HUBSPOT_RETRIES, timeoutMs: env.CRM_TIMEOUT_MS,
-          accessToken: async () => {
-            if (!token) throw new Error(`no HubSpot access token for portal ${record.tenant.id}`);
-            return token;
-          },
-          ...(env.HUBSPOT_API_BASE_URL ? { basePath: env.HUBSPOT_API_BASE_URL } : {}),
-        });
-      },
+    const portFor = (record: TenantRecord): HubSpotAdapter => {
+      const token = record.credentials['accessToken'];
+      return new HubSpotAdapter({
+        config: record.config, limiter, retries: env.HUBSPOT_RETRIES, timeoutMs: env.CRM_TIMEOUT_MS,
+        accessToken: async () => {
+          if (!token) throw new Error(`no HubSpot access token for portal ${record.tenant.id}`);
+          return token;
+        },
+        ...(env.HUBSPOT_API_BASE_URL ? { basePath: env.HUBSPOT_API_BASE_URL } : {}),
+      });
     };
+    return { portFor, checkSchema: (record) => portFor(record).checkVocabulary(record.tenant) };
   },
   /** Properties leadstage alone writes in HubSpot: a change to one is always our own echo. */
   ownProperties(config) {

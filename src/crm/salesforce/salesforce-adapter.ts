@@ -8,7 +8,7 @@ import { classifySalesforceError } from './salesforce-errors.ts';
 import { chunks, markerKey, type ContactRefById, type TaskToFind, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
 import { withDeadline } from '../../platform/deadline.ts';
 import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
-import { SOBJECT, selectFields, toFields, toSnapshot, toTask } from './salesforce-mapping.ts';
+import { SOBJECT, selectFields, TASK_PRIORITY, TASK_STATUS, toFields, toSnapshot, toTask } from './salesforce-mapping.ts';
 
 export const SALESFORCE_BATCH = 200;
 /** Sent on every update so our writes never trigger the org's lead/case assignment rules. */
@@ -191,6 +191,21 @@ export class SalesforceAdapter implements CrmPort {
     return result.records.map((u) => ({ id: u.Id, active: u.IsActive }));
   }
 
+  /** The Task values leadstage writes (Status, Priority) must be active values of the org's picklists. */
+  private async checkTaskPicklists(tenant: Tenant): Promise<string[]> {
+    const d = await this.call(tenant, 'describe Task', (conn) => conn.sobject('Task').describe());
+    const problems: string[] = [];
+    for (const [field, values, path] of [['Status', [TASK_STATUS], 'tasks (Status)'], ['Priority', Object.values(TASK_PRIORITY), 'tasks[].priority']] as const) {
+      const f = d.fields.find((x) => x.name === field);
+      if (!f || f.type !== 'picklist') continue;
+      const active = (f.picklistValues ?? []).filter((p) => p.active).map((p) => p.value);
+      for (const v of values) {
+        if (!active.includes(v)) problems.push(`${path}: "${v}" is not an active value of Task.${field} in this org (it has: ${active.join(', ')})`);
+      }
+    }
+    return problems;
+  }
+
   /**
    * Check at start that every configured field exists on Lead/Contact and that mapped picklist
    * values exist, so a typo stops the worker with a clear message instead of failing a write later.
@@ -216,12 +231,13 @@ export class SalesforceAdapter implements CrmPort {
         if (!f || f.type !== 'picklist') return;
         const allowed = new Set((f.picklistValues ?? []).filter((p) => p.active).map((p) => p.value));
         for (const [ours, theirs] of Object.entries(values)) {
-          if (!allowed.has(theirs)) problems.push(`${where}.${key}.${ours}: "${theirs}" is not an active value of ${SOBJECT[objectType]}.${name}`);
+          if (!allowed.has(theirs)) problems.push(`${where}.${key}.${ours}: "${theirs}" is not an active value of ${SOBJECT[objectType]}.${name} (it has: ${[...allowed].join(', ')})`);
         }
       };
       picklist(m.write.stage, m.stageValues, 'stageValues');
       picklist(m.write.leadStatus, m.leadStatusValues, 'leadStatusValues');
     }
+    problems.push(...(await this.checkTaskPicklists(tenant)));
     return problems;
   }
 }

@@ -64,7 +64,9 @@ export function toFields(w: ContactWrite, m: CrmObjectMapping): Record<string, s
   return out;
 }
 
-const PRIORITY = { low: 'Low', medium: 'Normal', high: 'High' } as const;
+/** Task values leadstage writes: Salesforce's default TaskPriority and TaskStatus values. */
+export const TASK_PRIORITY = { low: 'Low', medium: 'Normal', high: 'High' } as const;
+export const TASK_STATUS = 'Not Started';
 
 /** A Task record: ActivityDate is the due day in the business-hours zone; the reminder keeps the minute. */
 export function toTask(task: PlannedTask, whoId: string, timezone: string): Record<string, unknown> {
@@ -75,8 +77,8 @@ export function toTask(task: PlannedTask, whoId: string, timezone: string): Reco
     ActivityDate: DateTime.fromISO(task.dueAt, { zone: timezone }).toISODate(),
     IsReminderSet: true,
     ReminderDateTime: task.dueAt,
-    Priority: PRIORITY[task.priority],
-    Status: 'Not Started',
+    Priority: TASK_PRIORITY[task.priority],
+    Status: TASK_STATUS,
     Description: `${task.body}\n\n${taskMarker(task.key)}`.trim(),
   };
 }
