@@ -57,7 +57,11 @@ export async function runThroughput(contacts: number) {
     const from = t0 + QUOTA.windowMs;
     const later = writes.filter((w) => w >= from);
     const sustained = later.length > 1 ? later.length / ((later.at(-1)! - from) / 1000) : NaN;
-    return { contacts, seconds: total, overall: contacts / total, sustained, ceiling: CEILING, ratio: sustained / CEILING, calls: p.sandbox.totalCalls };
+    return {
+      contacts, seconds: total, overall: contacts / total, sustained, ceiling: CEILING, ratio: sustained / CEILING, calls: p.sandbox.totalCalls,
+      // HubSpot's marketplace asks for under 5 % of calls answered 429; our goal is under 1 %.
+      tooMany: p.sandbox.hubspot.tooManyRequests,
+    };
   } finally {
     await p.stop();
   }
@@ -98,7 +102,7 @@ export async function runRescore(contacts: number) {
     const limiter = new TenantRateLimiter(p.web.redis, keys, { ...QUOTA, maxInlineWaitMs: 60_000 });
     const crm = new HubSpotAdapter({ config: p.config, accessToken: async () => 'pat-sandbox', basePath: p.sandbox.url, limiter });
     const t0 = Date.now();
-    const queued = await rescoreTenant({ crm: 'hubspot', id: LOCAL.portalId }, {
+    const { queued } = await rescoreTenant({ crm: 'hubspot', id: LOCAL.portalId }, {
       crm,
       markPending: (t, refs) => p.worker.store.markPending(t, refs),
       requestRecompute: (t) => requestRecompute(p.web.queues.recompute, t, 0),
@@ -126,7 +130,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(`bench:pipeline  one portal, quota ${QUOTA.max} requests / ${QUOTA.windowMs / 1000} s (sandbox and leadstage), Node ${process.version}`);
   if (what === 'all' || what === 'throughput') {
     const r = await runThroughput(Number(process.env['BENCH_CONTACTS'] ?? 12_000));
-    console.log(`  throughput  ${r.contacts} contacts in ${r.seconds.toFixed(1)} s (${r.calls} calls); sustained ${r.sustained.toFixed(0)} contacts/s vs ceiling ${r.ceiling.toFixed(0)} → ${r.ratio.toFixed(2)}×  (goal ≥ 0.8×)`);
+    console.log(`  throughput  ${r.contacts} contacts in ${r.seconds.toFixed(1)} s (${r.calls} calls); sustained ${r.sustained.toFixed(0)} contacts/s vs ceiling ${r.ceiling.toFixed(0)} → ${r.ratio.toFixed(2)}×  (goal ≥ 0.8×); 429s ${r.tooMany} = ${((100 * r.tooMany) / r.calls).toFixed(2)} % of calls (goal < 1 %)`);
   }
   if (what === 'all' || what === 'latency') {
     const r = await runLatency(Number(process.env['BENCH_RATE'] ?? 100), Number(process.env['BENCH_SECONDS'] ?? 20));

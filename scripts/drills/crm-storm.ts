@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   const face429 = statuses.get(429) ?? 0;
   const all429 = sandbox.injected.storm + face429;
   const deadLetters = await worker.deadLetters.list(TENANT);
-  guard.log(`drained at ${drainedS.toFixed(1)} s; calls ${fmt(calls)}: storm 429 ${sandbox.injected.storm}, quota 429 ${face429}, 5xx ${sandbox.injected.errors}, hung ${sandbox.injected.timeouts}, answered ${[...statuses].map(([s, n]) => `${s}×${n}`).join(' ')}`);
+  guard.log(`drained at ${drainedS.toFixed(1)} s; calls ${fmt(calls)}: storm 429 ${sandbox.injected.storm}, quota 429 ${face429}, 5xx ${sandbox.injected.errors}, hung ${sandbox.injected.timeouts}, answered ${[...statuses].map(([s, n]) => `${s}×${n}`).join(' ')}; by route ${[...sandbox.calls].map(([r, n]) => `${r.replace('/crm/v3/objects/', '')} ${n}`).join(', ')}`);
   guard.log(`max ${peak.max} calls in a 10 s window starting ${((peak.at - t0) / 1000).toFixed(1)} s; ${failedAttempts} failed attempts (retried): ${[...failReasons].map(([r, n]) => `${n}× ${r}`).join(' | ') || 'none'}; ${v.tasks} tasks, ${v.mqls} MQLs, ${v.ownerMismatch} tasks whose owner ≠ contact owner; ${deadLetters.length} dead letters${deadLetters.length ? ` (${deadLetters[0]!.reason})` : ''}`);
   for (const w of v.wrong.slice(0, 10)) guard.log(`wrong: contact ${w.id}: ${w.detail}`);
 

@@ -1281,6 +1281,13 @@ async function main(): Promise<number> {
       sSettled = await sample();
       log(memLine(`settled ${args.settleMs / 1000}s`, rssSettled, sSettled));
     }
+    const spaces = (smp: Sample | null) => [...(smp?.metrics ?? [])]
+      .filter(([k]) => k.startsWith('nodejs_heap_space_size_total_bytes'))
+      .map(([k, v]) => [/space="([^"]+)"/.exec(k)?.[1] ?? '?', v] as const)
+      .filter(([, v]) => v >= MB)
+      .map(([space, v]) => `${space} ${f0(mb(v))}`).join(', ');
+    log(`V8 spaces committed (MB) before: ${spaces(s0)}`);
+    if (!crashed) log(`V8 spaces committed (MB) ${args.settleMs > 0 ? 'settled' : 'after'}: ${spaces(sSettled ?? sEnd)}`);
     if (!crashed) log(`${args.settleMs > 0 ? 'settled' : 'after'}: ${smapsBreakdown(pid)}`);
     let rssGc: Rss | null = null;
     if (!crashed && args.gcAtEnd) {

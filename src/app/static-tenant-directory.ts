@@ -19,6 +19,8 @@ export function staticTenantDirectory(env: Env, config: LeadstageConfig, crms: r
     status: 'active',
     credentials: a.credentials,
     ...(a.instanceUrl ? { instanceUrl: a.instanceUrl } : {}),
+    ...(a.tier ? { tier: a.tier } : {}),
+    ...(a.timezone ? { timezone: a.timezone } : {}),
     config,
   });
   return {

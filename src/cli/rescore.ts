@@ -51,12 +51,16 @@ export async function rescoreCommand(args: string[], io: CliIo): Promise<number>
       return EXIT.invalid;
     }
     const store = new WorkerStore(redis, keys);
-    const n = await rescoreTenant(tenant, {
+    const r = await rescoreTenant(tenant, {
       crm: served.crm,
       markPending: (t, refs) => store.markPending(t, refs),
       requestRecompute: (t) => requestRecompute(queues.recompute, t, 0),
+      maxQuotaShare: env.NONURGENT_MAX_QUOTA_SHARE,
     });
-    io.stdout(`queued ${n} contacts of ${module.kind} account ${tenant.id} for a recompute\n`);
+    io.stdout(`queued ${r.queued} contacts of ${module.kind} account ${tenant.id} for a recompute\n`);
+    if (r.stoppedAtQuotaShare !== null) {
+      io.stderr(`stopped early: the account has used ${(r.stoppedAtQuotaShare * 100).toFixed(0)} % of its daily API quota (NONURGENT_MAX_QUOTA_SHARE); run again later\n`);
+    }
     return EXIT.ok;
   } finally {
     await queues.close();

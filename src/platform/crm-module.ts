@@ -52,4 +52,8 @@ export interface SingleAccount {
   accountIds: readonly string[] | 'any';
   credentials: Record<string, string>;
   instanceUrl?: string;
+  /** App type and plan, e.g. "private:professional" (sets the default rate limit). */
+  tier?: string;
+  /** IANA zone of the account (its daily limits reset at midnight there). */
+  timezone?: string;
 }

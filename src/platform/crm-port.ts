@@ -68,6 +68,11 @@ export interface CrmPort {
   listContactIds(tenant: Tenant): AsyncIterable<ContactRefById[]>;
   /** Every owner the CRM knows, active or not. */
   listOwners(tenant: Tenant): Promise<CrmOwner[]>;
+  /**
+   * Share (0–1) of the account's daily API quota already used, where the CRM reports it
+   * (Salesforce: Sforce-Limit-Info); null when unknown. Non-urgent work stops near the top.
+   */
+  quotaShare?(tenant: Tenant): Promise<number | null>;
   /** How many calls this adapter has made (for the per-batch log line and the benchmarks). */
   readonly calls: number;
 }

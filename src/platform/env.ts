@@ -61,6 +61,11 @@ const envSchema = (web: boolean) => z
      * purpose: a killed worker is no reason to give up (and the sweeper requeues failed ones anyway).
      */
     WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(1).default(50),
+    /**
+     * Non-urgent work (rescores) stops once an account has used this share of its daily API quota
+     * (Salesforce reports it in Sforce-Limit-Info), leaving the rest for live webhooks.
+     */
+    NONURGENT_MAX_QUOTA_SHARE: z.coerce.number().gt(0).max(1).default(0.8),
     /** Worker: how often the sweeper requeues tenants whose contacts wait without a job. */
     SWEEP_STRANDED_MS: z.coerce.number().int().min(1_000).default(60_000),
     /** Worker: Salesforce org connection (OAuth); jsforce refreshes the access token on 401. */
@@ -84,8 +89,17 @@ const envSchema = (web: boolean) => z
     HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
     /** Worker: another HubSpot API host (a sandbox CRM or a proxy). */
     HUBSPOT_API_BASE_URL: z.url().optional(),
-    /** Worker: the portal's quota, shared by all workers (public apps: 110 per 10 s; private apps 100–190). */
-    HUBSPOT_REQUESTS_PER_WINDOW: z.coerce.number().int().positive().default(110),
+    /**
+     * Worker: the portal's quota per window, shared by all workers. Unset: by app type and tier
+     * (OAuth 110; private app / service key 100 on Free and Starter, 190 on Professional and
+     * Enterprise), then whatever HubSpot's X-HubSpot-RateLimit-* headers announce.
+     */
+    HUBSPOT_REQUESTS_PER_WINDOW: z.coerce.number().int().positive().optional(),
+    /** Single-account mode: how leadstage is connected to the portal, and the portal's plan. */
+    HUBSPOT_APP_TYPE: z.enum(['private', 'service-key', 'oauth']).default('private'),
+    HUBSPOT_ACCOUNT_TIER: z.enum(['free', 'starter', 'professional', 'enterprise']).optional(),
+    /** Single-account mode: the portal's IANA time zone (else read from HubSpot's account details). */
+    HUBSPOT_ACCOUNT_TIMEZONE: z.string().min(1).optional(),
     HUBSPOT_WINDOW_MS: z.coerce.number().int().positive().default(10_000),
   })
   .superRefine(

@@ -59,6 +59,14 @@ export class Keys {
   quota(tenant: Tenant): string {
     return `${this.tenantRoot(tenant)}:quota`;
   }
+  /** HASH max, windowMs: the tenant's rate limit as the CRM announced it in its headers. */
+  quotaLimit(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:quota-limit`;
+  }
+  /** "used/limit" of the tenant's daily API quota, as the CRM last reported it. */
+  quotaUsage(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:quota-usage`;
+  }
   /** Epoch ms until which no worker calls this tenant's CRM (after a 429). */
   quotaPause(tenant: Tenant): string {
     return `${this.tenantRoot(tenant)}:quota-pause`;

@@ -40,6 +40,10 @@ export class HubSpotFace {
   /** Contact properties the portal has; writes to others are rejected as HubSpot does. */
   readonly properties = new Set(BASE_PROPERTIES);
   readonly groups = new Set(['contactinformation']);
+  /** 429s this face answered because a caller went over the rolling window. */
+  tooManyRequests = 0;
+  /** The account's time zone, as account-info reports it. */
+  timeZone = 'US/Eastern';
   /** Options of the portal's enumeration properties (HubSpot's defaults; tests add custom stages). */
   readonly options: Record<string, string[]> = {
     lifecyclestage: ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'],
@@ -79,6 +83,7 @@ export class HubSpotFace {
     }
     const gate = this.admit(Date.now());
     if (!gate.ok) {
+      this.tooManyRequests += 1;
       return { status: 429, headers: gate.headers, body: { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING', category: 'RATE_LIMITS' } };
     }
     const clean = path.replace(/\/$/, '');
@@ -154,6 +159,8 @@ export class HubSpotFace {
         });
         return batch ? { status: 201, body: { status: 'COMPLETE', startedAt: now, completedAt: now, results: created } } : { status: 201, body: created[0] };
       }
+      case 'GET /account-info/2026-03/details':
+        return { status: 200, body: { portalId: Number(this.portalId), accountType: 'STANDARD', timeZone: this.timeZone, companyCurrency: 'USD', additionalCurrencies: [], utcOffset: '-05:00', utcOffsetMilliseconds: -18_000_000, uiDomain: 'app.hubspot.com', dataHostingLocation: 'na1' } };
       case 'POST /crm/v3/objects/tasks/search':
         return this.searchTasks(body);
       case 'GET /crm/v3/objects/contacts': {

@@ -17,6 +17,7 @@ export interface SfFieldSpec {
 export interface SfReply {
   status: number;
   body: unknown;
+  headers?: Record<string, string>;
 }
 
 const ID_PREFIX: Record<string, string> = { Lead: '00Q', Contact: '003', Task: '00T', User: '005' };
@@ -182,6 +183,14 @@ export class SalesforceFace {
     const ids = body.filter((b) => b.success).map((b) => (b as { id: string }).id);
     if (ids.length) this.onChange('Task', ids);
     return { status: 200, body };
+  }
+
+  /** The org's rolling 24-hour API usage, reported on every answer as Sforce-Limit-Info. */
+  readonly apiUsage = { used: 0, limit: 100_000 };
+
+  /** The header every REST answer carries (developer.salesforce.com … headers_api_usage.htm). */
+  limitInfo(): Record<string, string> {
+    return { 'Sforce-Limit-Info': `api-usage=${this.apiUsage.used}/${this.apiUsage.limit}` };
   }
 
   /** The org's TaskStatus and TaskPriority picklists (Salesforce's defaults; tests change them). */

@@ -145,7 +145,7 @@ export class SandboxCrm {
     const route = `${req.method} ${url.pathname.replace(/\/$/, '')}`;
     this.calls.set(route, (this.calls.get(route) ?? 0) + 1);
     this.callTimes.push(Date.now());
-    const isHubSpot = url.pathname.startsWith('/crm/');
+    const isHubSpot = url.pathname.startsWith('/crm/') || url.pathname.startsWith('/account-info/');
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       if (res.destroyed) return;
       res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', ...headers });
@@ -185,6 +185,7 @@ export class SandboxCrm {
     }
     const body = raw && String(headers['content-type'] ?? '').includes('json') ? JSON.parse(raw) : raw;
     const reply = this.salesforce.handle(req.method!, url.pathname, url.searchParams, headers, body, this.url);
-    return send(reply.status, reply.body);
+    if (url.pathname.startsWith('/services/data/')) this.salesforce.apiUsage.used += 1;
+    return send(reply.status, reply.body, { ...reply.headers, ...(url.pathname.startsWith('/services/data/') ? this.salesforce.limitInfo() : {}) });
   }
 }

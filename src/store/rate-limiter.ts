@@ -5,10 +5,13 @@ import type { Keys } from '../platform/keys.ts';
 import type { Tenant } from '../platform/tenant.ts';
 import { CrmRateLimitedError } from '../platform/crm-errors.ts';
 
-// Sliding log: one member per request in the window. KEYS: log, pause. ARGV: now, window, max, id.
-// Returns 0 when the call may go now, else how many ms to wait.
+// Sliding log: one member per request in the window. KEYS: log, pause, learned limit. ARGV: now,
+// window, max, id, margin. A limit the CRM announced (learned from its headers) wins over the
+// defaults. Returns 0 when the call may go now, else how many ms to wait.
 const ACQUIRE = new LuaScript('lsAcquireQuota', `
 local now, window, max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local learned = redis.call('HMGET', KEYS[3], 'max', 'windowMs')
+if learned[1] and learned[2] then max = tonumber(learned[1]); window = tonumber(learned[2]) + tonumber(ARGV[5]) end
 local pausedUntil = tonumber(redis.call('GET', KEYS[2]) or '0')
 if pausedUntil > now then return pausedUntil - now end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
@@ -52,14 +55,42 @@ export class TenantRateLimiter {
   }
 
 
-  async acquire(t: Tenant): Promise<void> {
+  /**
+   * Take a slot of the tenant's window, waiting in-process up to maxInlineWaitMs. `limit`: this
+   * tenant's default (by app type and tier), used until the CRM announces its own.
+   */
+  async acquire(t: Tenant, limit: { max: number; windowMs: number } = this.opts): Promise<void> {
+    const margin = this.opts.marginMs ?? 250;
     for (;;) {
-      const window = this.opts.windowMs + (this.opts.marginMs ?? 250);
-      const wait = Number(await ACQUIRE.run(this.redis, [this.keys.quota(t), this.keys.quotaPause(t)], [this.clock(), window, this.opts.max, randomUUID()]));
+      const window = limit.windowMs + margin;
+      const keys = [this.keys.quota(t), this.keys.quotaPause(t), this.keys.quotaLimit(t)];
+      const wait = Number(await ACQUIRE.run(this.redis, keys, [this.clock(), window, limit.max, randomUUID(), margin]));
       if (wait === 0) return;
       if (wait > this.opts.maxInlineWaitMs) throw new CrmRateLimitedError(wait);
       await new Promise((r) => setTimeout(r, wait));
     }
+  }
+
+  /**
+   * The CRM told us the tenant's real limit (HubSpot's X-HubSpot-RateLimit-Max and
+   * -Interval-Milliseconds): every worker uses it from now on. Kept a day, re-learned on change.
+   */
+  async learn(t: Tenant, max: number, windowMs: number): Promise<void> {
+    if (!(max > 0 && windowMs > 0)) return;
+    await this.redis.multi().hset(this.keys.quotaLimit(t), 'max', String(max), 'windowMs', String(windowMs)).expire(this.keys.quotaLimit(t), 86_400).exec();
+  }
+
+  /** The CRM's report of the tenant's daily API usage (Salesforce's Sforce-Limit-Info). */
+  async recordUsage(t: Tenant, used: number, limit: number): Promise<void> {
+    if (!(limit > 0)) return;
+    await this.redis.set(this.keys.quotaUsage(t), `${used}/${limit}`, 'EX', 86_400);
+  }
+
+  /** Share of the daily quota used, as last reported (null: never reported). */
+  async usageShare(t: Tenant): Promise<number | null> {
+    const v = await this.redis.get(this.keys.quotaUsage(t));
+    const [used, limit] = (v ?? '').split('/').map(Number);
+    return v && limit ? used! / limit : null;
   }
 
   /** Stop every worker from calling this tenant for `ms` (after a 429, or an exhausted window). */

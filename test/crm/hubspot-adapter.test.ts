@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { readFileSync } from 'node:fs';
+import { DateTime } from 'luxon';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CrmRateLimitedError, CrmRejectedError, CrmTransientError } from '../../src/platform/crm-errors.ts';
@@ -225,6 +227,33 @@ describe('quotas and errors', () => {
     const rejected = await adapter.readContacts(tenant, [{ objectType: 'contact', id: '1' }]).catch((e) => e);
     expect(rejected).toBeInstanceOf(CrmRejectedError);
     expect(rejected.message).toContain("This app hasn't been granted all required scopes");
+  });
+
+  // The DAILY 429 body from developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
+  // (test/fixtures/docs/hubspot-429-daily.json); account details from the account-information guide.
+  it('pauses a portal over its daily cap until midnight in the account\'s time zone, not UTC', async () => {
+    const daily = JSON.parse(readFileSync(new URL('../fixtures/docs/hubspot-429-daily.json', import.meta.url), 'utf8'));
+    const details = JSON.parse(readFileSync(new URL('../fixtures/docs/hubspot-account-info-details.json', import.meta.url), 'utf8'));
+    nock(API).post('/crm/v3/objects/contacts/batch/read').query(true).reply(429, daily);
+    nock(API).get('/account-info/2026-03/details').reply(200, details); // timeZone US/Eastern
+    const opts = {
+      config, accessToken: async () => 'pat-test-token', retries: 0,
+      limiter: new TenantRateLimiter(redis, new Keys(prefix), { max: 110, windowMs: 10_000, maxInlineWaitMs: 3_000 }),
+    };
+    const details_ = new HubSpotAdapter(opts);
+    const z = new HubSpotAdapter({ ...opts, timezone: (t) => details_.accountDetails(t).then((d) => d.timeZone) });
+    const err = await z.readContacts(tenant, [{ objectType: 'contact', id: '1' }]).catch((e) => e);
+    expect(err).toBeInstanceOf(CrmRateLimitedError);
+    const expected = DateTime.now().setZone('US/Eastern').plus({ days: 1 }).startOf('day').toMillis() - Date.now();
+    expect(Math.abs(err.retryAfterMs - expected)).toBeLessThan(5_000);
+    await redis.del(`${prefix}:{hubspot:62515}:quota-pause`);
+  });
+
+  it('adopts the limit HubSpot announces in its headers, for every worker', async () => {
+    nock(API).post('/crm/v3/objects/contacts/batch/read').query(true)
+      .reply(200, { status: 'COMPLETE', results: [record('1', {})], startedAt: 'x', completedAt: 'x' }, { 'X-HubSpot-RateLimit-Max': '190', 'X-HubSpot-RateLimit-Remaining': '189', 'X-HubSpot-RateLimit-Interval-Milliseconds': '10000' });
+    await adapter.readContacts(tenant, [{ objectType: 'contact', id: '1' }]);
+    expect(await redis.hgetall(`${prefix}:{hubspot:62515}:quota-limit`)).toEqual({ max: '190', windowMs: '10000' });
   });
 
   it('shares one quota per portal: the 111th call in the window waits', async () => {

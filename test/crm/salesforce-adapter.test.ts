@@ -38,7 +38,7 @@ beforeAll(async () => {
     const s: Seen = { method: req.method!, path: decodeURIComponent(req.url!), headers: req.headers, body: raw && req.headers['content-type']?.includes('json') ? JSON.parse(raw) : raw };
     seen.push(s);
     const answer = handlers.map((h) => h(s)).find(Boolean) ?? { status: 404, body: [{ errorCode: 'NOT_FOUND', message: `no handler for ${s.method} ${s.path}` }] };
-    res.writeHead(answer.status, { 'content-type': 'application/json' });
+    res.writeHead(answer.status, { 'content-type': 'application/json', ...(answer as { headers?: Record<string, string> }).headers });
     res.end(JSON.stringify(answer.body));
   });
   server.listen(0, '127.0.0.1');
@@ -178,5 +178,14 @@ describe('SalesforceAdapter', () => {
       'crm.salesforce.lead.leadStatusValues.nurture: "Nurturing" is not an active value of Lead.Status (it has: Open - Not Contacted, Closed - Not Converted)',
       'tasks[].priority: "Normal" is not an active value of Task.Priority in this org (it has: High, Medium, Low)',
     ]);
+  });
+
+  // The documented header: developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm
+  // ("Sforce-Limit-Info: api-usage=10018/100000; api-bursts=1/750", test/fixtures/docs/salesforce-limit-info-header.txt).
+  it('reads the org\'s daily API usage from Sforce-Limit-Info', async () => {
+    handlers.push((r) => r.path.includes('FROM Lead') ? { status: 200, body: { totalSize: 0, done: true, records: [] }, headers: { 'Sforce-Limit-Info': 'api-usage=10018/100000; api-bursts=1/750' } } : undefined);
+    const a = adapter();
+    await a.readContacts(tenant, [{ objectType: 'lead', id: '00Q000000000001AAA' }]);
+    expect(await a.quotaShare(tenant)).toBeCloseTo(0.10018);
   });
 });

@@ -10,7 +10,7 @@ describe('rescoreTenant', () => {
     const store = new FakeRecomputeStore();
     const asked: string[] = [];
     const tenant = { crm: 'salesforce', id: '00D5g000004Sxyz' };
-    const n = await rescoreTenant(tenant, {
+    const { queued: n } = await rescoreTenant(tenant, {
       crm,
       markPending: (t, refs) => store.markPending(t, refs),
       requestRecompute: async (t) => void asked.push(t.id),
@@ -22,9 +22,22 @@ describe('rescoreTenant', () => {
   });
 
   it('queues nothing for an empty account', async () => {
-    const n = await rescoreTenant({ crm: 'hubspot', id: '1' }, {
+    const { queued: n } = await rescoreTenant({ crm: 'hubspot', id: '1' }, {
       crm: new FakeCrm(), markPending: async () => undefined, requestRecompute: async () => { throw new Error('not expected'); },
     });
     expect(n).toBe(0);
+  });
+
+  it('stops when the account has used its non-urgent share of the daily quota, keeping the rest for live work', async () => {
+    const crm = new FakeCrm('salesforce');
+    for (let i = 0; i < 300; i++) crm.add({ objectType: 'lead', id: `id${i}`, stage: null, leadStatus: null, ownerId: null, fields: {} });
+    let share = 0.5;
+    Object.assign(crm, { quotaShare: async () => (share += 0.2) }); // 0.7 before page 1, 0.9 before page 2
+    const store = new FakeRecomputeStore();
+    const r = await rescoreTenant({ crm: 'salesforce', id: '00D000000000001' }, {
+      crm, markPending: (t, refs) => store.markPending(t, refs), requestRecompute: async () => undefined, maxQuotaShare: 0.8,
+    });
+    expect(r.queued).toBe(100);
+    expect(r.stoppedAtQuotaShare).toBeCloseTo(0.9);
   });
 });

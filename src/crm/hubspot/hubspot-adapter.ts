@@ -9,8 +9,9 @@ import { CrmRateLimitedError, CrmRejectedError, CrmTransientError, isRetryable }
 import { chunks, markerKey, taskMarker, type ContactRefById, type TaskToFind, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
 import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { withDeadline } from '../../platform/deadline.ts';
-import { classifyHubSpotError } from './hubspot-errors.ts';
+import { classifyHubSpotError, isDailyLimit } from './hubspot-errors.ts';
 import { readProperties, toProperties, toSnapshot } from './hubspot-mapping.ts';
+import { HUBSPOT_PATHS } from './hubspot-paths.ts';
 import { checkHubSpotVocabulary, type PropertyOption } from './hubspot-vocabulary.ts';
 
 export const HUBSPOT_BATCH = 100;
@@ -34,6 +35,10 @@ export interface HubSpotAdapterOptions {
   retries?: number;
   /** A call that has not answered after this long fails as transient (default 30 s). */
   timeoutMs?: number;
+  /** The portal's limit until HubSpot's headers announce it (by app type and tier: 100, 110 or 190 per 10 s). */
+  limit?: { max: number; windowMs: number };
+  /** The account's IANA time zone: its daily limit resets at midnight there (default UTC). */
+  timezone?: (tenant: Tenant) => Promise<string | undefined>;
 }
 
 const PRIORITY = { low: 'LOW', medium: 'MEDIUM', high: 'HIGH' } as const;
@@ -55,6 +60,7 @@ export class HubSpotAdapter implements CrmPort {
   private readonly opts: HubSpotAdapterOptions;
   private readonly mapping: CrmObjectMapping;
   private callCount = 0;
+  private learned: { max: number; windowMs: number } | undefined;
 
   constructor(opts: HubSpotAdapterOptions) {
     const mapping = mappingFor(opts.config, { crm: 'hubspot', objectType: 'contact' });
@@ -81,15 +87,18 @@ export class HubSpotAdapter implements CrmPort {
    * "Remaining: 0" header needs no extra pause — pausing a whole interval there would idle the
    * portal until long after the oldest call has aged out. A 429 still pauses every worker.
    */
-  private async call<T>(tenant: Tenant, what: string, fn: () => Promise<{ data: T }>, idempotent = true): Promise<T> {
+  private async call<T>(tenant: Tenant, what: string, fn: () => Promise<{ data: T; headers?: Record<string, string> }>, idempotent = true): Promise<T> {
     const retries = idempotent ? (this.opts.retries ?? 3) : 0;
     for (let attempt = 0; ; attempt++) {
-      await this.opts.limiter.acquire(tenant);
+      await this.opts.limiter.acquire(tenant, this.opts.limit);
       this.callCount += 1;
       try {
-        return (await withDeadline(fn(), this.opts.timeoutMs ?? 30_000)).data;
+        const res = await withDeadline(fn(), this.opts.timeoutMs ?? 30_000);
+        await this.learnLimit(tenant, res.headers);
+        return res.data;
       } catch (err) {
-        const classified = classifyHubSpotError(err, what);
+        const daily = isDailyLimit(err) ? await this.opts.timezone?.(tenant).catch(() => undefined) : undefined;
+        const classified = classifyHubSpotError(err, what, daily);
         if (classified instanceof CrmRateLimitedError) {
           await this.opts.limiter.pause(tenant, classified.retryAfterMs);
           throw classified;
@@ -98,6 +107,27 @@ export class HubSpotAdapter implements CrmPort {
         await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
       }
     }
+  }
+
+  /** The account's details (portal id, time zone, type): one raw call, outside the quota-free SDK. */
+  async accountDetails(tenant: Tenant): Promise<{ portalId: number; timeZone?: string; accountType?: string }> {
+    const client = await this.client(tenant);
+    return this.call(tenant, 'read account details', async () => {
+      const res = await client.apiRequest({ method: 'GET', path: HUBSPOT_PATHS.accountDetails });
+      const body = await res.json().catch(() => ({}));
+      if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { code: res.status, body, headers: Object.fromEntries(res.headers.entries()) });
+      return { data: body as { portalId: number; timeZone?: string; accountType?: string }, headers: Object.fromEntries(res.headers.entries()) };
+    });
+  }
+
+  /** HubSpot announces the portal's limit on every answer: adopt it once, for every worker. */
+  private async learnLimit(tenant: Tenant, raw: Record<string, string> | undefined): Promise<void> {
+    const headers = Object.fromEntries(Object.entries(raw ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    const max = Number(headers['x-hubspot-ratelimit-max']);
+    const windowMs = Number(headers['x-hubspot-ratelimit-interval-milliseconds']);
+    if (!(max > 0 && windowMs > 0) || (this.learned?.max === max && this.learned.windowMs === windowMs)) return;
+    this.learned = { max, windowMs };
+    await this.opts.limiter.learn(tenant, max, windowMs);
   }
 
   async readContacts(tenant: Tenant, refs: readonly ContactRefById[]): Promise<Map<string, ContactSnapshot>> {

@@ -4,6 +4,17 @@ import type { TenantRecord } from '../../platform/tenant-directory.ts';
 import { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { HubSpotAdapter } from './hubspot-adapter.ts';
 
+/**
+ * HubSpot's documented limit per installed account and 10 s, by app type and tier (crm-facts:
+ * "HubSpot limits by app type"): OAuth apps 110; private apps and service keys 100 on Free and
+ * Starter, 190 on Professional and Enterprise. Unknown: 100, the safe side (headers correct it).
+ */
+export function hubspotDefaultLimit(tier: string | undefined): number {
+  const [appType = '', plan = ''] = (tier ?? '').split(':');
+  if (appType === 'oauth') return 110;
+  return plan === 'professional' || plan === 'enterprise' ? 190 : 100;
+}
+
 /** HubSpot contacts, one portal per tenant. */
 export const hubspotCrm: CrmModule = {
   kind: 'hubspot',
@@ -11,18 +22,28 @@ export const hubspotCrm: CrmModule = {
   connector(ctx) {
     const { env } = ctx;
     const limiter = new TenantRateLimiter(ctx.redis, ctx.keys, {
-      max: env.HUBSPOT_REQUESTS_PER_WINDOW, windowMs: env.HUBSPOT_WINDOW_MS, maxInlineWaitMs: ctx.maxInlineWaitMs,
+      max: env.HUBSPOT_REQUESTS_PER_WINDOW ?? 110, windowMs: env.HUBSPOT_WINDOW_MS, maxInlineWaitMs: ctx.maxInlineWaitMs,
     });
+    // Daily caps reset at midnight in the account's zone: from the tenant record, else asked once.
+    const zones = new Map<string, Promise<string | undefined>>();
     const portFor = (record: TenantRecord): HubSpotAdapter => {
       const token = record.credentials['accessToken'];
-      return new HubSpotAdapter({
+      const adapter: HubSpotAdapter = new HubSpotAdapter({
         config: record.config, limiter, retries: env.HUBSPOT_RETRIES, timeoutMs: env.CRM_TIMEOUT_MS,
+        limit: { max: env.HUBSPOT_REQUESTS_PER_WINDOW ?? hubspotDefaultLimit(record.tier), windowMs: env.HUBSPOT_WINDOW_MS },
+        timezone: async (t) => {
+          if (record.timezone) return record.timezone;
+          let zone = zones.get(t.id);
+          if (!zone) zones.set(t.id, (zone = adapter.accountDetails(t).then((d) => d.timeZone, () => undefined)));
+          return zone;
+        },
         accessToken: async () => {
           if (!token) throw new Error(`no HubSpot access token for portal ${record.tenant.id}`);
           return token;
         },
         ...(env.HUBSPOT_API_BASE_URL ? { basePath: env.HUBSPOT_API_BASE_URL } : {}),
       });
+      return adapter;
     };
     return { portFor, checkSchema: (record) => portFor(record).checkVocabulary(record.tenant) };
   },
@@ -34,6 +55,11 @@ export const hubspotCrm: CrmModule = {
   singleAccount(env) {
     if (!env.HUBSPOT_ACCESS_TOKEN) return null;
     // Without HUBSPOT_PORTAL_ID the token serves whichever portal a webhook names (its own).
-    return { accountIds: env.HUBSPOT_PORTAL_ID ? [env.HUBSPOT_PORTAL_ID] : 'any', credentials: { accessToken: env.HUBSPOT_ACCESS_TOKEN } };
+    return {
+      accountIds: env.HUBSPOT_PORTAL_ID ? [env.HUBSPOT_PORTAL_ID] : 'any',
+      credentials: { accessToken: env.HUBSPOT_ACCESS_TOKEN },
+      tier: `${env.HUBSPOT_APP_TYPE}:${env.HUBSPOT_ACCOUNT_TIER ?? 'unknown'}`,
+      ...(env.HUBSPOT_ACCOUNT_TIMEZONE ? { timezone: env.HUBSPOT_ACCOUNT_TIMEZONE } : {}),
+    };
   },
 };

@@ -50,6 +50,7 @@ export class SalesforceAdapter implements CrmPort {
   readonly crm = 'salesforce' as const;
   private readonly opts: SalesforceAdapterOptions;
   private callCount = 0;
+  private lastUsed = -1;
 
   constructor(opts: SalesforceAdapterOptions) {
     if (!opts.config.crm['salesforce']) throw new Error('the config has no crm.salesforce mapping');
@@ -75,12 +76,23 @@ export class SalesforceAdapter implements CrmPort {
     this.callCount += 1;
     const conn = await this.opts.connection(tenant);
     try {
-      return await withDeadline(fn(conn), this.opts.timeoutMs ?? 30_000);
+      const result = await withDeadline(fn(conn), this.opts.timeoutMs ?? 30_000);
+      const usage = conn.limitInfo?.apiUsage;
+      if (usage && usage.used !== this.lastUsed) {
+        this.lastUsed = usage.used;
+        await this.opts.limiter.recordUsage(tenant, usage.used, usage.limit);
+      }
+      return result;
     } catch (err) {
       const classified = classifySalesforceError(err, what);
       if (classified instanceof CrmRateLimitedError) await this.opts.limiter.pause(tenant, classified.retryAfterMs);
       throw classified;
     }
+  }
+
+  /** Share of the org's rolling 24-hour API quota used, from the Sforce-Limit-Info header. */
+  quotaShare(tenant: Tenant): Promise<number | null> {
+    return this.opts.limiter.usageShare(tenant);
   }
 
   async readContacts(tenant: Tenant, refs: readonly ContactRefById[]): Promise<Map<string, ContactSnapshot>> {
