@@ -149,14 +149,22 @@ export class HubSpotFace {
         const inputs = batch ? body.inputs : [body];
         const limit = tooMany(inputs.length);
         if (limit) return limit;
-        if (inputs.some((i: { properties: Record<string, string> }) => !i.properties?.['hs_timestamp'])) {
+        // With objectWriteTraceId on every input a batch is multi-status (207): valid inputs are
+        // created, each invalid one reported; without, one invalid input fails the whole batch.
+        const invalid = (i: { properties: Record<string, string> }) => !i.properties?.['hs_timestamp'];
+        const traced = batch && inputs.every((i: { objectWriteTraceId?: string }) => i.objectWriteTraceId);
+        if (!traced && inputs.some(invalid)) {
           return { status: 400, body: { status: 'error', message: 'Property values were not valid: hs_timestamp is required', category: 'VALIDATION_ERROR' } };
         }
-        const created = inputs.map((i: { properties: Record<string, string>; associations: { to: { id: string }; types: { associationTypeId: number }[] }[] }) => {
+        const errors = traced ? inputs.filter(invalid).map((i: { objectWriteTraceId: string }) => ({
+          status: 'error', category: 'VALIDATION_ERROR', message: 'Property values were not valid: hs_timestamp is required', context: { objectWriteTraceId: [i.objectWriteTraceId] },
+        })) : [];
+        const created = inputs.filter((i: { properties: Record<string, string> }) => !invalid(i)).map((i: { properties: Record<string, string>; associations: { to: { id: string }; types: { associationTypeId: number }[] }[] }) => {
           const task = { id: String(this.nextId++), properties: { ...i.properties, hs_createdate: String(Date.now()) }, contactIds: (i.associations ?? []).filter((a) => a.types.some((t) => t.associationTypeId === 204)).map((a) => a.to.id) };
           this.tasks.push(task);
           return { id: task.id, properties: task.properties, createdAt: now, updatedAt: now, archived: false };
         });
+        if (errors.length) return { status: 207, body: { status: 'COMPLETE', startedAt: now, completedAt: now, results: created, numErrors: errors.length, errors } };
         return batch ? { status: 201, body: { status: 'COMPLETE', startedAt: now, completedAt: now, results: created } } : { status: 201, body: created[0] };
       }
       case 'GET /account-info/2026-03/details':

@@ -144,10 +144,27 @@ describe('createTasks', () => {
 
   it('batch-creates several and matches results by their marker, whatever the order', async () => {
     const [a, b] = [task('aa11'), task('bb22', { priority: 'medium', type: 'email', ownerId: null })];
-    nock(API).post('/crm/v3/objects/tasks/batch/create', { inputs: [input(a, '101'), input(b, '102')] })
+    nock(API).post('/crm/v3/objects/tasks/batch/create', { inputs: [{ objectWriteTraceId: 'aa11', ...input(a, '101') }, { objectWriteTraceId: 'bb22', ...input(b, '102') }] })
       .reply(201, { status: 'COMPLETE', startedAt: 'x', completedAt: 'x', results: [{ id: '9002', properties: input(b, '102').properties }, { id: '9001', properties: input(a, '101').properties }] });
     const out = await adapter.createTasks(tenant, [{ task: a, contact: { objectType: 'contact', id: '101' } }, { task: b, contact: { objectType: 'contact', id: '102' } }]);
     expect(out).toEqual([{ key: 'aa11', ok: true, taskId: '9001' }, { key: 'bb22', ok: true, taskId: '9002' }]);
+  });
+
+  // Multi-status batch create: response shape from developers.hubspot.com/docs/api-reference/error-handling
+  // ("Multi-status errors"; test/fixtures/docs/hubspot-batch-create-tasks-207.json): valid inputs created,
+  // each invalid one reported with its objectWriteTraceId.
+  it('with objectWriteTraceId, a batch creates the valid tasks and reports each invalid one', async () => {
+    const doc = JSON.parse(readFileSync(new URL('../fixtures/docs/hubspot-batch-create-tasks-207.json', import.meta.url), 'utf8')).response;
+    const [a, b] = [task('aa11'), task('bb22')];
+    const reply = {
+      ...doc,
+      results: [{ ...doc.results[0], id: '9001', properties: input(a, '101').properties }],
+      errors: [{ ...doc.errors[0], context: { objectWriteTraceId: ['bb22'] } }],
+    };
+    nock(API).post('/crm/v3/objects/tasks/batch/create').reply(207, reply);
+    const out = await adapter.createTasks(tenant, [{ task: a, contact: { objectType: 'contact', id: '101' } }, { task: b, contact: { objectType: 'contact', id: '102' } }]);
+    expect(out[0]).toEqual({ key: 'aa11', ok: true, taskId: '9001' });
+    expect(out[1]).toMatchObject({ key: 'bb22', ok: false, retryable: false, reason: expect.stringMatching(/^VALIDATION_ERROR: Property values were not valid/) });
   });
 
   it('never retries a task-creating POST, even with SDK retries on (a 502 surfaces once)', async () => {

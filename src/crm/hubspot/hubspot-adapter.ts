@@ -173,7 +173,11 @@ export class HubSpotAdapter implements CrmPort {
   async createTasks(tenant: Tenant, tasks: readonly TaskToCreate[]): Promise<TaskOutcome[]> {
     if (tasks.length === 0) return [];
     const client = await this.client(tenant); // never retried blindly: see the task ledger
+    // objectWriteTraceId (our task key) makes a batch create multi-status: valid inputs are created,
+    // each invalid one is reported with its trace id, instead of one bad input failing the batch
+    // (developers.hubspot.com/docs/api-reference/error-handling, "Multi-status errors").
     const inputs = tasks.map(({ task, contact }) => ({
+      objectWriteTraceId: task.key,
       properties: {
         hs_timestamp: task.dueAt,
         hs_task_subject: task.subject,
@@ -190,13 +194,18 @@ export class HubSpotAdapter implements CrmPort {
       try {
         const data = await this.call(tenant, 'create tasks', () =>
           batch.length === 1
-            ? client.crm.objects.tasks.basicApi.createWithHttpInfo(batch[0]!).then((r) => ({ headers: r.headers, data: { results: [r.data] } }))
+            ? client.crm.objects.tasks.basicApi.createWithHttpInfo({ properties: batch[0]!.properties, associations: batch[0]!.associations })
+              .then((r) => ({ headers: r.headers, data: { results: [r.data] } }))
             : client.crm.objects.tasks.batchApi.createWithHttpInfo({ inputs: batch }),
         false);
         // Batch results come in any order: match them by the marker in the body.
         for (const r of data.results) {
           const key = markerKey(r.properties['hs_task_body']);
           if (key) outcomes.set(key, { key, ok: true, taskId: r.id });
+        }
+        for (const e of (data as { errors?: BatchError[] }).errors ?? []) {
+          const reason = `${e.category ?? 'ERROR'}: ${e.message ?? ''}`.trim();
+          for (const key of e.context?.['objectWriteTraceId'] ?? []) outcomes.set(key, { key, ok: false, reason, retryable: isRetryable({ code: e.category, message: reason }) });
         }
       } catch (err) {
         if (!(err instanceof CrmRejectedError)) throw err;
