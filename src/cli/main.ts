@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { checkConfigCommand } from './check-config.ts';
 import { EXIT, type CliIo } from './cli-io.ts';
 import { scoreCommand } from './score.ts';
+import { deadLetterCommand } from './dead-letter.ts';
 import { rescoreCommand } from './rescore.ts';
 import { setupCommand } from './setup.ts';
 
@@ -13,8 +14,10 @@ Commands
         [--config path]
   setup hubspot [--config path]                create leadstage's contact properties in HubSpot if missing
                                                (HUBSPOT_ACCESS_TOKEN; safe to run twice)
-  rescore hubspot                              queue every contact of the portal for a recompute
+  rescore <hubspot|salesforce> [accountId]     queue every contact of the account for a recompute
                                                (after a config change; running workers do the work)
+  dead-letter list|retry|discard --tenant <crm:id> [--id <type:id>]... [--json]
+                                               records the CRM refused for good: see, retry or drop them
 `;
 
 /** Run one CLI command; returns the exit code (a promise for commands that call a CRM). */
@@ -29,6 +32,8 @@ export function main(argv: string[], io: CliIo, clock: () => Date = () => new Da
       return setupCommand(rest, io);
     case 'rescore':
       return rescoreCommand(rest, io);
+    case 'dead-letter':
+      return deadLetterCommand(rest, io);
     case undefined:
     case 'help':
     case '--help':

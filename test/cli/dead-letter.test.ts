@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { Keys } from '../../src/platform/keys.ts';
+import { createQueues } from '../../src/platform/queues.ts';
+import { deleteByPrefix } from '../../src/platform/redis.ts';
+import { DeadLetterStore } from '../../src/store/dead-letters.ts';
+import { REDIS_URL } from '../helpers/ingress.ts';
+
+let redis: Redis;
+const prefix = `lsdl${randomBytes(3).toString('hex')}`;
+const keys = new Keys(prefix);
+const tenant = { crm: 'salesforce', id: '00D5g000004Sxyz' };
+const env = { REDIS_URL, LEADSTAGE_REDIS_PREFIX: prefix };
+
+beforeAll(async () => {
+  redis = new Redis(REDIS_URL);
+  const store = new DeadLetterStore(redis, keys);
+  await store.add(tenant, [
+    { kind: 'contact', objectType: 'lead', id: '00Q000000000001AAA', reason: 'FIELD_CUSTOM_VALIDATION_EXCEPTION: Company is required' },
+    { kind: 'task', objectType: 'lead', id: '00Q000000000002AAA', reason: 'task: INVALID_CROSS_REFERENCE_KEY: owner is inactive' },
+  ], new Date('2026-12-01T10:00:00Z'));
+  await store.add(tenant, [{ kind: 'contact', objectType: 'lead', id: '00Q000000000001AAA', reason: 'FIELD_CUSTOM_VALIDATION_EXCEPTION: Company is required' }], new Date('2026-12-02T10:00:00Z'));
+});
+afterAll(async () => {
+  await deleteByPrefix(redis, prefix);
+  await redis.quit();
+});
+
+async function cli(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(['dead-letter', ...args], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env, readFile: () => '' });
+  return { code, stdout, stderr };
+}
+
+describe('leadstage dead-letter', () => {
+  it('lists each refused record with its reason, first and last seen and count', async () => {
+    const r = await cli('list', '--tenant', 'salesforce:00D5g000004Sxyz', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([
+      { kind: 'task', objectType: 'lead', id: '00Q000000000002AAA', reason: 'task: INVALID_CROSS_REFERENCE_KEY: owner is inactive', firstSeenAt: '2026-12-01T10:00:00.000Z', lastSeenAt: '2026-12-01T10:00:00.000Z', count: 1 },
+      { kind: 'contact', objectType: 'lead', id: '00Q000000000001AAA', reason: 'FIELD_CUSTOM_VALIDATION_EXCEPTION: Company is required', firstSeenAt: '2026-12-01T10:00:00.000Z', lastSeenAt: '2026-12-02T10:00:00.000Z', count: 2 },
+    ]);
+    expect((await cli('list', '--tenant', 'salesforce:00D5g000004Sxyz')).stdout).toMatch(/contact\s+lead:00Q000000000001AAA\s+2\s+/);
+  });
+
+  it('retries one record: it is pending again, a recompute is queued, and it leaves the list', async () => {
+    const r = await cli('retry', '--tenant', 'salesforce:00D5g000004Sxyz', '--id', 'lead:00Q000000000001AAA');
+    expect(r.stdout).toBe('1 dead letter(s) queued for a recompute\n');
+    expect(await redis.smembers(keys.pending(tenant))).toEqual(['lead:00Q000000000001AAA']);
+    const queues = createQueues(redis, prefix);
+    expect((await queues.recompute.getJobs(['waiting', 'delayed'])).map((j) => j.data)).toEqual([{ tenant }]);
+    await queues.close();
+    expect((await new DeadLetterStore(redis, keys).list(tenant)).map((l) => l.id)).toEqual(['00Q000000000002AAA']);
+  });
+
+  it('discards, and refuses a missing tenant with usage', async () => {
+    expect((await cli('discard', '--tenant', 'salesforce:00D5g000004Sxyz')).stdout).toBe('1 dead letter(s) discarded\n');
+    expect(await new DeadLetterStore(redis, keys).list(tenant)).toEqual([]);
+    expect((await cli('list')).code).toBe(2);
+  });
+});
