@@ -88,6 +88,27 @@ export class Keys {
     return `${this.prefix}:rotation:${crm}:${poolId}`;
   }
 
+  /** HASH: an installed tenant's record (status, sealed credentials, instance URL, zone, tier, config). */
+  tenantRecord(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:record`;
+  }
+  /** SET of "crm:id" of every installed tenant (the directory's index). */
+  tenantIndex(): string {
+    return `${this.prefix}:tenants`;
+  }
+  /** A pending OAuth install: JSON { crm, verifier?, loginUrl? }, deleted on first use (single-use state). */
+  oauthState(stateId: string): string {
+    return `${this.prefix}:oauth-state:${stateId}`;
+  }
+  /** Lock held by the worker refreshing a tenant's access token, so only one refreshes. */
+  refreshLock(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:refresh-lock`;
+  }
+  /** Pattern of every key of one tenant (erasing an uninstalled tenant's data). */
+  tenantPattern(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:*`;
+  }
+
   /** Activities addressed by e-mail hash, waiting to be resolved to CRM contacts. */
   unresolved(emailHash: string): string {
     return `${this.prefix}:{${EMAIL_GROUP}}:unresolved:${emailHash}`;

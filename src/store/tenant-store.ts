@@ -1,0 +1,127 @@
+import type { Redis } from 'ioredis';
+import type { LeadstageConfig } from '../core/model.ts';
+import type { Keys } from '../platform/keys.ts';
+import type { SecretBox } from '../platform/secret-box.ts';
+import type { TenantDirectory, TenantRecord, TenantStatus } from '../platform/tenant-directory.ts';
+import { tenantKey, type Tenant } from '../platform/tenant.ts';
+
+/** What an install stores: the record without its resolved config, plus where its config is. */
+export interface StoredTenant extends Omit<TenantRecord, 'config'> {
+  /** A config file of this tenant's own; absent: the default config. */
+  configFile?: string;
+  installedAt: string;
+  updatedAt: string;
+  /** Why the status is what it is (e.g. "refresh token revoked"); never a secret. */
+  statusReason?: string;
+}
+
+export interface TenantStoreOptions {
+  /** Resolves a tenant's config: its own file, or the default when `file` is undefined. */
+  configFor: (file: string | undefined) => LeadstageConfig;
+  now?: () => Date;
+}
+
+/**
+ * Installed tenants in Redis: one hash per tenant under its hash tag, credentials sealed with the
+ * SecretBox (AES-256-GCM, key id stored), plus an index set. The TenantDirectory the connected
+ * app uses; the CLI and the OAuth routes write through it.
+ */
+export class TenantStore implements TenantDirectory {
+  private readonly redis: Redis;
+  private readonly keys: Keys;
+  private readonly box: SecretBox;
+  private readonly opts: TenantStoreOptions;
+
+  constructor(redis: Redis, keys: Keys, box: SecretBox, opts: TenantStoreOptions) {
+    this.redis = redis;
+    this.keys = keys;
+    this.box = box;
+    this.opts = opts;
+  }
+
+  private now(): string {
+    return (this.opts.now?.() ?? new Date()).toISOString();
+  }
+
+  async put(t: Omit<StoredTenant, 'installedAt' | 'updatedAt'>): Promise<void> {
+    const existing = await this.redis.hget(this.keys.tenantRecord(t.tenant), 'installedAt');
+    const at = this.now();
+    const fields: Record<string, string> = {
+      crm: t.tenant.crm, id: t.tenant.id, status: t.status, credentials: this.box.seal(JSON.stringify(t.credentials)),
+      installedAt: existing ?? at, updatedAt: at,
+    };
+    for (const k of ['instanceUrl', 'timezone', 'tier', 'configFile', 'statusReason'] as const) if (t[k]) fields[k] = t[k]!;
+    await this.redis.multi().del(this.keys.tenantRecord(t.tenant)).hset(this.keys.tenantRecord(t.tenant), fields)
+      .sadd(this.keys.tenantIndex(), tenantKey(t.tenant)).exec();
+  }
+
+  async stored(tenant: Tenant): Promise<StoredTenant | null> {
+    const h = await this.redis.hgetall(this.keys.tenantRecord(tenant));
+    if (!h['status']) return null;
+    return {
+      tenant: { crm: h['crm']!, id: h['id']! },
+      status: h['status'] as TenantStatus,
+      credentials: JSON.parse(this.box.open(h['credentials']!)) as Record<string, string>,
+      installedAt: h['installedAt']!, updatedAt: h['updatedAt']!,
+      ...(h['instanceUrl'] ? { instanceUrl: h['instanceUrl'] } : {}),
+      ...(h['timezone'] ? { timezone: h['timezone'] } : {}),
+      ...(h['tier'] ? { tier: h['tier'] } : {}),
+      ...(h['configFile'] ? { configFile: h['configFile'] } : {}),
+      ...(h['statusReason'] ? { statusReason: h['statusReason'] } : {}),
+    };
+  }
+
+  async get(tenant: Tenant): Promise<TenantRecord | null> {
+    const s = await this.stored(tenant);
+    if (!s) return null;
+    const { configFile, installedAt: _i, updatedAt: _u, statusReason: _r, ...record } = s;
+    return { ...record, config: this.opts.configFor(configFile) };
+  }
+
+  async list(): Promise<TenantRecord[]> {
+    const ids = await this.redis.smembers(this.keys.tenantIndex());
+    const out = await Promise.all(ids.sort().map((k) => this.get({ crm: k.slice(0, k.indexOf(':')), id: k.slice(k.indexOf(':') + 1) })));
+    return out.filter((r): r is TenantRecord => r !== null);
+  }
+
+  async setStatus(tenant: Tenant, status: TenantStatus, reason?: string): Promise<boolean> {
+    const key = this.keys.tenantRecord(tenant);
+    if (!(await this.redis.exists(key))) return false;
+    const m = this.redis.multi().hset(key, 'status', status, 'updatedAt', this.now());
+    if (reason) m.hset(key, 'statusReason', reason);
+    else m.hdel(key, 'statusReason');
+    await m.exec();
+    return true;
+  }
+
+  /** Replace some credentials (a refreshed token pair), sealed again with the current key. */
+  async updateCredentials(tenant: Tenant, patch: Record<string, string>): Promise<void> {
+    const s = await this.stored(tenant);
+    if (!s) return;
+    await this.redis.hset(this.keys.tenantRecord(tenant), 'credentials', this.box.seal(JSON.stringify({ ...s.credentials, ...patch })), 'updatedAt', this.now());
+  }
+
+  /** Re-seal every tenant's credentials with the current key; returns how many were re-sealed. */
+  async reseal(): Promise<number> {
+    let n = 0;
+    for (const k of await this.redis.smembers(this.keys.tenantIndex())) {
+      const tenant = { crm: k.slice(0, k.indexOf(':')), id: k.slice(k.indexOf(':') + 1) };
+      const sealed = await this.redis.hget(this.keys.tenantRecord(tenant), 'credentials');
+      if (!sealed || this.box.keyIdOf(sealed) === this.box.currentKeyId) continue;
+      await this.redis.hset(this.keys.tenantRecord(tenant), 'credentials', this.box.seal(this.box.open(sealed)));
+      n += 1;
+    }
+    return n;
+  }
+
+  /** Erase everything of the tenant: its record, index entry and every key under its hash tag. */
+  async erase(tenant: Tenant): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.keys.tenantPattern(tenant), 'COUNT', 1000);
+      if (keys.length) await this.redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    await this.redis.srem(this.keys.tenantIndex(), tenantKey(tenant));
+  }
+}
