@@ -12,6 +12,8 @@ export interface ServedTenant {
 }
 
 export interface CrmProvider {
+  /** A CRM's connector (built on first use), e.g. to run its setup on a fresh install. */
+  connector(kind: string): CrmConnector | undefined;
   /** null when the directory does not serve this tenant (unknown, not active, CRM not configured). */
   serve(tenant: Tenant): Promise<ServedTenant | null>;
   /** Owners of the tenant's CRM; listed once per tenant every five minutes, not per batch. */
@@ -35,6 +37,7 @@ export function createCrmProvider(directory: TenantDirectory, crms: readonly Crm
   };
   const ownerCache = new Map<string, { at: number; owners: Promise<CrmOwner[]> }>();
   return {
+    connector,
     async serve(tenant) {
       const record = await directory.get(tenant);
       if (!record || record.status !== 'active' || !record.config.crm[tenant.crm]) return null;

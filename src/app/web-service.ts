@@ -18,6 +18,13 @@ import { createApp, type App } from './create-app.ts';
 import { crmModule } from './crm-registry.ts';
 import { ingestLimits } from './ingest-limits.ts';
 import { WEBHOOKS } from './webhook-registry.ts';
+import { adminRouter } from './admin-routes.ts';
+import { CRMS } from './crm-registry.ts';
+import { createCrmProvider } from './crm-provider.ts';
+import { oauthRouter } from './oauth-routes.ts';
+import { createTenants, stateSecret } from './tenants.ts';
+import { systemClock } from '../platform/clock.ts';
+import { OAuthStates } from '../store/oauth-states.ts';
 
 /** true if `work` settled within `ms` (its error ignored), false if it was left behind. */
 async function bounded(work: Promise<unknown>, ms: number): Promise<boolean> {
@@ -65,6 +72,7 @@ export async function startWebService(opts: WebServiceOptions): Promise<WebServi
   INGEST_SCRIPT.register(redis);
   SETTLE_SCRIPT.register(redis);
   const limits = ingestLimits(config);
+  const tenants = createTenants(env, config, redis, keys);
   const activityTypes = new Set<string>([...BUILT_IN_ACTIVITY_TYPES, ...config.engagement.customActivityTypes]);
   const ctx: IngressContext = {
     // HubSpot retries for about a day, Salesforce for 24 h, HubSpot workflows for 3 days.
@@ -78,9 +86,20 @@ export async function startWebService(opts: WebServiceOptions): Promise<WebServi
     clock,
     publicBaseUrl: env.PUBLIC_BASE_URL,
     enqueueDeadlineMs: 1_800,
+    ...(tenants.isServed ? { isServed: tenants.isServed } : {}),
   };
   const routers = WEBHOOKS.filter((w) => env.LEADSTAGE_SOURCES.includes(w.source as never)).map((w) =>
-    w.router(ctx, { env, config, activityTypes, ownProperties: new Set(crmModule(w.source)?.ownProperties?.(config) ?? []) }));
+    w.router(ctx, { env, config, activityTypes, ownProperties: new Set(crmModule(w.source)?.ownProperties?.(config) ?? []), isKnownTenant: tenants.isKnown }));
+  const secret = stateSecret(env);
+  if (tenants.store && secret) {
+    // The connected app's install routes, and the admin routes behind ADMIN_TOKEN.
+    const crms = createCrmProvider(tenants.directory, CRMS, { env, redis, keys, log, clock: systemClock, maxInlineWaitMs: 2_000, credentials: tenants.store });
+    routers.unshift(oauthRouter({
+      crms: CRMS, env, publicBaseUrl: env.PUBLIC_BASE_URL, states: new OAuthStates(redis, keys, secret), tenants: tenants.store,
+      connector: (k) => crms.connector(k), configFor: tenants.configFor, log,
+    }));
+  }
+  if (env.ADMIN_TOKEN) routers.unshift(adminRouter({ token: env.ADMIN_TOKEN, tenants: tenants.store, directory: tenants.directory }));
   const app = createApp({ routers, redis, queues, metrics, log, maxBodyBytes: env.MAX_BODY_BYTES, metricsToken: env.METRICS_TOKEN });
 
   const server = createServer(app.express);

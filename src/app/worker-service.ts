@@ -22,7 +22,7 @@ import { CRMS } from './crm-registry.ts';
 import { createCrmProvider, type CrmProvider } from './crm-provider.ts';
 import { startHealthServer } from './health-server.ts';
 import { ingestLimits } from './ingest-limits.ts';
-import { staticTenantDirectory } from './static-tenant-directory.ts';
+import { createTenants } from './tenants.ts';
 
 export interface WorkerService {
   worker: Worker<RecomputeJobData, BatchSummary>;
@@ -69,9 +69,12 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
   const deadLetters = new DeadLetterStore(redis, keys);
   INGEST_SCRIPT.register(redis); // the resolver writes matched activities the way ingress does
   const queues = createQueues(redis, keys.prefix, (err) => log.warn({ err: err.message }, 'queue connection error'));
-  const directory = opts.directory ?? staticTenantDirectory(env, config, CRMS);
+  const tenants = createTenants(env, config, redis, keys);
+  const directory = opts.directory ?? tenants.directory;
   // Short quota waits happen in-process; longer ones delay the job, freeing the worker for other tenants.
-  const crms = createCrmProvider(directory, CRMS, { env, redis, keys, log, clock, maxInlineWaitMs: 2_000 });
+  const crms = createCrmProvider(directory, CRMS, {
+    env, redis, keys, log, clock, maxInlineWaitMs: 2_000, ...(tenants.store ? { credentials: tenants.store } : {}),
+  });
 
   // A mapped field that does not exist is a start-up error, not a failure at the first write.
   const problems = await crms.checkSchemas((tenant, err) =>
@@ -115,9 +118,11 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
       requestRecompute: (t) => requestRecompute(queues.recompute, t, 0),
       log,
     },
+    ...(tenants.store ? { eraseUninstalled: { store: tenants.store, afterMs: env.TENANT_ERASE_AFTER_MS, now: () => clock.now(), log } } : {}),
   }), { connection: maintenanceConnection, prefix: keys.prefix, concurrency: 1, lockDuration });
   // One schedule for every worker process (upsert is idempotent): state in Redis, not in memory.
   await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.sweepStranded, { every: env.SWEEP_STRANDED_MS }, { name: MAINTENANCE_JOB.sweepStranded });
+  if (tenants.store) await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.eraseUninstalled, { every: 3_600_000 }, { name: MAINTENANCE_JOB.eraseUninstalled });
   maintenance.on('error', (err) => log.warn({ err: err.message }, 'maintenance worker error'));
   maintenance.on('failed', (job, err) => log.warn({ job: job?.name, err: err.message }, 'maintenance job failed'));
   resolver.on('error', (err) => log.warn({ err: err.message }, 'resolver error'));

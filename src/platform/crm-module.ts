@@ -5,6 +5,7 @@ import type { CrmPort } from './crm-port.ts';
 import type { Env } from './env.ts';
 import type { Keys } from './keys.ts';
 import type { Logger } from './logger.ts';
+import type { CredentialStore, OAuthProvider } from './oauth.ts';
 import type { TenantRecord } from './tenant-directory.ts';
 
 /** What a CRM module gets from the process that runs it. */
@@ -17,6 +18,8 @@ export interface CrmConnectorContext {
   clock: Clock;
   /** Longest in-process wait for a quota slot; longer waits delay the job instead. */
   maxInlineWaitMs: number;
+  /** Installed tenants' tokens, for refreshing them (absent: single-account mode only). */
+  credentials?: CredentialStore;
 }
 
 /** A CRM's per-process state (connections, limiters); ports for tenants come from it. */
@@ -28,6 +31,11 @@ export interface CrmConnector {
    * worker start; each problem names the config path. Absent: nothing to check.
    */
   checkSchema?(record: TenantRecord): Promise<string[]>;
+  /**
+   * Prepare a freshly installed account (create leadstage's properties, check the vocabulary):
+   * lines done, and problems that make the install fail.
+   */
+  setup?(record: TenantRecord): Promise<{ done: string[]; problems: string[] }>;
 }
 
 /**
@@ -44,6 +52,8 @@ export interface CrmModule {
   ownProperties?(config: LeadstageConfig): string[];
   /** Single-account mode: the account this CRM serves with credentials from the environment. */
   singleAccount?(env: Env): SingleAccount | null;
+  /** The connected app's OAuth install, when the environment has the app's client credentials. */
+  oauth?(env: Env): OAuthProvider | null;
 }
 
 /** One statically configured account (a private-app token, one Salesforce org). */

@@ -22,6 +22,22 @@ const envSchema = (web: boolean) => z
       .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
       .pipe(z.array(z.enum(SOURCES)).min(1, 'LEADSTAGE_SOURCES needs at least one of hubspot, salesforce, events')),
     HUBSPOT_CLIENT_SECRET: z.string().optional(),
+    /** Connected app: the HubSpot app's client id (with HUBSPOT_CLIENT_SECRET, enables /oauth/hubspot/install). */
+    HUBSPOT_CLIENT_ID: z.string().min(1).optional(),
+    /** Where HubSpot users consent (default https://app.hubspot.com; the sandbox in a local run). */
+    HUBSPOT_AUTH_BASE_URL: z.url().transform((u) => u.replace(/\/+$/, '')).default('https://app.hubspot.com'),
+    /**
+     * Connected app: the key that seals OAuth tokens at rest (AES-256-GCM), 32 bytes in base64.
+     * Without it no OAuth install is possible (tokens are never stored in the clear).
+     */
+    LEADSTAGE_ENCRYPTION_KEY: z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'LEADSTAGE_ENCRYPTION_KEY must be 32 bytes in base64 (openssl rand -base64 32)').optional(),
+    LEADSTAGE_ENCRYPTION_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('k1'),
+    /** Retired keys still able to open tokens, "id:base64,id:base64" (after `leadstage keys rotate`). */
+    LEADSTAGE_ENCRYPTION_OLD_KEYS: z.string().optional(),
+    /** Bearer token of the admin routes (/admin/…); unset: the admin routes are off. */
+    ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+    /** An uninstalled tenant's data is erased this long after the uninstall (default 7 days). */
+    TENANT_ERASE_AFTER_MS: z.coerce.number().int().min(0).default(7 * 86_400_000),
     /** Optional: our HubSpot app id; property changes made by our app are echoes of our writes. */
     HUBSPOT_APP_ID: z.string().regex(/^\d+$/, 'HUBSPOT_APP_ID must be numeric').optional(),
     SALESFORCE_ORG_IDS: z.string().optional(),
@@ -118,7 +134,9 @@ const envSchema = (web: boolean) => z
     if (env.LEADSTAGE_SOURCES.includes('salesforce')) {
       need('SALESFORCE_WEBHOOK_TOKEN', 'salesforce');
       const ids = (env.SALESFORCE_ORG_IDS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-      if (ids.length === 0) ctx.addIssue({ code: 'custom', path: ['SALESFORCE_ORG_IDS'], message: 'SALESFORCE_ORG_IDS is required: comma-separated 15- or 18-character organization ids' });
+      // With the connected app (OAuth client + encryption key), orgs arrive by install instead.
+      const connectedApp = Boolean(env.SALESFORCE_CLIENT_ID && env.LEADSTAGE_ENCRYPTION_KEY);
+      if (ids.length === 0 && !connectedApp) ctx.addIssue({ code: 'custom', path: ['SALESFORCE_ORG_IDS'], message: 'SALESFORCE_ORG_IDS is required: comma-separated 15- or 18-character organization ids' });
       for (const id of ids) {
         if (!/^00D[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$/.test(id)) ctx.addIssue({ code: 'custom', path: ['SALESFORCE_ORG_IDS'], message: `SALESFORCE_ORG_IDS: "${id}" is not an organization id (00D…, 15 or 18 characters)` });
       }

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { CodeFlow } from './oauth-faces.ts';
+
 /**
  * The HubSpot side of the sandbox CRM: the CRM v3 endpoints leadstage calls, in memory, with
  * HubSpot's shapes and rules where they matter — 100 inputs per batch, unknown properties
@@ -57,9 +60,17 @@ export class HubSpotFace {
   private readonly recent: number[] = [];
   private nextId = 5_000;
 
+  /** Valid access tokens (the static one, and those issued through OAuth). */
+  readonly tokens = new Set<string>();
+  /** Refresh token → still valid; an uninstall revokes them all. */
+  private readonly refreshTokens = new Set<string>();
+  /** The OAuth app's consent and code exchange (client id and secret as the app's). */
+  readonly codeFlow = new CodeFlow({ id: 'sandbox-hubspot-client-id', secret: 'sandbox-hubspot-client-secret' });
+
   constructor(portalId: string, accessToken: string) {
     this.portalId = portalId;
     this.accessToken = accessToken;
+    this.tokens.add(accessToken);
   }
 
   /** The rate-limit verdict for one request now; HubSpot counts every authenticated call. */
@@ -78,7 +89,9 @@ export class HubSpotFace {
   }
 
   handle(method: string, path: string, query: URLSearchParams, headers: Record<string, string | string[] | undefined>, body: any): HsReply {
-    if (String(headers['authorization'] ?? '') !== `Bearer ${this.accessToken}`) {
+    if (method === 'GET' && path === '/oauth/authorize') return this.codeFlow.authorize(query);
+    if (method === 'POST' && path === '/oauth/v3/token') return this.token(new URLSearchParams(String(body ?? '')));
+    if (!this.tokens.has(String(headers['authorization'] ?? '').replace(/^Bearer /, ''))) {
       return { status: 401, body: { status: 'error', message: 'Authentication credentials not found.', category: 'INVALID_AUTHENTICATION' } };
     }
     const gate = this.admit(Date.now());
@@ -225,6 +238,43 @@ export class HubSpotFace {
     const results = page.map((t) => ({ id: t.id, properties: { hs_task_body: t.properties['hs_task_body'], hs_createdate: t.properties['hs_createdate'] } }));
     const next = start + limit < rows.length ? { paging: { next: { after: String(start + limit) } } } : {};
     return { status: 200, body: { total: rows.length, results, ...next } };
+  }
+
+  /**
+   * POST /oauth/v3/token (form): a code for a token pair, or a refresh token for a new access
+   * token; answers as HubSpot documents (hub_id, scopes, expires_in 1800; BAD_REFRESH_TOKEN).
+   */
+  private token(form: URLSearchParams): HsReply {
+    const grant = form.get('grant_type');
+    if (grant === 'authorization_code') {
+      const refused = this.codeFlow.redeem(form);
+      if (refused) return { status: refused.status, body: refused.body };
+    } else if (grant === 'refresh_token') {
+      if (form.get('client_id') !== this.codeFlow.client.id || form.get('client_secret') !== this.codeFlow.client.secret) {
+        return { status: 401, body: { status: 'BAD_CLIENT_ID', message: 'invalid client' } };
+      }
+      if (!this.refreshTokens.has(form.get('refresh_token') ?? '')) {
+        return { status: 400, body: { error: 'invalid_grant', error_description: 'refresh token is invalid, expired or revoked', status: 'BAD_REFRESH_TOKEN', message: 'refresh token is invalid, expired or revoked' } };
+      }
+    } else {
+      return { status: 400, body: { error: 'unsupported_grant_type' } };
+    }
+    const access = `sandbox-hs-${randomBytes(12).toString('hex')}`;
+    this.tokens.add(access);
+    const refresh = grant === 'refresh_token' ? form.get('refresh_token')! : `na1-${randomBytes(12).toString('hex')}`;
+    this.refreshTokens.add(refresh);
+    return { status: 200, body: { token_type: 'bearer', refresh_token: refresh, access_token: access, hub_id: Number(this.portalId), scopes: ['oauth', 'crm.objects.contacts.read', 'crm.objects.contacts.write'], expires_in: 1800 } };
+  }
+
+  /** Every access token but the static one stops working (30 minutes passed). */
+  expireOAuthTokens(): void {
+    for (const t of [...this.tokens]) if (t !== this.accessToken) this.tokens.delete(t);
+  }
+
+  /** The portal uninstalls the app: its refresh tokens are revoked and its access tokens end. */
+  uninstall(): void {
+    this.refreshTokens.clear();
+    this.expireOAuthTokens();
   }
 
   /** Give the portal these contact properties (what `leadstage setup hubspot` creates). */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { CodeFlow } from './oauth-faces.ts';
 
 /**
  * The Salesforce side of the sandbox CRM: the REST endpoints jsforce uses for leadstage — SOQL
@@ -35,6 +36,8 @@ export class SalesforceFace {
   rotateRefreshTokens = true;
   /** The External Client App's consumer key and secret the token endpoint checks. */
   readonly client = { id: 'sandbox-client', secret: 'sandbox-client-secret' };
+  /** Consent and code exchange of the web-server flow (PKCE enforced when a challenge was sent). */
+  readonly codeFlow = new CodeFlow(this.client);
   /** The queue an assignment rule moves new owners to when Sforce-Auto-Assign is not FALSE. */
   assignmentQueueId = '00G000000000001AAA';
   /** Called after records change (the sandbox sends outbound messages from here). */
@@ -62,6 +65,7 @@ export class SalesforceFace {
 
   handle(method: string, path: string, query: URLSearchParams, headers: Record<string, string | string[] | undefined>, body: unknown, baseUrl: string): SfReply {
     if (method === 'POST' && path === '/services/oauth2/token') return this.oauth(String(body ?? ''), baseUrl);
+    if (method === 'GET' && path === '/services/oauth2/authorize') return this.codeFlow.authorize(query);
     const auth = String(headers['authorization'] ?? '').replace(/^Bearer /, '');
     if (!this.tokens.has(auth)) return this.err(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
     const m = /^\/services\/data\/v\d+\.0(\/.*)$/.exec(path);
@@ -83,6 +87,15 @@ export class SalesforceFace {
     const p = new URLSearchParams(form);
     if (p.get('client_id') !== this.client.id || (p.has('client_secret') && p.get('client_secret') !== this.client.secret)) {
       return { status: 400, body: { error: 'invalid_client_id', error_description: 'client identifier invalid' } };
+    }
+    if (p.get('grant_type') === 'authorization_code') {
+      // The web-server flow: the code, the same redirect URI, and the PKCE verifier (S256).
+      const refused = this.codeFlow.redeem(p);
+      if (refused) return { status: refused.status, body: refused.body };
+      this.refreshToken = `sandbox-refresh-${randomBytes(8).toString('hex')}`;
+      const access = `sandbox-${randomBytes(8).toString('hex')}`;
+      this.tokens.add(access);
+      return { status: 200, body: { access_token: access, refresh_token: this.refreshToken, signature: 'sandbox', scope: 'api refresh_token', instance_url: baseUrl, id: `${baseUrl}/id/${this.orgId}/005000000000001AAA`, token_type: 'Bearer', issued_at: String(Date.now()) } };
     }
     if (p.get('grant_type') !== 'refresh_token' || p.get('refresh_token') !== this.refreshToken) {
       return { status: 400, body: { error: 'invalid_grant', error_description: 'expired access/refresh token' } };

@@ -145,7 +145,7 @@ export class SandboxCrm {
     const route = `${req.method} ${url.pathname.replace(/\/$/, '')}`;
     this.calls.set(route, (this.calls.get(route) ?? 0) + 1);
     this.callTimes.push(Date.now());
-    const isHubSpot = url.pathname.startsWith('/crm/') || url.pathname.startsWith('/account-info/');
+    const isHubSpot = url.pathname.startsWith('/crm/') || url.pathname.startsWith('/account-info/') || url.pathname.startsWith('/oauth/');
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       if (res.destroyed) return;
       res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', ...headers });
@@ -154,7 +154,7 @@ export class SandboxCrm {
 
     const delay = [...this.delays.entries()].find(([p]) => route.includes(p))?.[1];
     if (delay) await new Promise((r) => setTimeout(r, delay));
-    if (url.pathname !== '/services/oauth2/token') {
+    if (!/^\/(services\/oauth2|oauth)\//.test(url.pathname)) {
       const f = this.faults;
       if (f.latencyMs) await new Promise((r) => setTimeout(r, f.latencyMs));
       if (f.timeoutRate && this.dice() < f.timeoutRate) {
@@ -174,7 +174,7 @@ export class SandboxCrm {
     }
     const headers = req.headers;
     if (isHubSpot) {
-      const body = raw && String(headers['content-type'] ?? '').includes('json') ? JSON.parse(raw) : undefined;
+      const body = raw && String(headers['content-type'] ?? '').includes('json') ? JSON.parse(raw) : raw || undefined;
       const reply = this.hubspot.handle(req.method!, url.pathname, url.searchParams, headers, body);
       if (route.startsWith('POST /crm/v3/objects/tasks') && !route.endsWith('/search') && (this.faults.lostTaskCreates ?? 0) > 0 && reply.status < 300) {
         this.faults.lostTaskCreates! -= 1;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { LeadstageConfig } from '../core/model.ts';
 import type { Keys } from '../platform/keys.ts';
+import type { CredentialStore } from '../platform/oauth.ts';
 import type { SecretBox } from '../platform/secret-box.ts';
 import type { TenantDirectory, TenantRecord, TenantStatus } from '../platform/tenant-directory.ts';
 import { tenantKey, type Tenant } from '../platform/tenant.ts';
@@ -13,6 +14,8 @@ export interface StoredTenant extends Omit<TenantRecord, 'config'> {
   updatedAt: string;
   /** Why the status is what it is (e.g. "refresh token revoked"); never a secret. */
   statusReason?: string;
+  /** When the tenant was marked uninstalled (its data is erased after a grace period). */
+  uninstalledAt?: string;
 }
 
 export interface TenantStoreOptions {
@@ -26,7 +29,7 @@ export interface TenantStoreOptions {
  * SecretBox (AES-256-GCM, key id stored), plus an index set. The TenantDirectory the connected
  * app uses; the CLI and the OAuth routes write through it.
  */
-export class TenantStore implements TenantDirectory {
+export class TenantStore implements TenantDirectory, CredentialStore {
   private readonly redis: Redis;
   private readonly keys: Keys;
   private readonly box: SecretBox;
@@ -68,13 +71,14 @@ export class TenantStore implements TenantDirectory {
       ...(h['tier'] ? { tier: h['tier'] } : {}),
       ...(h['configFile'] ? { configFile: h['configFile'] } : {}),
       ...(h['statusReason'] ? { statusReason: h['statusReason'] } : {}),
+      ...(h['uninstalledAt'] ? { uninstalledAt: h['uninstalledAt'] } : {}),
     };
   }
 
   async get(tenant: Tenant): Promise<TenantRecord | null> {
     const s = await this.stored(tenant);
     if (!s) return null;
-    const { configFile, installedAt: _i, updatedAt: _u, statusReason: _r, ...record } = s;
+    const { configFile, installedAt: _i, updatedAt: _u, statusReason: _r, uninstalledAt: _x, ...record } = s;
     return { ...record, config: this.opts.configFor(configFile) };
   }
 
@@ -88,10 +92,17 @@ export class TenantStore implements TenantDirectory {
     const key = this.keys.tenantRecord(tenant);
     if (!(await this.redis.exists(key))) return false;
     const m = this.redis.multi().hset(key, 'status', status, 'updatedAt', this.now());
+    // An uninstalled tenant's queued work is dropped now; its data goes after the grace period.
+    if (status === 'uninstalled') m.hset(key, 'uninstalledAt', this.now()).del(this.keys.pending(tenant), this.keys.inflight(tenant));
     if (reason) m.hset(key, 'statusReason', reason);
     else m.hdel(key, 'statusReason');
     await m.exec();
     return true;
+  }
+
+  /** The tenant's current credentials (fresh from Redis: another worker may have refreshed them). */
+  async current(tenant: Tenant): Promise<Record<string, string> | null> {
+    return (await this.stored(tenant))?.credentials ?? null;
   }
 
   /** Replace some credentials (a refreshed token pair), sealed again with the current key. */
@@ -99,6 +110,10 @@ export class TenantStore implements TenantDirectory {
     const s = await this.stored(tenant);
     if (!s) return;
     await this.redis.hset(this.keys.tenantRecord(tenant), 'credentials', this.box.seal(JSON.stringify({ ...s.credentials, ...patch })), 'updatedAt', this.now());
+  }
+
+  update(tenant: Tenant, patch: Record<string, string>): Promise<void> {
+    return this.updateCredentials(tenant, patch);
   }
 
   /** Re-seal every tenant's credentials with the current key; returns how many were re-sealed. */

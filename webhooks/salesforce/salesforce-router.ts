@@ -10,6 +10,8 @@ export interface SalesforceRouterOptions {
   /** Accepted organization ids (15-character form). */
   orgIds: readonly string[];
   integrationUserId?: string;
+  /** Orgs installed through the connected app (any status): accepted like the configured ones. */
+  isKnownOrg?: (orgId15: string) => Promise<boolean>;
 }
 
 function sameToken(given: unknown, expected: string): boolean {
@@ -35,7 +37,8 @@ export function salesforceRouter(ctx: IngressContext, opts: SalesforceRouterOpti
     if (!parsed.ok) {
       return refuse(ctx, res, 'salesforce', 400, 'malformed', parsed.reason);
     }
-    if (!opts.orgIds.includes(parsed.value.organizationId.slice(0, 15))) {
+    const org = parsed.value.organizationId.slice(0, 15);
+    if (!opts.orgIds.includes(org) && !(await opts.isKnownOrg?.(org))) {
       return refuse(ctx, res, 'salesforce', 401, 'unknown_org', 'organization not accepted');
     }
     for (const skip of parsed.value.skipped) {

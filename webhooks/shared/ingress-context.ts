@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import type { IngestResult } from '../../src/store/ingest.ts';
-import type { IngressOp } from '../../src/platform/tenant.ts';
+import { tenantKey, type IngressOp, type Tenant } from '../../src/platform/tenant.ts';
 import type { Logger } from '../../src/platform/logger.ts';
 import type { Metrics, SourceLabel } from '../../src/platform/metrics.ts';
 import { answerEnqueueFailure, reject, withDeadline } from './http.ts';
@@ -15,15 +15,25 @@ export interface IngressContext {
   publicBaseUrl: string;
   /** Answer 503 rather than wait longer than this for Redis (HubSpot gives up after 5 s). */
   enqueueDeadlineMs: number;
+  /**
+   * Whether leadstage serves this tenant now (installed and active). Events of other tenants are
+   * answered 2xx — so the CRM does not retry forever — and dropped, counted and logged. Absent:
+   * every tenant is served (single-account mode without a directory).
+   */
+  isServed?: (tenant: Tenant) => Promise<boolean>;
 }
+
+const notServedLoggedAt = new Map<string, number>();
 
 /**
  * Make a request's ops durable and account for them. Returns true when the caller may answer
  * 2xx; otherwise a 503 (or 500) has been sent and the CRM will retry.
  */
-export async function enqueueOps(ctx: IngressContext, res: Response, source: SourceLabel, ops: IngressOp[], events: number): Promise<boolean> {
+export async function enqueueOps(ctx: IngressContext, res: Response, source: SourceLabel, opsIn: IngressOp[], events: number): Promise<boolean> {
+  let ops = opsIn;
   const ignored = events - new Set(ops.map((o) => o.deliveryKey)).size;
   if (ignored > 0) ctx.metrics.ignored.inc({ source }, ignored);
+  if (ctx.isServed && ops.length > 0) ops = await servedOnly(ctx, source, ops);
   if (ops.length === 0) return true;
   const invalid = invalidOps(ops);
   if (invalid) {
@@ -50,6 +60,35 @@ export async function enqueueOps(ctx: IngressContext, res: Response, source: Sou
     return false;
   }
   return true;
+}
+
+/** Drop the ops of tenants leadstage does not serve (paused, uninstalled, unknown); log once a minute each. */
+async function servedOnly(ctx: IngressContext, source: SourceLabel, ops: IngressOp[]): Promise<IngressOp[]> {
+  const verdicts = new Map<string, boolean>();
+  for (const op of ops) {
+    const t = tenantOfOp(op);
+    if (t && !verdicts.has(tenantKey(t))) verdicts.set(tenantKey(t), await ctx.isServed!(t));
+  }
+  const kept = ops.filter((op) => {
+    const t = tenantOfOp(op);
+    return !t || verdicts.get(tenantKey(t));
+  });
+  if (kept.length < ops.length) {
+    ctx.metrics.ignored.inc({ source }, ops.length - kept.length);
+    const now = ctx.clock();
+    for (const [key, ok] of verdicts) {
+      if (ok || now - (notServedLoggedAt.get(key) ?? 0) < 60_000) continue;
+      notServedLoggedAt.set(key, now);
+      ctx.metrics.rejected.inc({ source, reason: 'tenant_not_active' });
+      ctx.log.warn({ source, tenant: key }, 'events for a tenant that is not installed or not active: acknowledged, not queued');
+    }
+  }
+  return kept;
+}
+
+function tenantOfOp(op: IngressOp): Tenant | null {
+  if (op.kind === 'unresolved') return null;
+  return 'contact' in op ? op.contact.tenant : op.tenant;
 }
 
 /**

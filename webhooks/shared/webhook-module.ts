@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { LeadstageConfig } from '../../src/core/model.ts';
 import type { Env } from '../../src/platform/env.ts';
+import type { Tenant } from '../../src/platform/tenant.ts';
 import type { IngressContext } from './ingress-context.ts';
 
 /** What a webhook source gets to build its router. */
@@ -11,6 +12,8 @@ export interface WebhookSetup {
   activityTypes: ReadonlySet<string>;
   /** Properties leadstage alone writes in this source's CRM (their changes are our own echo). */
   ownProperties: ReadonlySet<string>;
+  /** Whether an account is installed (whatever its status) or configured in single-account mode. */
+  isKnownTenant: (tenant: Tenant) => Promise<boolean>;
 }
 
 /**

@@ -73,6 +73,11 @@ export class HubSpotAdapter implements CrmPort {
     return this.callCount;
   }
 
+  /** An SDK client for the portal (setup's property calls; everything else goes through `call`). */
+  sdk(tenant: Tenant): Promise<Client> {
+    return this.client(tenant);
+  }
+
   private async client(tenant: Tenant): Promise<Client> {
     return new Client({
       accessToken: await this.opts.accessToken(tenant),

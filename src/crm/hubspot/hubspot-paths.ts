@@ -6,4 +6,6 @@
 export const HUBSPOT_PATHS = {
   /** Account details: portalId, timeZone, accountType (developers.hubspot.com, account-information guide). */
   accountDetails: '/account-info/2026-03/details',
+  /** OAuth token exchange and refresh (form-encoded); the answer carries hub_id and scopes. */
+  oauthToken: '/oauth/v3/token',
 } as const;

@@ -1,8 +1,17 @@
 import { mappingFor } from '../../core/crm-mapping.ts';
 import type { CrmModule } from '../../platform/crm-module.ts';
 import type { TenantRecord } from '../../platform/tenant-directory.ts';
+import type { Env } from '../../platform/env.ts';
 import { TenantRateLimiter } from '../../store/rate-limiter.ts';
+import { TokenRefresher } from '../../store/token-refresher.ts';
 import { HubSpotAdapter } from './hubspot-adapter.ts';
+import { hubspotOAuth } from './hubspot-oauth.ts';
+import { checkHubSpotSetup, setupHubSpot } from './hubspot-setup.ts';
+
+const API = 'https://api.hubapi.com';
+const oauthFor = (env: Env) => env.HUBSPOT_CLIENT_ID && env.HUBSPOT_CLIENT_SECRET
+  ? hubspotOAuth({ clientId: env.HUBSPOT_CLIENT_ID, clientSecret: env.HUBSPOT_CLIENT_SECRET, authBaseUrl: env.HUBSPOT_AUTH_BASE_URL, apiBaseUrl: env.HUBSPOT_API_BASE_URL ?? API })
+  : null;
 
 /**
  * HubSpot's documented limit per installed account and 10 s, by app type and tier (crm-facts:
@@ -26,6 +35,9 @@ export const hubspotCrm: CrmModule = {
     });
     // Daily caps reset at midnight in the account's zone: from the tenant record, else asked once.
     const zones = new Map<string, Promise<string | undefined>>();
+    // OAuth tenants: access tokens (30 minutes) refreshed ahead of expiry, once across all workers.
+    const oauth = oauthFor(env);
+    const refresher = oauth && ctx.credentials ? new TokenRefresher(ctx.redis, ctx.keys, ctx.credentials, oauth) : null;
     const portFor = (record: TenantRecord): HubSpotAdapter => {
       const token = record.credentials['accessToken'];
       const adapter: HubSpotAdapter = new HubSpotAdapter({
@@ -37,7 +49,8 @@ export const hubspotCrm: CrmModule = {
           if (!zone) zones.set(t.id, (zone = adapter.accountDetails(t).then((d) => d.timeZone, () => undefined)));
           return zone;
         },
-        accessToken: async () => {
+        accessToken: async (t) => {
+          if (refresher && record.credentials['expiresAt']) return refresher.accessToken(t, record.credentials);
           if (!token) throw new Error(`no HubSpot access token for portal ${record.tenant.id}`);
           return token;
         },
@@ -45,13 +58,21 @@ export const hubspotCrm: CrmModule = {
       });
       return adapter;
     };
-    return { portFor, checkSchema: (record) => portFor(record).checkVocabulary(record.tenant) };
+    return {
+      portFor,
+      checkSchema: (record) => portFor(record).checkVocabulary(record.tenant),
+      async setup(record) {
+        const client = await portFor(record).sdk(record.tenant);
+        return { done: await setupHubSpot(client, record.config), problems: await checkHubSpotSetup(client, record.config) };
+      },
+    };
   },
   /** Properties leadstage alone writes in HubSpot: a change to one is always our own echo. */
   ownProperties(config) {
     const w = mappingFor(config, { crm: 'hubspot', objectType: 'contact' })?.write;
     return [w?.score, w?.fitGrade, w?.reasons, w?.scoredAt].filter((p): p is string => Boolean(p));
   },
+  oauth: oauthFor,
   singleAccount(env) {
     if (!env.HUBSPOT_ACCESS_TOKEN) return null;
     // Without HUBSPOT_PORTAL_ID the token serves whichever portal a webhook names (its own).

@@ -2,6 +2,7 @@ import type { CrmModule } from '../../platform/crm-module.ts';
 import { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { SalesforceAdapter } from './salesforce-adapter.ts';
 import { salesforceConnections } from './salesforce-connection.ts';
+import { salesforceOAuth } from './salesforce-oauth.ts';
 
 /** Salesforce Leads and Contacts, one org per tenant. */
 export const salesforceCrm: CrmModule = {
@@ -9,7 +10,7 @@ export const salesforceCrm: CrmModule = {
   objectTypes: ['lead', 'contact'],
   connector(ctx) {
     const { env } = ctx;
-    const connection = salesforceConnections({ redis: ctx.redis, keys: ctx.keys, log: ctx.log, apiVersion: env.SALESFORCE_API_VERSION });
+    const connection = salesforceConnections({ redis: ctx.redis, keys: ctx.keys, log: ctx.log, apiVersion: env.SALESFORCE_API_VERSION, ...(ctx.credentials ? { credentials: ctx.credentials } : {}) });
     const limiter = new TenantRateLimiter(ctx.redis, ctx.keys, {
       max: env.SALESFORCE_REQUESTS_PER_WINDOW, windowMs: env.SALESFORCE_WINDOW_MS, maxInlineWaitMs: ctx.maxInlineWaitMs,
     });
@@ -18,8 +19,15 @@ export const salesforceCrm: CrmModule = {
     return {
       portFor,
       checkSchema: (record) => portFor(record).validateSchema(record.tenant),
+      async setup(record) {
+        const problems = await portFor(record).validateSchema(record.tenant);
+        return { done: problems.length ? [] : ['Lead, Contact and Task fields and picklists match the config'], problems };
+      },
     };
   },
+  oauth: (env) => env.SALESFORCE_CLIENT_ID && env.SALESFORCE_CLIENT_SECRET
+    ? salesforceOAuth({ clientId: env.SALESFORCE_CLIENT_ID, clientSecret: env.SALESFORCE_CLIENT_SECRET, loginUrl: env.SALESFORCE_LOGIN_URL })
+    : null,
   ownProperties(config) {
     const w = Object.values(config.crm['salesforce'] ?? {}).flatMap((m) => ('write' in m ? [m.write] : []));
     return w.flatMap((x) => [x.score, x.fitGrade, x.reasons, x.scoredAt]).filter((p): p is string => Boolean(p));

@@ -2,6 +2,7 @@ import { Connection } from 'jsforce';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../platform/keys.ts';
 import type { Logger } from '../../platform/logger.ts';
+import type { CredentialStore } from '../../platform/oauth.ts';
 import type { TenantRecord } from '../../platform/tenant-directory.ts';
 
 interface TokenResponse {
@@ -18,7 +19,16 @@ interface TokenResponse {
  * would fail). Both tokens are persisted in Redis (never logged), so a restarted worker starts
  * with the latest ones instead of an expired access token and a dead refresh token.
  */
-export function salesforceConnections(opts: { redis: Redis; keys: Keys; log: Logger; apiVersion: string }) {
+interface ConnectionOptions {
+  redis: Redis;
+  keys: Keys;
+  log: Logger;
+  apiVersion: string;
+  /** Installed tenants: refreshed tokens are written back to the directory; invalid_grant pauses the org. */
+  credentials?: CredentialStore;
+}
+
+export function salesforceConnections(opts: ConnectionOptions) {
   const connections = new Map<string, Promise<Connection>>();
   return (record: TenantRecord): Promise<Connection> => {
     const { tenant, credentials: c } = record;
@@ -53,10 +63,20 @@ export function salesforceConnections(opts: { redis: Redis; keys: Keys; log: Log
 }
 
 /** Refresh with the connection's current refresh token; keep and persist whatever comes back. */
-async function refreshSession(conn: Connection, opts: { redis: Redis; keys: Keys; log: Logger }, record: TenantRecord): Promise<string> {
+async function refreshSession(conn: Connection, opts: ConnectionOptions, record: TenantRecord): Promise<string> {
   const { tenant } = record;
   if (!conn.refreshToken) throw new Error('Unable to refresh session: no refresh token');
-  const res = (await conn.oauth2.refreshToken(conn.refreshToken)) as unknown as TokenResponse;
+  let res: TokenResponse;
+  try {
+    res = (await conn.oauth2.refreshToken(conn.refreshToken)) as unknown as TokenResponse;
+  } catch (err) {
+    // invalid_grant: the refresh token is revoked or expired — an admin must reconnect the org;
+    // pause it with that reason rather than retrying in a loop.
+    if (/invalid_grant/.test(String((err as Error).message ?? err))) {
+      await opts.credentials?.setStatus(tenant, 'paused', 'Salesforce refused the refresh token (invalid_grant): reconnect the org').catch(() => undefined);
+    }
+    throw err;
+  }
   // Access tokens live for the org's session timeout (2 h by default); refresh tokens until revoked.
   const writes: Promise<unknown>[] = [opts.redis.set(opts.keys.accessToken(tenant), res.access_token, 'EX', 2 * 3_600)];
   if (res.refresh_token && res.refresh_token !== conn.refreshToken) {
@@ -65,6 +85,7 @@ async function refreshSession(conn: Connection, opts: { redis: Redis; keys: Keys
   }
   conn.accessToken = res.access_token;
   if (res.instance_url) conn.instanceUrl = res.instance_url;
+  if (opts.credentials) writes.push(opts.credentials.update(tenant, { accessToken: res.access_token, ...(res.refresh_token ? { refreshToken: res.refresh_token } : {}) }));
   await Promise.all(writes).catch((err: Error) => opts.log.warn({ org: tenant.id, err: err.message }, 'could not persist the refreshed tokens'));
   opts.log.info({ org: tenant.id, rotated: Boolean(res.refresh_token) }, 'salesforce access token refreshed');
   return res.access_token;
