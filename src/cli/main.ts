@@ -4,6 +4,7 @@ import { EXIT, type CliIo } from './cli-io.ts';
 import { scoreCommand } from './score.ts';
 import { deadLetterCommand } from './dead-letter.ts';
 import { rescoreCommand } from './rescore.ts';
+import { connectCommand, keysCommand, tenantsCommand } from './tenants.ts';
 import { setupCommand } from './setup.ts';
 
 const HELP = `leadstage — lead scoring, lifecycle stages and SLA tasks for HubSpot and Salesforce
@@ -18,6 +19,10 @@ Commands
                                                (after a config change; running workers do the work)
   dead-letter list|retry|discard --tenant <crm:id> [--id <type:id>]... [--json]
                                                records the CRM refused for good: see, retry or drop them
+  tenants list|show|pause|resume|remove [<crm:id>] [--json]
+                                               installed accounts (connected app), never their tokens
+  connect hubspot|salesforce [--sandbox]       the install URL of this deployment (PUBLIC_BASE_URL)
+  keys rotate                                  re-seal every tenant's tokens with the current key
 `;
 
 /** Run one CLI command; returns the exit code (a promise for commands that call a CRM). */
@@ -34,6 +39,12 @@ export function main(argv: string[], io: CliIo, clock: () => Date = () => new Da
       return rescoreCommand(rest, io);
     case 'dead-letter':
       return deadLetterCommand(rest, io);
+    case 'tenants':
+      return tenantsCommand(rest, io);
+    case 'connect':
+      return connectCommand(rest, io);
+    case 'keys':
+      return keysCommand(rest, io);
     case undefined:
     case 'help':
     case '--help':

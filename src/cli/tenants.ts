@@ -1,0 +1,103 @@
+import { parseArgs } from 'node:util';
+import { createTenants, secretBoxFromEnv } from '../app/tenants.ts';
+import { CRMS } from '../app/crm-registry.ts';
+import { configPathFromEnv } from '../config/load-config.ts';
+import { parseEnv, type Env } from '../platform/env.ts';
+import { Keys } from '../platform/keys.ts';
+import { createRedis } from '../platform/redis.ts';
+import { TenantStore, type StoredTenant } from '../store/tenant-store.ts';
+import { EXIT, loadConfigOrReport, type CliIo } from './cli-io.ts';
+
+const USAGE = `usage: leadstage tenants list|show|pause|resume|remove [<crm:accountId>] [--json]
+       leadstage connect <${CRMS.map((c) => c.kind).join('|')}> [--sandbox]   (the install URL to open in a browser)
+       leadstage keys rotate   (re-seal every tenant's tokens with LEADSTAGE_ENCRYPTION_KEY; keep the old key
+                                in LEADSTAGE_ENCRYPTION_OLD_KEYS until this has run)
+`;
+
+/** A stored tenant as shown to an operator: never its credentials. */
+function visible(t: StoredTenant) {
+  const { credentials, ...rest } = t;
+  return { ...rest, tenant: `${t.tenant.crm}:${t.tenant.id}`, credentials: Object.keys(credentials).sort().join(', ') };
+}
+
+async function withStore<T>(io: CliIo, run: (store: TenantStore, env: Env) => Promise<T>): Promise<T | number> {
+  const parsed = parseEnv(io.env, { web: false });
+  if (!parsed.ok) {
+    for (const e of parsed.errors) io.stderr(`${e}\n`);
+    return EXIT.invalid;
+  }
+  if (!secretBoxFromEnv(parsed.env)) {
+    io.stderr('LEADSTAGE_ENCRYPTION_KEY is not set: there is no tenant directory (single-account mode)\n');
+    return EXIT.invalid;
+  }
+  const config = loadConfigOrReport(configPathFromEnv(io.env), io);
+  if (!config) return EXIT.invalid;
+  const redis = createRedis(parsed.env.REDIS_URL, 'worker');
+  try {
+    const { store } = createTenants(parsed.env, config, redis, new Keys(parsed.env.LEADSTAGE_REDIS_PREFIX));
+    return await run(store!, parsed.env);
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+/** `leadstage tenants …`: installed accounts and their status. */
+export async function tenantsCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  const [action, id] = positionals;
+  const m = /^([a-z][a-z0-9_-]*):([A-Za-z0-9]+)$/.exec(id ?? '');
+  const tenant = m ? { crm: m[1]!, id: m[2]! } : null;
+  if (!action || !['list', 'show', 'pause', 'resume', 'remove'].includes(action) || (action !== 'list' && !tenant)) {
+    io.stderr(USAGE);
+    return EXIT.usage;
+  }
+  const out = await withStore(io, async (store) => {
+    if (action === 'list') {
+      const all = await Promise.all((await store.list()).map((r) => store.stored(r.tenant)));
+      const rows = all.filter((t): t is StoredTenant => t !== null).map(visible);
+      io.stdout(values.json ? `${JSON.stringify(rows, null, 2)}\n` : rows.map((r) => `${r.tenant.padEnd(28)} ${r.status.padEnd(12)} ${r.statusReason ?? ''}`).join('\n') + (rows.length ? '\n' : 'no installed tenants\n'));
+      return EXIT.ok;
+    }
+    const stored = await store.stored(tenant!);
+    if (!stored) {
+      io.stderr(`no installed tenant ${id}\n`);
+      return EXIT.invalid;
+    }
+    if (action === 'show') io.stdout(`${JSON.stringify(visible(stored), null, 2)}\n`);
+    else if (action === 'remove') {
+      await store.erase(tenant!);
+      io.stdout(`${id}: removed, with all its data\n`);
+    } else {
+      await store.setStatus(tenant!, action === 'pause' ? 'paused' : 'active', action === 'pause' ? 'paused by an operator' : undefined);
+      io.stdout(`${id}: ${action === 'pause' ? 'paused' : 'active'}\n`);
+    }
+    return EXIT.ok;
+  });
+  return out;
+}
+
+/** `leadstage connect <crm>`: the install URL of this deployment (PUBLIC_BASE_URL). */
+export function connectCommand(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { sandbox: { type: 'boolean', default: false } } });
+  const crm = CRMS.find((c) => c.kind === positionals[0]);
+  const baseUrl = io.env['PUBLIC_BASE_URL']?.replace(/\/+$/, '');
+  if (!crm || !baseUrl) {
+    io.stderr(`${USAGE}(needs PUBLIC_BASE_URL, the address this leadstage answers on)\n`);
+    return EXIT.usage;
+  }
+  io.stdout(`${baseUrl}/oauth/${crm.kind}/install${values.sandbox ? '?env=sandbox' : ''}\n`);
+  return EXIT.ok;
+}
+
+/** `leadstage keys rotate`: re-seal every tenant's credentials with the current key. */
+export async function keysCommand(args: string[], io: CliIo): Promise<number> {
+  if (args[0] !== 'rotate' || args.length !== 1) {
+    io.stderr(USAGE);
+    return EXIT.usage;
+  }
+  return withStore(io, async (store, env) => {
+    const n = await store.reseal();
+    io.stdout(`re-sealed the credentials of ${n} tenant(s) with key "${env.LEADSTAGE_ENCRYPTION_KEY_ID}"\n`);
+    return EXIT.ok;
+  });
+}
