@@ -62,7 +62,7 @@ describe('a worker killed in the middle of a batch', () => {
 
     const second = worker();
     await until(() => [...sandbox.hubspot.contacts.values()].every((c) => c.properties['lifecyclestage'] === 'marketingqualifiedlead'), 20_000, 'every contact to be written');
-    await until(() => /recompute batch applied/.test(second.log()), 5_000, 'the second worker to finish its batch');
+    await until(() => /recompute batch applied/.test(second.log()), 15_000, 'the second worker to finish its batch');
 
     expect(sandbox.hubspot.tasks).toHaveLength(20);
     // Killed between claim and confirm: the new worker looked the stale tasks up in the CRM before
