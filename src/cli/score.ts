@@ -3,6 +3,7 @@ import { configPathFromEnv } from '../config/load-config.ts';
 import { planContact } from '../core/plan-contact.ts';
 import { EXIT, loadConfigOrReport, type CliIo } from './cli-io.ts';
 import { formatPlan } from './format-plan.ts';
+import { contactProblems } from './check-contact.ts';
 import { parseContactFile } from './load-contact-file.ts';
 
 const USAGE = 'usage: leadstage score <contact.json> [--now ISO] [--json] [--config path]\n';
@@ -47,6 +48,11 @@ export function scoreCommand(args: string[], io: CliIo, clock: () => Date): numb
   const parsedContact = parseContactFile(file, text);
   if (!parsedContact.ok) {
     for (const e of parsedContact.errors) io.stderr(`${e}\n`);
+    return EXIT.invalid;
+  }
+  const problems = contactProblems(parsedContact.input, config);
+  if (problems.length) {
+    for (const p of problems) io.stderr(`${file} ${p}\n`);
     return EXIT.invalid;
   }
   const { contact, activities, assignment } = parsedContact.input;

@@ -100,6 +100,17 @@ describe('leadstage score', () => {
     expect(r.stderr).toMatch(/c\.json activities\[0\]\.occurredAt: not a date/);
   });
 
+  it.each([
+    ['an unknown activity type', { activities: [{ id: 'a', type: 'emial_open', occurredAt: '2026-11-20T10:00:00Z' }] }, /c\.json activities\[0\]\.type: unknown activity type "emial_open"/],
+    ['an unknown field', { fields: { jobTitel: 'VP Sales' } }, /c\.json fields\.jobTitel: unknown field \(the config maps: .*jobTitle/],
+  ])('rejects %s with exit 1 and its path, instead of scoring it 0', (_, extra, message) => {
+    const path = tmpFile('c.json', JSON.stringify({ crm: 'hubspot', id: '1', ...extra }));
+    const r = run(['score', path, ...NOW_ARG]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
   it('runs as a real process through the bin', () => {
     const out = execFileSync(process.execPath, [join(ROOT, 'bin/leadstage.mjs'), 'score', CONTACT, ...NOW_ARG, '--json'], { cwd: ROOT, encoding: 'utf8' });
     expect(JSON.parse(out).score.total).toBeGreaterThan(60);

@@ -67,3 +67,15 @@ describe('compose.yaml', () => {
     expect(cmd).toContain('--maxmemory-policy noeviction');
   });
 });
+
+describe('.env.example', () => {
+  it('has every variable of the README table, and only ones the environment reads', () => {
+    const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
+    const names = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!));
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const table = new Set([...readme.matchAll(/^\| (`[A-Z][A-Z0-9_]*`(?:, `[A-Z][A-Z0-9_]*`)*) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`([A-Z0-9_]+)`/g)].map((x) => x[1]!)));
+    const known = readFileSync(join(ROOT, 'src/platform/env.ts'), 'utf8');
+    for (const n of table) expect(names, `${n} is in the README table but not in .env.example`).toContain(n);
+    for (const n of names) expect(known, `${n} is not read by src/platform/env.ts`).toContain(`${n}:`);
+  });
+});
