@@ -39,6 +39,11 @@ export const propertyRuleSchema = z.strictObject({
 export const engagementSchema = z.strictObject({
   /** Engagement points halve every this many days. */
   halfLifeDays: z.number().positive().default(30),
+  /**
+   * Decay is written to the CRM when it has moved the score by at least this many points (and
+   * always when it moves a stage or lead status): 1 keeps the CRM exact, 5 writes a fifth as often.
+   */
+  decayStep: z.number().int().min(1).default(1),
   /** Activities older than this are ignored altogether (keeps history bounded). */
   maxAgeDays: z.number().positive().default(365),
   /** Activity types beyond the built-in ones (product usage, events from your own tools). */

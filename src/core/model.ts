@@ -60,6 +60,8 @@ export interface PropertyRule {
 
 export interface EngagementConfig {
   halfLifeDays: number;
+  /** Decay reaches the CRM when the score has moved by at least this many points (default 1). */
+  decayStep: number;
   maxAgeDays: number;
   customActivityTypes: string[];
   groups: Record<string, { cap: number }>;

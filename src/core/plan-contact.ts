@@ -1,5 +1,6 @@
 import { assignOwner } from './assign-owner.ts';
 import { mappingFor } from './crm-mapping.ts';
+import { nextVisibleChange } from './next-change.ts';
 import { scoreEngagement } from './engagement.ts';
 import { readField } from './field-values.ts';
 import { gradeRank, scoreFit } from './fit.ts';
@@ -108,7 +109,10 @@ export function planContact(input: PlanInput): PlanResult {
     reasons,
     reasonText: summary,
     changes,
+    nextChangeAt: null,
     warnings,
   };
+  const next = nextVisibleChange(plan, contact, activities, config, nowMs);
+  plan.nextChangeAt = next === null ? null : new Date(next).toISOString();
   return { ok: true, plan };
 }

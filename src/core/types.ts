@@ -114,6 +114,11 @@ export interface Plan {
   reasons: Reason[];
   reasonText: string;
   changes: PlanChanges;
+  /**
+   * ISO instant at which, with no new event, decay would next change what the CRM shows (score by
+   * `engagement.decayStep`, stage or lead status); null when time alone changes nothing.
+   */
+  nextChangeAt: string | null;
   warnings: string[];
 }
 
