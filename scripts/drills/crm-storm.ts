@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   if (state.busy) problems.push(`not drained: ${describeState(state)}`);
   const w = written();
   const line = `crm-storm: ${ids.length} contacts written ${w}/${ids.length}, ${v.wrong.length} wrong, max ${peak.max} calls in any 10 s (quota ${flags.quota}), ` +
-    `${v.duplicateTasks} duplicate tasks, ${v.missingTasks.length} missing tasks, ${v.tasks} tasks, ${failedJobs} failed jobs, ` +
+    `${v.duplicateTasks} duplicate tasks, ${v.missingTasks.length} missing tasks, ${v.tasks} tasks (${v.ownerMismatch} owned by another rep than their contact), ${failedJobs} failed jobs, ` +
     `429s ${pct(all429, calls)} of ${fmt(calls)} calls, 5xx ${pct(sandbox.injected.errors, calls)} (${pct(sandbox.injected.errors, calls - sandbox.injected.storm - sandbox.injected.timeouts)} outside the storm), hung ${pct(sandbox.injected.timeouts, calls)}, drained in ${drainedS.toFixed(1)} s` +
     (problems.length ? ` — FAILED: ${problems.join('; ')}` : '');
   await guard.finish(line, problems.length === 0);

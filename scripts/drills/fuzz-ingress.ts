@@ -148,6 +148,10 @@ class Rng {
   pick<T>(xs: readonly T[]): T {
     return xs[this.int(xs.length)]!;
   }
+  /** A value from a shared pool, copied: later mutations must never write into the pool. */
+  pickCopy<T>(xs: readonly T[]): T {
+    return structuredClone(this.pick(xs));
+  }
   alnum(n: number): string {
     const cs = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
     let s = '';
@@ -438,7 +442,7 @@ class Generator {
     labels.push(`${prefix}:${field}:${kind}`);
     switch (kind) {
       case 'delete': delete o[field]; break;
-      case 'wrong-type': o[field] = r.pick(WRONG_TYPES); break;
+      case 'wrong-type': o[field] = r.pickCopy(WRONG_TYPES); break;
       case 'surrogate': {
         const v = o[field];
         const s = this.surrogateIn(typeof v === 'string' || typeof v === 'number' ? `${String(v)}` : `v${n}`);
@@ -451,14 +455,14 @@ class Generator {
         o[field] = `${typeof v === 'string' || typeof v === 'number' ? String(v) : ''}${RAW}`;
         break;
       }
-      case 'extra-field': o[`x_${r.alnum(4)}`] = r.pick(WRONG_TYPES); break;
+      case 'extra-field': o[`x_${r.alnum(4)}`] = r.pickCopy(WRONG_TYPES); break;
       case 'bad-id': {
-        const v = r.pick(HS_BAD_IDS);
+        const v = r.pickCopy(HS_BAD_IDS);
         o[field] = v;
         if (typeof v === 'string') badIds.push({ crm, id: v });
         break;
       }
-      case 'odd-id': o[field] = r.pick(HS_ODD_IDS); break;
+      case 'odd-id': o[field] = r.pickCopy(HS_ODD_IDS); break;
       case 'huge': o[field] = HUGE; break;
     }
   }
@@ -482,7 +486,7 @@ class Generator {
         const e = r.pick(events);
         if (r.chance(0.1)) {
           // mergedObjectIds: an array of ids, one of them bad
-          const v = r.pick(HS_BAD_IDS);
+          const v = r.pickCopy(HS_BAD_IDS);
           e['mergedObjectIds'] = [Number(r.digits(6)), v];
           if (typeof v === 'string') badIds.push({ crm: 'hubspot', id: v });
           labels.push('hubspot:mergedObjectIds:bad-id');
@@ -1276,7 +1280,14 @@ async function main(): Promise<number> {
     let rssSettled: Rss | null = null;
     let sSettled: Sample | null = null;
     if (!crashed && args.settleMs > 0) {
-      await new Promise((r) => setTimeout(r, args.settleMs));
+      // RSS only while settling (reading /proc does not wake the process, unlike a /metrics scrape).
+      const settleStart = Date.now();
+      const trail: string[] = [];
+      while (Date.now() - settleStart < args.settleMs) {
+        await new Promise((r) => setTimeout(r, Math.min(15_000, args.settleMs - (Date.now() - settleStart))));
+        trail.push(`${((Date.now() - settleStart) / 1000).toFixed(0)}s ${f0(readRss(pid)?.rssMb ?? NaN)}`);
+      }
+      if (trail.length > 1) log(`RSS while idle (MB): ${trail.join(', ')}`);
       rssSettled = readRss(pid);
       sSettled = await sample();
       log(memLine(`settled ${args.settleMs / 1000}s`, rssSettled, sSettled));

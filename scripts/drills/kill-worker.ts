@@ -170,7 +170,7 @@ async function main(): Promise<void> {
   if (unexpectedExits) problems.push(`${unexpectedExits} unexpected worker exits`);
   if (state.busy) problems.push(`not drained: ${describeState(state)}`);
   const line = `kill-worker: ${kills} kills (${killsMidJob} with a job active, ${killsMidCall} mid CRM call, ${killsDuringStream} during the stream), ${ids.length} contacts, ${fmt(stream.sent)} events, ` +
-    `${v.lost.length} lost, ${v.wrong.length} wrong, ${v.duplicateTasks} duplicate tasks, ${v.missingTasks.length} missing tasks, ${v.tasks} tasks, ` +
+    `${v.lost.length} lost, ${v.wrong.length} wrong, ${v.duplicateTasks} duplicate tasks, ${v.missingTasks.length} missing tasks, ${v.tasks} tasks (${v.ownerMismatch} owned by another rep than their contact), ` +
     `${state.jobs['failed'] ?? 0} failed jobs, drained in ${drainedS.toFixed(1)} s` + (problems.length ? ` — FAILED: ${problems.join('; ')}` : '');
   await guard.finish(line, problems.length === 0);
 }
