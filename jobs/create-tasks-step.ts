@@ -9,6 +9,11 @@ export interface TasksOutcome {
   alreadyThere: number;
   /** Contacts whose task the CRM refused: their stage write waits, or the task would be lost. */
   failed: Map<string, RecordFailure>;
+  /**
+   * Contacts whose task already existed (a redone batch): the owner that task has. The contact
+   * gets the same owner, even if this attempt's rotation would have picked another.
+   */
+  existingOwners: Map<string, string | null>;
 }
 
 /**
@@ -26,10 +31,10 @@ export async function createTasksStep(
   plans: ReadonlyMap<string, Plan>,
   now: Date,
 ): Promise<TasksOutcome> {
-  const out: TasksOutcome = { created: 0, alreadyThere: 0, failed: new Map() };
+  const out: TasksOutcome = { created: 0, alreadyThere: 0, failed: new Map(), existingOwners: new Map() };
   const wanted = [...plans.values()].flatMap((p) => p.tasks.map((task) => ({ contact: p.contact, task })));
   if (wanted.length === 0) return out;
-  const claims = await ledger.claimTasks(tenant, wanted.map((w) => w.task.key), randomUUID(), now);
+  const claims = await ledger.claimTasks(tenant, wanted.map((w) => ({ key: w.task.key, ownerId: w.task.ownerId })), randomUUID(), now);
   const toCreate: TaskToCreate[] = [];
   const stale: TaskToCreate[] = [];
   let since = now.getTime();
@@ -37,6 +42,7 @@ export async function createTasksStep(
     const claim = claims.get(task.key)!;
     if (claim.state === 'done') {
       out.alreadyThere += 1;
+      out.existingOwners.set(contact.id, claim.ownerId);
       continue;
     }
     const ref: ContactRefById = { objectType: contact.objectType, id: contact.id };
@@ -47,6 +53,7 @@ export async function createTasksStep(
       toCreate.push({ task, contact: ref });
     }
   }
+  const staleOwner = new Map(stale.map((s) => [s.task.key, (claims.get(s.task.key) as { ownerId: string | null }).ownerId]));
   if (stale.length > 0) {
     // Claimed by an attempt that never confirmed: they may or may not have reached the CRM. One
     // batch-sized lookup for all of them, not a search per task.
@@ -54,10 +61,15 @@ export async function createTasksStep(
     for (const s of stale) {
       const existing = found.get(s.task.key);
       if (existing) {
-        await ledger.confirmTask(tenant, s.task.key, existing);
+        const owner = staleOwner.get(s.task.key) ?? null;
+        await ledger.confirmTask(tenant, s.task.key, existing, owner);
         out.alreadyThere += 1;
+        out.existingOwners.set(s.contact.id, owner);
       } else {
-        toCreate.push(s);
+        // Never reached the CRM: create it now, for the owner the first attempt planned.
+        const owner = staleOwner.get(s.task.key);
+        toCreate.push(owner !== undefined && owner !== s.task.ownerId ? { ...s, task: { ...s.task, ownerId: owner } } : s);
+        if (owner !== undefined) out.existingOwners.set(s.contact.id, owner);
       }
     }
   }
@@ -65,7 +77,8 @@ export async function createTasksStep(
   for (const outcome of await crm.createTasks(tenant, toCreate)) {
     const contactId = byKey.get(outcome.key)!.contactId;
     if (outcome.ok) {
-      await ledger.confirmTask(tenant, outcome.key, outcome.taskId);
+      const created = toCreate.find((t) => t.task.key === outcome.key)?.task.ownerId ?? null;
+      await ledger.confirmTask(tenant, outcome.key, outcome.taskId, created);
       out.created += 1;
     } else {
       // Refused for good: forget the claim, so a fixed config or a retry can create it later.

@@ -1,7 +1,7 @@
 import type { Activity } from '../src/core/types.ts';
 import type { Tenant } from '../src/platform/tenant.ts';
 import type { NewDeadLetter } from '../src/store/dead-letters.ts';
-import type { RotationSnapshot, TaskClaim } from '../src/store/worker-store.ts';
+import type { RotationSnapshot, TaskClaim, TaskClaimRequest } from '../src/store/worker-store.ts';
 
 /**
  * What the recompute use case needs of its state, as the use case sees it. The Redis stores
@@ -18,8 +18,8 @@ export interface BatchState {
 
 /** The task idempotency ledger: a task key is created in the CRM at most once. */
 export interface TaskLedger {
-  claimTasks(tenant: Tenant, keys: readonly string[], token: string, now: Date): Promise<Map<string, TaskClaim>>;
-  confirmTask(tenant: Tenant, key: string, taskId: string): Promise<void>;
+  claimTasks(tenant: Tenant, requests: readonly TaskClaimRequest[], token: string, now: Date): Promise<Map<string, TaskClaim>>;
+  confirmTask(tenant: Tenant, key: string, taskId: string, ownerId: string | null): Promise<void>;
   releaseTask(tenant: Tenant, key: string): Promise<void>;
 }
 

@@ -1,5 +1,6 @@
 import { planContact } from '../src/core/plan-contact.ts';
 import type { LeadstageConfig } from '../src/core/model.ts';
+import type { PlanChanges } from '../src/core/types.ts';
 import type { Clock } from '../src/platform/clock.ts';
 import { CrmRejectedError } from '../src/platform/crm-errors.ts';
 import type { ContactWrite, CrmOwner, CrmPort } from '../src/platform/crm-port.ts';
@@ -101,6 +102,14 @@ async function applyIsolating(tenant: Tenant, members: readonly string[], deps: 
   }
 }
 
+/** A redone batch keeps the owner the contact's existing task has (the rotation may have moved on). */
+function ownedLikeItsTask(changes: PlanChanges, current: string | null, owners: ReadonlyMap<string, string | null>, id: string): PlanChanges {
+  if (!owners.has(id)) return changes;
+  const owner = owners.get(id) ?? null;
+  const { ownerId: _planned, ...rest } = changes;
+  return owner && owner !== current ? { ...rest, ownerId: owner } : rest;
+}
+
 function mergeSummaries(tenant: Tenant, parts: BatchSummary[]): BatchSummary {
   const out = emptySummary(tenant, 0);
   for (const p of parts) {
@@ -156,8 +165,9 @@ async function applyBatch(tenant: Tenant, members: readonly string[], deps: Reco
       else dead.push({ kind: 'task', objectType: plan.contact.objectType, id, reason: taskFailure.reason });
       continue;
     }
-    if (Object.keys(plan.changes).length === 0) summary.unchanged += 1;
-    else writes.push({ objectType: plan.contact.objectType, id, changes: plan.changes, fromStage: plan.stage.from, scoredAt: now });
+    const changes = ownedLikeItsTask(plan.changes, snapshots.get(id)!.ownerId, tasks.existingOwners, id);
+    if (Object.keys(changes).length === 0) summary.unchanged += 1;
+    else writes.push({ objectType: plan.contact.objectType, id, changes, fromStage: plan.stage.from, scoredAt: now });
   }
   const entered: { id: string; stage: string }[] = [];
   for (const outcome of await deps.crm.writeContacts(tenant, writes)) {

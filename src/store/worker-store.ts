@@ -13,17 +13,23 @@ local taken = redis.call('SPOP', KEYS[1], ARGV[1])
 if #taken > 0 then redis.call('SADD', KEYS[2], unpack(taken)) end
 return taken`);
 
-// KEYS: task keys. ARGV: token, now (ms). Per key: "c" newly claimed, "d:<id>" created before,
-// "s:<ms>" claimed at <ms> by an attempt that never confirmed (look the task up in the CRM first).
+// KEYS: task keys. ARGV: token, now (ms), then one owner id per key ("" for none). Values:
+// "pending:<ms>:<token>:<owner>" while claimed, "done:<taskId>:<owner>" once created. Per key:
+// "c" newly claimed, "d:<taskId>:<owner>" created before, "s:<ms>:<owner>" claimed by an attempt
+// that never confirmed (look the task up in the CRM first). The owner travels with the key, so a
+// redone batch gives the contact the owner its task already has.
 const CLAIM_TASKS = new LuaScript('lsClaimTasks', `
 local out = {}
 for i, k in ipairs(KEYS) do
-  if redis.call('SET', k, 'pending:' .. ARGV[2] .. ':' .. ARGV[1], 'NX') then
+  if redis.call('SET', k, 'pending:' .. ARGV[2] .. ':' .. ARGV[1] .. ':' .. (ARGV[2 + i] or ''), 'NX') then
     out[i] = 'c'
   else
     local v = redis.call('GET', k)
     if string.sub(v, 1, 5) == 'done:' then out[i] = 'd:' .. string.sub(v, 6)
-    else out[i] = 's:' .. (string.match(v, '^pending:(%d+):') or '0') end
+    else
+      local ms, owner = string.match(v, '^pending:(%d+):[^:]*:?(.*)$')
+      out[i] = 's:' .. (ms or '0') .. ':' .. (owner or '')
+    end
   end
 end
 return out`);
@@ -37,11 +43,29 @@ redis.call('HSET', KEYS[1], '__v', tostring(tonumber(v) + 1))
 for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 1`);
 
-export type TaskClaim = { state: 'claimed' } | { state: 'done'; taskId: string } | { state: 'stale'; claimedAt: number };
+/** A task key's state; `ownerId` is the owner the task was (or was about to be) created for. */
+export type TaskClaim =
+  | { state: 'claimed' }
+  | { state: 'done'; taskId: string; ownerId: string | null }
+  | { state: 'stale'; claimedAt: number; ownerId: string | null };
+
+/** A task key to claim, with the owner it is planned for. */
+export interface TaskClaimRequest {
+  key: string;
+  ownerId: string | null;
+}
 
 export interface RotationSnapshot {
   credits: Record<string, Record<string, number>>;
   versions: Record<string, string>;
+}
+
+function parseClaim(r: string): TaskClaim {
+  if (r === 'c') return { state: 'claimed' };
+  const [kind, a = '', owner = ''] = r.split(':');
+  return kind === 's'
+    ? { state: 'stale', claimedAt: Number(a), ownerId: owner || null }
+    : { state: 'done', taskId: a, ownerId: owner || null };
 }
 
 /**
@@ -111,20 +135,18 @@ export class WorkerStore {
   }
 
   /** Claim task keys at `now`: the claim time bounds where a later lookup must search. */
-  async claimTasks(tenant: Tenant, keys: readonly string[], token: string, now: Date): Promise<Map<string, TaskClaim>> {
+  async claimTasks(tenant: Tenant, requests: readonly TaskClaimRequest[], token: string, now: Date): Promise<Map<string, TaskClaim>> {
     const out = new Map<string, TaskClaim>();
-    if (keys.length === 0) return out;
-    const raw = (await CLAIM_TASKS.run(this.redis, keys.map((k) => this.keys.task(tenant, k)), [token, now.getTime()])) as string[];
-    keys.forEach((k, i) => {
-      const r = raw[i]!;
-      out.set(k, r === 'c' ? { state: 'claimed' } : r.startsWith('s:') ? { state: 'stale', claimedAt: Number(r.slice(2)) } : { state: 'done', taskId: r.slice(2) });
-    });
+    if (requests.length === 0) return out;
+    const args = [token, now.getTime(), ...requests.map((r) => r.ownerId ?? '')];
+    const raw = (await CLAIM_TASKS.run(this.redis, requests.map((r) => this.keys.task(tenant, r.key)), args)) as string[];
+    requests.forEach(({ key }, i) => out.set(key, parseClaim(raw[i]!)));
     return out;
   }
 
   /** The CRM confirmed the task: a retry or duplicate job will find it and not create again. */
-  async confirmTask(tenant: Tenant, key: string, taskId: string): Promise<void> {
-    await this.redis.set(this.keys.task(tenant, key), `done:${taskId}`, 'EX', 400 * 86_400);
+  async confirmTask(tenant: Tenant, key: string, taskId: string, ownerId: string | null): Promise<void> {
+    await this.redis.set(this.keys.task(tenant, key), `done:${taskId}:${ownerId ?? ''}`, 'EX', 400 * 86_400);
   }
 
   /** The CRM refused the task for good: forget the claim, so a fixed config can try again. */

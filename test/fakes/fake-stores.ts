@@ -2,7 +2,7 @@ import type { ActivityReader, DeadLetterSink, RecomputeStore } from '../../jobs/
 import type { Activity } from '../../src/core/types.ts';
 import { tenantKey, type Tenant } from '../../src/platform/tenant.ts';
 import type { DeadLetter, NewDeadLetter } from '../../src/store/dead-letters.ts';
-import type { RotationSnapshot, TaskClaim } from '../../src/store/worker-store.ts';
+import type { RotationSnapshot, TaskClaim, TaskClaimRequest } from '../../src/store/worker-store.ts';
 
 const member = (r: { objectType: string; id: string }) => `${r.objectType}:${r.id}`;
 
@@ -49,21 +49,26 @@ export class FakeRecomputeStore implements RecomputeStore {
   async gone(tenant: Tenant, ids: readonly string[]): Promise<Set<string>> {
     return new Set(ids.filter((id) => this.tombstones.has(`${tenantKey(tenant)}:${id}`)));
   }
-  async claimTasks(tenant: Tenant, keys: readonly string[], token: string, now: Date): Promise<Map<string, TaskClaim>> {
+  async claimTasks(tenant: Tenant, requests: readonly TaskClaimRequest[], token: string, now: Date): Promise<Map<string, TaskClaim>> {
     const out = new Map<string, TaskClaim>();
-    for (const key of keys) {
+    for (const { key, ownerId } of requests) {
       const k = `${tenantKey(tenant)}:${key}`;
       const v = this.ledger.get(k);
       if (v === undefined) {
-        this.ledger.set(k, `pending:${now.getTime()}:${token}`);
+        this.ledger.set(k, `pending:${now.getTime()}:${token}:${ownerId ?? ''}`);
         out.set(key, { state: 'claimed' });
-      } else if (v.startsWith('done:')) out.set(key, { state: 'done', taskId: v.slice(5) });
-      else out.set(key, { state: 'stale', claimedAt: Number(v.split(':')[1]) });
+      } else if (v.startsWith('done:')) {
+        const [, taskId = '', owner = ''] = v.split(':');
+        out.set(key, { state: 'done', taskId, ownerId: owner || null });
+      } else {
+        const [, ms = '0', , owner = ''] = v.split(':');
+        out.set(key, { state: 'stale', claimedAt: Number(ms), ownerId: owner || null });
+      }
     }
     return out;
   }
-  async confirmTask(tenant: Tenant, key: string, taskId: string): Promise<void> {
-    this.ledger.set(`${tenantKey(tenant)}:${key}`, `done:${taskId}`);
+  async confirmTask(tenant: Tenant, key: string, taskId: string, ownerId: string | null): Promise<void> {
+    this.ledger.set(`${tenantKey(tenant)}:${key}`, `done:${taskId}:${ownerId ?? ''}`);
   }
   async releaseTask(tenant: Tenant, key: string): Promise<void> {
     this.ledger.delete(`${tenantKey(tenant)}:${key}`);

@@ -71,6 +71,20 @@ describe('recomputeTenant', () => {
     expect([...store.inflight.values()][0]!.size).toBe(0);
   });
 
+  // Found by scripts/drills/kill-worker.ts: a redone batch replans owners with a rotation that has
+  // moved on; the contact must get the owner its existing task has, not a new pick.
+  it('a redone batch gives the contact the owner its task already has', async () => {
+    hotLead('1');
+    await store.markPending(tenant, [{ objectType: 'contact', id: '1' }]);
+    crm.refuseWrite.set('1', { reason: 'INTERNAL_ERROR: try later', retryable: true });
+    await recomputeTenant(tenant, deps);
+    const taskOwner = crm.tasks[0]!.ownerId;
+    crm.refuseWrite.clear();
+    await recomputeTenant(tenant, deps); // the rotation now points at the next owner
+    expect(crm.tasks).toHaveLength(1);
+    expect(crm.contacts.get('1')!.ownerId).toBe(taskOwner);
+  });
+
   it('a task whose create answer was lost is looked up on retry, not created again', async () => {
     hotLead('1');
     await store.markPending(tenant, [{ objectType: 'contact', id: '1' }]);

@@ -54,12 +54,15 @@ describe.each(makers)('%s', (_name, make) => {
     const s = make();
     const at = new Date('2026-11-23T15:00:00Z');
     const later = new Date('2026-11-23T15:05:00Z');
-    expect((await s.claimTasks(tenant, ['k1'], 'tok-a', at)).get('k1')).toEqual({ state: 'claimed' });
-    expect((await s.claimTasks(tenant, ['k1'], 'tok-b', later)).get('k1')).toEqual({ state: 'stale', claimedAt: at.getTime() });
-    await s.confirmTask(tenant, 'k1', 'task-9');
-    expect((await s.claimTasks(tenant, ['k1'], 'tok-c', later)).get('k1')).toEqual({ state: 'done', taskId: 'task-9' });
+    const k1 = (ownerId: string | null) => [{ key: 'k1', ownerId }];
+    expect((await s.claimTasks(tenant, k1('1001'), 'tok-a', at)).get('k1')).toEqual({ state: 'claimed' });
+    // A second attempt, planned for another owner, learns whom the first one claimed it for.
+    expect((await s.claimTasks(tenant, k1('1002'), 'tok-b', later)).get('k1')).toEqual({ state: 'stale', claimedAt: at.getTime(), ownerId: '1001' });
+    await s.confirmTask(tenant, 'k1', 'task-9', '1001');
+    expect((await s.claimTasks(tenant, k1('1002'), 'tok-c', later)).get('k1')).toEqual({ state: 'done', taskId: 'task-9', ownerId: '1001' });
     await s.releaseTask(tenant, 'k1');
-    expect((await s.claimTasks(tenant, ['k1'], 'tok-d', later)).get('k1')).toEqual({ state: 'claimed' });
+    expect((await s.claimTasks(tenant, k1(null), 'tok-d', later)).get('k1')).toEqual({ state: 'claimed' });
+    expect((await s.claimTasks(tenant, k1(null), 'tok-e', later)).get('k1')).toEqual({ state: 'stale', claimedAt: later.getTime(), ownerId: null });
   });
 
   it('commits rotation credits only on the version it loaded', async () => {
