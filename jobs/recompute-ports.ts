@@ -1,4 +1,5 @@
-import type { Activity } from '../src/core/types.ts';
+import type { Activity, ContactSnapshot } from '../src/core/types.ts';
+import type { AfterPlan } from '../src/store/decay-store.ts';
 import type { Tenant } from '../src/platform/tenant.ts';
 import type { NewDeadLetter } from '../src/store/dead-letters.ts';
 import type { RotationSnapshot, TaskClaim, TaskClaimRequest } from '../src/store/worker-store.ts';
@@ -39,4 +40,12 @@ export interface ActivityReader {
 
 export interface DeadLetterSink {
   add(tenant: Tenant, letters: readonly NewDeadLetter[], now: Date): Promise<void>;
+}
+
+/** Decay's schedule and the contacts' last known state (see src/store/decay-store.ts). */
+export interface DecayState {
+  record(tenant: Tenant, entries: readonly AfterPlan[]): Promise<void>;
+  due(tenant: Tenant, nowMs: number, n: number): Promise<string[]>;
+  snapshots(tenant: Tenant, ids: readonly string[]): Promise<Map<string, ContactSnapshot>>;
+  unschedule(tenant: Tenant, members: readonly string[]): Promise<void>;
 }

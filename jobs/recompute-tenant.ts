@@ -1,6 +1,8 @@
 import { planContact } from '../src/core/plan-contact.ts';
 import type { LeadstageConfig } from '../src/core/model.ts';
-import type { PlanChanges } from '../src/core/types.ts';
+import { applyChanges } from '../src/core/apply-changes.ts';
+import type { ContactSnapshot, PlanChanges } from '../src/core/types.ts';
+import type { AfterPlan } from '../src/store/decay-store.ts';
 import type { Clock } from '../src/platform/clock.ts';
 import { CrmRejectedError } from '../src/platform/crm-errors.ts';
 import type { ContactWrite, CrmOwner, CrmPort } from '../src/platform/crm-port.ts';
@@ -10,7 +12,7 @@ import { parsePendingMember } from '../src/store/activity-store.ts';
 import type { NewDeadLetter } from '../src/store/dead-letters.ts';
 import { createTasksStep } from './create-tasks-step.ts';
 import { planWithRotation, unavailableOwners } from './plan-batch.ts';
-import type { ActivityReader, DeadLetterSink, RecomputeStore } from './recompute-ports.ts';
+import type { ActivityReader, DeadLetterSink, DecayState, RecomputeStore } from './recompute-ports.ts';
 
 export interface RecomputeDeps {
   config: LeadstageConfig;
@@ -24,6 +26,8 @@ export interface RecomputeDeps {
   batchSize: number;
   /** Owners (and which are inactive) of the tenant's CRM, cached by the caller. */
   owners: (tenant: Tenant) => Promise<CrmOwner[]>;
+  /** Where each contact's state and next decay instant go after it is written (absent: no decay). */
+  decay?: DecayState;
 }
 
 export interface BatchSummary {
@@ -102,6 +106,10 @@ async function applyIsolating(tenant: Tenant, members: readonly string[], deps: 
   }
 }
 
+function afterPlan(snapshot: ContactSnapshot, written: PlanChanges, plan: { nextChangeAt: string | null }): AfterPlan {
+  return { snapshot: applyChanges(snapshot, written), nextChangeAt: plan.nextChangeAt === null ? null : Date.parse(plan.nextChangeAt) };
+}
+
 /** A redone batch keeps the owner the contact's existing task has (the rotation may have moved on). */
 function ownedLikeItsTask(changes: PlanChanges, current: string | null, owners: ReadonlyMap<string, string | null>, id: string): PlanChanges {
   if (!owners.has(id)) return changes;
@@ -170,10 +178,15 @@ async function applyBatch(tenant: Tenant, members: readonly string[], deps: Reco
     else writes.push({ objectType: plan.contact.objectType, id, changes, fromStage: plan.stage.from, scoredAt: now });
   }
   const entered: { id: string; stage: string }[] = [];
+  const written = new Map(writes.map((w) => [w.id, w.changes]));
+  // Unchanged contacts, and written ones below: their new state and next decay instant.
+  const after: AfterPlan[] = ids.filter((id) => !tasks.failed.has(id) && !written.has(id))
+    .map((id) => afterPlan(snapshots.get(id)!, {}, plans.get(id)!));
   for (const outcome of await deps.crm.writeContacts(tenant, writes)) {
     const plan = plans.get(outcome.id)!;
     if (outcome.ok) {
       summary.written += 1;
+      after.push(afterPlan(snapshots.get(outcome.id)!, written.get(outcome.id)!, plan));
       if (plan.changes.stage) entered.push({ id: outcome.id, stage: plan.changes.stage });
     } else if (outcome.retryable) {
       summary.retry.push({ id: outcome.id, reason: outcome.reason });
@@ -182,6 +195,7 @@ async function applyBatch(tenant: Tenant, members: readonly string[], deps: Reco
     }
   }
   await deps.store.recordEntries(tenant, entered);
+  await deps.decay?.record(tenant, after);
   await deps.deadLetters.add(tenant, dead, now);
   summary.deadLettered = dead.map((d) => ({ id: d.id, reason: d.reason }));
   return summary;

@@ -51,6 +51,14 @@ export class Keys {
   task(tenant: Tenant, taskKey: string): string {
     return `${this.tenantRoot(tenant)}:task:${taskKey}`;
   }
+  /** ZSET "objectType:id" → epoch ms at which decay next changes what the CRM shows (no timer jobs). */
+  decaySchedule(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:decay`;
+  }
+  /** The contact as leadstage last read and wrote it (JSON): decay replans from it without a read. */
+  snapshot(tenant: Tenant, contactId: string): string {
+    return `${this.tenantRoot(tenant)}:snap:${contactId}`;
+  }
   /** HASH stage → how often leadstage recorded this contact entering it. */
   stageEntries(tenant: Tenant, contactId: string): string {
     return `${this.tenantRoot(tenant)}:entries:${contactId}`;
@@ -125,6 +133,10 @@ export class Keys {
    */
   delivery(group: string, deliveryKey: string): string {
     return `${this.prefix}:{${group}}:dl:${deliveryKey}`;
+  }
+  /** Pattern of every tenant's decay schedule (the decay sweep's SCAN). */
+  decayPattern(): string {
+    return `${this.prefix}:{*}:decay`;
   }
   /** Patterns of the sets that hold a tenant's unfinished work (for the sweeper's SCAN). */
   workPatterns(): string[] {

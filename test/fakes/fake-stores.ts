@@ -1,5 +1,6 @@
-import type { ActivityReader, DeadLetterSink, RecomputeStore } from '../../jobs/recompute-ports.ts';
-import type { Activity } from '../../src/core/types.ts';
+import type { ActivityReader, DeadLetterSink, DecayState, RecomputeStore } from '../../jobs/recompute-ports.ts';
+import type { Activity, ContactSnapshot } from '../../src/core/types.ts';
+import type { AfterPlan } from '../../src/store/decay-store.ts';
 import { tenantKey, type Tenant } from '../../src/platform/tenant.ts';
 import type { DeadLetter, NewDeadLetter } from '../../src/store/dead-letters.ts';
 import type { RotationSnapshot, TaskClaim, TaskClaimRequest } from '../../src/store/worker-store.ts';
@@ -116,5 +117,36 @@ export class FakeDeadLetters implements DeadLetterSink {
       if (prev) Object.assign(prev, { reason: l.reason, lastSeenAt: now.toISOString(), count: prev.count + 1 });
       else this.letters.push({ ...l, firstSeenAt: now.toISOString(), lastSeenAt: now.toISOString(), count: 1 });
     }
+  }
+}
+
+/** Decay's schedule and snapshots in memory (the DecayStore's contract: test/store/decay-store.test.ts). */
+export class FakeDecayState implements DecayState {
+  readonly schedule = new Map<string, Map<string, number>>();
+  readonly snaps = new Map<string, ContactSnapshot>();
+
+  private of(tenant: Tenant): Map<string, number> {
+    let m = this.schedule.get(tenantKey(tenant));
+    if (!m) this.schedule.set(tenantKey(tenant), (m = new Map()));
+    return m;
+  }
+  async record(tenant: Tenant, entries: readonly AfterPlan[]): Promise<void> {
+    for (const e of entries) {
+      this.snaps.set(`${tenantKey(tenant)}:${e.snapshot.id}`, structuredClone(e.snapshot));
+      if (e.nextChangeAt === null) this.of(tenant).delete(member(e.snapshot));
+      else this.of(tenant).set(member(e.snapshot), e.nextChangeAt);
+    }
+  }
+  async due(tenant: Tenant, nowMs: number, n: number): Promise<string[]> {
+    return [...this.of(tenant)].filter(([, at]) => at <= nowMs).sort((a, b) => a[1] - b[1]).slice(0, n).map(([m]) => m);
+  }
+  async snapshots(tenant: Tenant, ids: readonly string[]): Promise<Map<string, ContactSnapshot>> {
+    return new Map(ids.flatMap((id) => {
+      const s = this.snaps.get(`${tenantKey(tenant)}:${id}`);
+      return s ? [[id, structuredClone(s)] as const] : [];
+    }));
+  }
+  async unschedule(tenant: Tenant, members: readonly string[]): Promise<void> {
+    for (const m of members) this.of(tenant).delete(m);
   }
 }
