@@ -2,6 +2,7 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { recomputeProcessor } from '../../jobs/recompute-processor.ts';
 import type { BatchSummary } from '../../jobs/recompute-tenant.ts';
+import { decayTenant } from '../../jobs/decay-tenant.ts';
 import { maintenanceProcessor, MAINTENANCE_JOB } from '../../jobs/maintenance-processor.ts';
 import { resolveProcessor } from '../../jobs/resolve-processor.ts';
 import type { LeadstageConfig } from '../core/model.ts';
@@ -16,6 +17,7 @@ import type { TenantDirectory } from '../platform/tenant-directory.ts';
 import { tenantKey } from '../platform/tenant.ts';
 import { ActivityStore } from '../store/activity-store.ts';
 import { DeadLetterStore } from '../store/dead-letters.ts';
+import { DecayStore } from '../store/decay-store.ts';
 import { INGEST_SCRIPT } from '../store/ingest-script.ts';
 import { WorkerStore } from '../store/worker-store.ts';
 import { CRMS } from './crm-registry.ts';
@@ -67,6 +69,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
   const activities = new ActivityStore(redis, keys, { maxAgeDays: config.engagement.maxAgeDays });
   const store = new WorkerStore(redis, keys);
   const deadLetters = new DeadLetterStore(redis, keys);
+  const decay = new DecayStore(redis, keys);
   INGEST_SCRIPT.register(redis); // the resolver writes matched activities the way ingress does
   const queues = createQueues(redis, keys.prefix, (err) => log.warn({ err: err.message }, 'queue connection error'));
   const tenants = createTenants(env, config, redis, keys);
@@ -97,7 +100,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
       if (!served) return null;
       const { record, crm } = served;
       return {
-        config: record.config, crm, activities, store, deadLetters, log, clock, batchSize: env.RECOMPUTE_BATCH_SIZE,
+        config: record.config, crm, activities, store, deadLetters, decay, log, clock, batchSize: env.RECOMPUTE_BATCH_SIZE,
         owners: (t) => crms.owners(t, crm),
       };
     },
@@ -118,10 +121,26 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
       requestRecompute: (t) => requestRecompute(queues.recompute, t, 0),
       log,
     },
+    decay: {
+      tenants: () => decay.tenants(),
+      run: async (t) => {
+        const served = await crms.serve(t);
+        if (!served) return null;
+        return decayTenant(t, {
+          config: served.record.config, crm: served.crm, activities, decay, clock, log, batchSize: env.RECOMPUTE_BATCH_SIZE,
+          markPending: async (tt, refs) => {
+            await store.markPending(tt, refs);
+            await requestRecompute(queues.recompute, tt, 0);
+          },
+        });
+      },
+      log,
+    },
     ...(tenants.store ? { eraseUninstalled: { store: tenants.store, afterMs: env.TENANT_ERASE_AFTER_MS, now: () => clock.now(), log } } : {}),
   }), { connection: maintenanceConnection, prefix: keys.prefix, concurrency: 1, lockDuration });
   // One schedule for every worker process (upsert is idempotent): state in Redis, not in memory.
   await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.sweepStranded, { every: env.SWEEP_STRANDED_MS }, { name: MAINTENANCE_JOB.sweepStranded });
+  await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.decayDue, { every: env.DECAY_SWEEP_MS }, { name: MAINTENANCE_JOB.decayDue });
   if (tenants.store) await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.eraseUninstalled, { every: 3_600_000 }, { name: MAINTENANCE_JOB.eraseUninstalled });
   maintenance.on('error', (err) => log.warn({ err: err.message }, 'maintenance worker error'));
   maintenance.on('failed', (job, err) => log.warn({ job: job?.name, err: err.message }, 'maintenance job failed'));

@@ -3,6 +3,7 @@ import { runCallsBench } from '../../bench/calls-bench.ts';
 import { runCoreBench } from '../../bench/core-bench.ts';
 import { runLatency, runRescore, runThroughput } from '../../bench/pipeline-bench.ts';
 import { runIngestBench } from '../../bench/ingest-bench.ts';
+import { runDecayBench } from '../../bench/decay-bench.ts';
 import { defaultConfig } from '../helpers/fixtures.ts';
 
 // Smoke runs: the benchmarks still work end to end. They assert that work was done without
@@ -29,6 +30,14 @@ describe('benchmark smoke runs', () => {
     expect(r.calls['POST /crm/v3/objects/contacts/batch/read']).toBeGreaterThanOrEqual(1);
     expect(r.totalCalls).toBeGreaterThanOrEqual(r.floor);
   }, 30_000);
+
+  it('bench:decay runs a small tenant through simulated days, writing only changes and reading nothing', async () => {
+    const r = await runDecayBench({ contacts: 200, days: 10 });
+    expect(r.scheduled).toBeGreaterThan(0);
+    expect(r.changed).toBeGreaterThan(0);
+    expect(r.reads).toBe(0);
+    expect(r.calls).toBeGreaterThanOrEqual(r.floor);
+  }, 60_000);
 
   it('bench:pipeline runs its three measurements on a small portal', async () => {
     const t = await runThroughput(250);
