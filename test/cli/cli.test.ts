@@ -111,6 +111,17 @@ describe('leadstage score', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('keeps the README\'s check-config example true (its file:line and messages)', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const text = readFileSync(join(ROOT, 'config/leadstage.yaml'), 'utf8')
+      .replace('activity: email_open,', 'activity: emial_open,')
+      .replace(/(key: rep-2, .*weight: )1 }/, '$10 }');
+    const path = join(mkdtempSync(join(tmpdir(), 'ls-cli-')), 'leadstage.yaml');
+    writeFileSync(path, text);
+    const r = run(['check-config', path]);
+    for (const line of r.stderr.trim().split('\n').slice(1)) expect(readme).toContain(line.trim().replace(path, 'config/leadstage.yaml'));
+  });
+
   it('runs as a real process through the bin', () => {
     const out = execFileSync(process.execPath, [join(ROOT, 'bin/leadstage.mjs'), 'score', CONTACT, ...NOW_ARG, '--json'], { cwd: ROOT, encoding: 'utf8' });
     expect(JSON.parse(out).score.total).toBeGreaterThan(60);
