@@ -28,6 +28,8 @@ export interface RecomputeDeps {
   owners: (tenant: Tenant) => Promise<CrmOwner[]>;
   /** Where each contact's state and next decay instant go after it is written (absent: no decay). */
   decay?: DecayState;
+  /** The version (hash) of the config these plans come from: logged with every batch it writes. */
+  configVersion?: string;
 }
 
 export interface BatchSummary {
@@ -41,6 +43,8 @@ export interface BatchSummary {
   gone: number;
   /** Refused for good: in the dead-letter list, out of the batch. */
   deadLettered: { id: string; reason: string }[];
+  /** The config version the batch was planned with. */
+  configVersion?: string;
   /** Transient failures: still in flight, for the job's retry. */
   retry: { id: string; reason: string }[];
   crmCalls: number;
@@ -72,6 +76,7 @@ export async function recomputeTenant(tenant: Tenant, deps: RecomputeDeps): Prom
   if (members.length === 0) return emptySummary(tenant, 0);
   const now = deps.clock.now();
   const summary = await applyIsolating(tenant, members, deps, now);
+  if (deps.configVersion) summary.configVersion = deps.configVersion;
 
   const retryIds = new Set(summary.retry.map((f) => f.id));
   await deps.store.finish(tenant, members.filter((m) => !retryIds.has(parsePendingMember(m).id)));

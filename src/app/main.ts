@@ -1,5 +1,6 @@
 import { configPathFromEnv, loadConfigFile } from '../config/load-config.ts';
 import { parseEnv } from '../platform/env.ts';
+import { ConfigSource } from './config-source.ts';
 import { createLogger } from '../platform/logger.ts';
 import { startWebService } from './web-service.ts';
 import { startWorkerService } from './worker-service.ts';
@@ -25,10 +26,14 @@ async function main(mode: Mode): Promise<void> {
     console.error(`leadstage: refusing to start, ${loaded.error.message}`);
     process.exit(1);
   }
-  const services: { stop(): Promise<void> }[] = [];
+  // SIGHUP or an edit of the file: validate, switch for new work if valid, else keep the old one.
+  const configSource = new ConfigSource(configPath, loaded.config, log);
+  const stopWatching = configSource.watch();
+  process.on('SIGHUP', () => configSource.reload());
+  const services: { stop(): Promise<void> }[] = [{ stop: async () => stopWatching() }];
   try {
-    if (mode !== 'worker') services.push(await startWebService({ env, config: loaded.config, log }));
-    if (mode !== 'web') services.push(await startWorkerService({ env, config: loaded.config, log }));
+    if (mode !== 'worker') services.push(await startWebService({ env, config: loaded.config, log, configSource }));
+    if (mode !== 'web') services.push(await startWorkerService({ env, config: loaded.config, log, configSource }));
   } catch (err) {
     console.error(`leadstage: refusing to start, ${(err as Error).message}`);
     await Promise.all(services.map((s) => s.stop().catch(() => undefined)));

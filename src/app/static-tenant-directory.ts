@@ -9,30 +9,33 @@ import type { TenantDirectory, TenantRecord } from '../platform/tenant-directory
  * with the one config file. A CRM without a mapping in the config, or without credentials, has
  * no tenants. Salesforce org ids compare on their case-sensitive 15-character form.
  */
-export function staticTenantDirectory(env: Env, config: LeadstageConfig, crms: readonly CrmModule[]): TenantDirectory {
-  const accounts = crms.flatMap((crm) => {
-    const account = config.crm[crm.kind] ? crm.singleAccount?.(env) : null;
+export function staticTenantDirectory(env: Env, configOf: LeadstageConfig | (() => LeadstageConfig), crms: readonly CrmModule[]): TenantDirectory {
+  // A getter: after a config reload, the accounts are served with the new config.
+  const current = typeof configOf === 'function' ? configOf : () => configOf;
+  const accountsNow = () => crms.flatMap((crm) => {
+    const account = current().crm[crm.kind] ? crm.singleAccount?.(env) : null;
     return account ? [{ crm, account }] : [];
   });
-  const record = (crm: CrmModule, id: string, a: (typeof accounts)[number]['account']): TenantRecord => ({
+  type Account = ReturnType<typeof accountsNow>[number]['account'];
+  const record = (crm: CrmModule, id: string, a: Account): TenantRecord => ({
     tenant: { crm: crm.kind, id },
     status: 'active',
     credentials: a.credentials,
     ...(a.instanceUrl ? { instanceUrl: a.instanceUrl } : {}),
     ...(a.tier ? { tier: a.tier } : {}),
     ...(a.timezone ? { timezone: a.timezone } : {}),
-    config,
+    config: current(),
   });
   return {
     async get(tenant: Tenant) {
-      const hit = accounts.find(({ crm }) => crm.kind === tenant.crm);
+      const hit = accountsNow().find(({ crm }) => crm.kind === tenant.crm);
       if (!hit) return null;
       const ids = hit.account.accountIds;
       if (ids !== 'any' && !ids.some((id) => id.slice(0, 15) === tenant.id.slice(0, 15))) return null;
       return record(hit.crm, tenant.id, hit.account);
     },
     async list() {
-      return accounts.flatMap(({ crm, account }) =>
+      return accountsNow().flatMap(({ crm, account }) =>
         account.accountIds === 'any' ? [] : account.accountIds.map((id) => record(crm, id, account)));
     },
   };

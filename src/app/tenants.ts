@@ -43,11 +43,12 @@ export interface Tenants {
   isKnown: (tenant: Tenant) => Promise<boolean>;
 }
 
-export function createTenants(env: Env, config: LeadstageConfig, redis: Redis, keys: Keys): Tenants {
+export function createTenants(env: Env, configOf: LeadstageConfig | (() => LeadstageConfig), redis: Redis, keys: Keys): Tenants {
+  const config = typeof configOf === 'function' ? configOf : () => configOf;
   const box = secretBoxFromEnv(env);
   const configs = new Map<string, LeadstageConfig>();
   const configFor = (file: string | undefined) => {
-    if (!file) return config;
+    if (!file) return config();
     let c = configs.get(file);
     if (!c) {
       const loaded = loadConfigFile(file);

@@ -18,6 +18,7 @@ import { createApp, type App } from './create-app.ts';
 import { crmModule } from './crm-registry.ts';
 import { ingestLimits } from './ingest-limits.ts';
 import { WEBHOOKS } from './webhook-registry.ts';
+import type { ConfigSource } from './config-source.ts';
 import { adminRouter } from './admin-routes.ts';
 import { CRMS } from './crm-registry.ts';
 import { createCrmProvider } from './crm-provider.ts';
@@ -57,6 +58,8 @@ export interface WebServiceOptions {
   metrics?: Metrics;
   /** How long start-up waits for Redis before serving anyway (answering 503 until it is back). */
   redisReadyWaitMs?: number;
+  /** The reloadable config: a reload updates the activity types and own properties ingress uses. */
+  configSource?: ConfigSource;
 }
 
 export async function startWebService(opts: WebServiceOptions): Promise<WebService> {
@@ -72,8 +75,20 @@ export async function startWebService(opts: WebServiceOptions): Promise<WebServi
   INGEST_SCRIPT.register(redis);
   SETTLE_SCRIPT.register(redis);
   const limits = ingestLimits(config);
-  const tenants = createTenants(env, config, redis, keys);
-  const activityTypes = new Set<string>([...BUILT_IN_ACTIVITY_TYPES, ...config.engagement.customActivityTypes]);
+  const tenants = createTenants(env, opts.configSource ? () => opts.configSource!.current : config, redis, keys);
+  // Live sets: a config reload refreshes them in place for the routers that hold them.
+  const activityTypes = new Set<string>();
+  const ownBySource = new Map<string, Set<string>>(WEBHOOKS.map((w) => [w.source, new Set<string>()]));
+  const refresh = (c: LeadstageConfig) => {
+    activityTypes.clear();
+    for (const t of [...BUILT_IN_ACTIVITY_TYPES, ...c.engagement.customActivityTypes]) activityTypes.add(t);
+    for (const [source, set] of ownBySource) {
+      set.clear();
+      for (const p of crmModule(source)?.ownProperties?.(c) ?? []) set.add(p);
+    }
+  };
+  refresh(config);
+  opts.configSource?.onChange(refresh);
   const ctx: IngressContext = {
     // HubSpot retries for about a day, Salesforce for 24 h, HubSpot workflows for 3 days.
     ingest: (ops) => ingest(ops, {
@@ -89,7 +104,7 @@ export async function startWebService(opts: WebServiceOptions): Promise<WebServi
     ...(tenants.isServed ? { isServed: tenants.isServed } : {}),
   };
   const routers = WEBHOOKS.filter((w) => env.LEADSTAGE_SOURCES.includes(w.source as never)).map((w) =>
-    w.router(ctx, { env, config, activityTypes, ownProperties: new Set(crmModule(w.source)?.ownProperties?.(config) ?? []), isKnownTenant: tenants.isKnown }));
+    w.router(ctx, { env, config, activityTypes, ownProperties: ownBySource.get(w.source)!, isKnownTenant: tenants.isKnown }));
   const secret = stateSecret(env);
   if (tenants.store && secret) {
     // The connected app's install routes, and the admin routes behind ADMIN_TOKEN.

@@ -24,6 +24,7 @@ import { CRMS } from './crm-registry.ts';
 import { createCrmProvider, type CrmProvider } from './crm-provider.ts';
 import { startHealthServer } from './health-server.ts';
 import { ingestLimits } from './ingest-limits.ts';
+import type { ConfigSource } from './config-source.ts';
 import { createTenants } from './tenants.ts';
 
 export interface WorkerService {
@@ -44,6 +45,8 @@ export interface WorkerServiceOptions {
   config: LeadstageConfig;
   log: Logger;
   clock?: Clock;
+  /** The reloadable config (SIGHUP, file change); without it `config` is fixed for the process. */
+  configSource?: ConfigSource;
   /** Which tenants the worker serves; by default the single-account directory from the environment. */
   directory?: TenantDirectory;
   metrics?: Metrics;
@@ -72,7 +75,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
   const decay = new DecayStore(redis, keys);
   INGEST_SCRIPT.register(redis); // the resolver writes matched activities the way ingress does
   const queues = createQueues(redis, keys.prefix, (err) => log.warn({ err: err.message }, 'queue connection error'));
-  const tenants = createTenants(env, config, redis, keys);
+  const tenants = createTenants(env, opts.configSource ? () => opts.configSource!.current : config, redis, keys);
   const directory = opts.directory ?? tenants.directory;
   // Short quota waits happen in-process; longer ones delay the job, freeing the worker for other tenants.
   const crms = createCrmProvider(directory, CRMS, {
@@ -101,6 +104,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
       const { record, crm } = served;
       return {
         config: record.config, crm, activities, store, deadLetters, decay, log, clock, batchSize: env.RECOMPUTE_BATCH_SIZE,
+        ...(opts.configSource ? { configVersion: opts.configSource.version } : {}),
         owners: (t) => crms.owners(t, crm),
       };
     },
