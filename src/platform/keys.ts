@@ -134,18 +134,18 @@ export class Keys {
   delivery(group: string, deliveryKey: string): string {
     return `${this.prefix}:{${group}}:dl:${deliveryKey}`;
   }
-  /** Pattern of every tenant's decay schedule (the decay sweep's SCAN). */
-  decayPattern(): string {
-    return `${this.prefix}:{*}:decay`;
+  /** SET of "crm:id" of every tenant with a decay schedule (so the decay sweep needs no SCAN). */
+  decayTenants(): string {
+    return `${this.prefix}:decay-tenants`;
   }
-  /** Patterns of the sets that hold a tenant's unfinished work (for the sweeper's SCAN). */
-  workPatterns(): string[] {
-    return [`${this.prefix}:{*}:pending`, `${this.prefix}:{*}:inflight`];
+  /** SET of "crm:id" of every tenant that ever had recompute work (the stranded sweeper's list). */
+  workTenants(): string {
+    return `${this.prefix}:work-tenants`;
   }
-  /** The tenant a hash-tagged key belongs to, or null (e-mail bucket, foreign keys). */
-  tenantOfKey(key: string): Tenant | null {
-    const m = /^[^{]*\{([a-z][a-z0-9_-]*):([^}]+)\}/.exec(key.slice(this.prefix.length + 1));
-    return key.startsWith(`${this.prefix}:`) && m ? { crm: m[1]!, id: m[2]! } : null;
+  /** "crm:id" (a tenant index member) → the tenant. */
+  static tenantOf(member: string): Tenant {
+    const i = member.indexOf(':');
+    return { crm: member.slice(0, i), id: member.slice(i + 1) };
   }
   /** The pattern of every key under this prefix (tests, benchmarks and the demo clean up with it). */
   all(): string {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ContactSnapshot } from '../core/types.ts';
-import type { Keys } from '../platform/keys.ts';
-import type { Tenant } from '../platform/tenant.ts';
+import { Keys } from '../platform/keys.ts';
+import { tenantKey, type Tenant } from '../platform/tenant.ts';
 import { pendingMember } from './activity-store.ts';
 
 /** A contact's state after a recompute: what the CRM now shows, and when decay next changes it. */
@@ -31,6 +31,7 @@ export class DecayStore {
   async record(tenant: Tenant, entries: readonly AfterPlan[]): Promise<void> {
     if (entries.length === 0) return;
     const p = this.redis.pipeline();
+    if (entries.some((e) => e.nextChangeAt !== null)) p.sadd(this.keys.decayTenants(), tenantKey(tenant));
     for (const e of entries) {
       const member = pendingMember(e.snapshot);
       p.set(this.keys.snapshot(tenant, e.snapshot.id), JSON.stringify(e.snapshot), 'EX', this.snapshotTtlS);
@@ -56,18 +57,8 @@ export class DecayStore {
     if (members.length) await this.redis.zrem(this.keys.decaySchedule(tenant), ...members);
   }
 
-  /** Every tenant with a decay schedule (a SCAN: the decay sweep's periodic look). */
+  /** Every tenant with a decay schedule (an index set: no SCAN of the keyspace). */
   async tenants(): Promise<Tenant[]> {
-    const out: Tenant[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.keys.decayPattern(), 'COUNT', 1000);
-      for (const k of keys) {
-        const t = this.keys.tenantOfKey(k);
-        if (t) out.push(t);
-      }
-      cursor = next;
-    } while (cursor !== '0');
-    return out;
+    return (await this.redis.smembers(this.keys.decayTenants())).map((m) => Keys.tenantOf(m));
   }
 }

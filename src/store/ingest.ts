@@ -109,6 +109,8 @@ export async function ingest(ops: readonly IngressOp[], deps: IngestDeps): Promi
     });
     const resolveNeeded = ran.some(({ b, r }) => b.group === EMAIL_GROUP && claimedIn(b, r).length > 0);
     await Promise.all([
+      // The sweeper's index of tenants with work (a set outside any hash tag: not in the script).
+      ...(touched.length ? [deps.redis.sadd(deps.keys.workTenants(), ...touched.map(([k]) => k))] : []),
       ...touched.map(([, t]) => deps.requestRecompute(t, deps.batchWindowMs)),
       ...(resolveNeeded ? [deps.requestResolve(deps.batchWindowMs)] : []),
     ]);

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../platform/keys.ts';
+import { Keys } from '../platform/keys.ts';
 import { LuaScript } from '../platform/lua-script.ts';
 import { pendingMember } from './activity-store.ts';
-import type { Tenant } from '../platform/tenant.ts';
+import { tenantKey, type Tenant } from '../platform/tenant.ts';
 
 // KEYS: pending, inflight. ARGV: n. A crashed batch (inflight not empty) is resumed first;
 // otherwise up to n pending members move to inflight. Returns the batch.
@@ -102,24 +102,25 @@ export class WorkerStore {
 
   /** Add contacts to the tenant's pending-recompute set (a rescore, a replay, a dead-letter retry). */
   async markPending(tenant: Tenant, refs: readonly { objectType: string; id: string }[]): Promise<void> {
-    if (refs.length) await this.redis.sadd(this.keys.pending(tenant), ...refs.map(pendingMember));
+    if (refs.length) await this.redis.multi().sadd(this.keys.pending(tenant), ...refs.map(pendingMember)).sadd(this.keys.workTenants(), tenantKey(tenant)).exec();
   }
 
-  /** Every tenant with contacts pending or in flight (a SCAN: the sweeper's periodic look). */
+  /**
+   * Every tenant with contacts pending or in flight: the tenants that ever had work (an index set
+   * ingress keeps) whose sets are not empty. No SCAN of the keyspace.
+   */
   async tenantsWithWork(): Promise<Tenant[]> {
-    const found = new Map<string, Tenant>();
-    for (const pattern of this.keys.workPatterns()) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        for (const k of keys) {
-          const t = this.keys.tenantOfKey(k);
-          if (t) found.set(`${t.crm}:${t.id}`, t);
-        }
-        cursor = next;
-      } while (cursor !== '0');
-    }
-    return [...found.values()];
+    const all = (await this.redis.smembers(this.keys.workTenants())).map((m) => Keys.tenantOf(m));
+    if (all.length === 0) return [];
+    const p = this.redis.pipeline();
+    for (const t of all) p.scard(this.keys.pending(t)).scard(this.keys.inflight(t));
+    const r = (await p.exec()) ?? [];
+    return all.filter((_, i) => Number(r[2 * i]?.[1]) + Number(r[2 * i + 1]?.[1]) > 0);
+  }
+
+  /** Remember that a tenant has recompute work (the sweeper looks only at these). */
+  async noteWork(tenant: Tenant): Promise<void> {
+    await this.redis.sadd(this.keys.workTenants(), tenantKey(tenant));
   }
 
   async pendingCount(tenant: Tenant): Promise<number> {

@@ -123,6 +123,7 @@ describe('recompute worker with HubSpot', () => {
     owners();
     // As a job that stalled too often leaves them: in flight, and no job for the tenant anywhere.
     await t.redis.sadd(`${t.prefix}:{hubspot:62515}:inflight`, 'contact:301');
+    await t.redis.sadd(`${t.prefix}:work-tenants`, 'hubspot:62515'); // ingress indexed the tenant when the work arrived
     expect(await t.web.queues.recompute.count()).toBe(0);
     await startWorker({ SWEEP_STRANDED_MS: '1000' });
     await until(() => write.isDone(), 10_000);
