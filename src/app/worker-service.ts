@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { recomputeProcessor } from '../../jobs/recompute-processor.ts';
 import type { BatchSummary } from '../../jobs/recompute-tenant.ts';
 import { decayTenant } from '../../jobs/decay-tenant.ts';
+import { reconcileTenant } from '../../jobs/reconcile-tenant.ts';
 import { maintenanceProcessor, MAINTENANCE_JOB } from '../../jobs/maintenance-processor.ts';
 import { resolveProcessor } from '../../jobs/resolve-processor.ts';
 import type { LeadstageConfig } from '../core/model.ts';
@@ -140,10 +141,35 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
       },
       log,
     },
+    // The reconciliation sweep: every listed tenant, records modified since its watermark.
+    reconcile: async () => {
+      const results = [];
+      for (const record of await directory.list()) {
+        const served = await crms.serve(record.tenant);
+        if (!served) continue;
+        try {
+          results.push(await reconcileTenant(record.tenant, {
+            crm: served.crm, known: decay, clock, maxRecords: 10_000, maxQuotaShare: env.NONURGENT_MAX_QUOTA_SHARE,
+            markPending: async (t, refs) => {
+              await store.markPending(t, refs);
+              await requestRecompute(queues.recompute, t, 0);
+            },
+            watermark: {
+              get: async (t) => Number(await redis.get(keys.reconcileWatermark(t))) || null,
+              set: async (t, ms) => void (await redis.set(keys.reconcileWatermark(t), String(ms))),
+            },
+          }));
+        } catch (err) {
+          log.warn({ tenant: tenantKey(record.tenant), err: (err as Error).message }, 'reconciliation sweep stopped for a tenant');
+        }
+      }
+      return results;
+    },
     ...(tenants.store ? { eraseUninstalled: { store: tenants.store, afterMs: env.TENANT_ERASE_AFTER_MS, now: () => clock.now(), log } } : {}),
   }), { connection: maintenanceConnection, prefix: keys.prefix, concurrency: 1, lockDuration });
   // One schedule for every worker process (upsert is idempotent): state in Redis, not in memory.
   await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.sweepStranded, { every: env.SWEEP_STRANDED_MS }, { name: MAINTENANCE_JOB.sweepStranded });
+  await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.reconcile, { every: env.SWEEP_INTERVAL_MS }, { name: MAINTENANCE_JOB.reconcile });
   await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.decayDue, { every: env.DECAY_SWEEP_MS }, { name: MAINTENANCE_JOB.decayDue });
   if (tenants.store) await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.eraseUninstalled, { every: 3_600_000 }, { name: MAINTENANCE_JOB.eraseUninstalled });
   maintenance.on('error', (err) => log.warn({ err: err.message }, 'maintenance worker error'));

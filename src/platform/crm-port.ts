@@ -66,6 +66,12 @@ export interface CrmPort {
   findByEmail(tenant: Tenant, emails: readonly string[]): Promise<Map<string, ContactRefById[]>>;
   /** Every contact id of the account, page by page (for a full rescore). */
   listContactIds(tenant: Tenant): AsyncIterable<ContactRefById[]>;
+  /**
+   * Contacts modified since `since`, oldest first, page by page, as snapshots with their modified
+   * time (the reconciliation sweep). At most `maxRecords` in one run; the caller resumes from the
+   * last modified time it saw.
+   */
+  listModifiedSince?(tenant: Tenant, since: Date, maxRecords: number): AsyncIterable<{ snapshot: ContactSnapshot; modifiedAt: number }[]>;
   /** Every owner the CRM knows, active or not. */
   listOwners(tenant: Tenant): Promise<CrmOwner[]>;
   /**

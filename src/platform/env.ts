@@ -82,6 +82,8 @@ const envSchema = (web: boolean) => z
      * (Salesforce reports it in Sforce-Limit-Info), leaving the rest for live webhooks.
      */
     NONURGENT_MAX_QUOTA_SHARE: z.coerce.number().gt(0).max(1).default(0.8),
+    /** Worker: how often the reconciliation sweep asks each CRM for records modified since its watermark. */
+    SWEEP_INTERVAL_MS: z.coerce.number().int().min(10_000).default(15 * 60_000),
     /** Worker: how often due decay is written (contacts whose visible values decay has changed). */
     DECAY_SWEEP_MS: z.coerce.number().int().min(1_000).default(60_000),
     /** Worker: how often the sweeper requeues tenants whose contacts wait without a job. */

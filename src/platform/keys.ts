@@ -59,6 +59,10 @@ export class Keys {
   snapshot(tenant: Tenant, contactId: string): string {
     return `${this.tenantRoot(tenant)}:snap:${contactId}`;
   }
+  /** The reconciliation sweep's watermark: epoch ms of the last modification it has seen. */
+  reconcileWatermark(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:reconcile-watermark`;
+  }
   /** HASH stage → how often leadstage recorded this contact entering it. */
   stageEntries(tenant: Tenant, contactId: string): string {
     return `${this.tenantRoot(tenant)}:entries:${contactId}`;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { searchContacts } from './hubspot-search.ts';
 import { CodeFlow } from './oauth-faces.ts';
 
 /**
@@ -43,6 +44,8 @@ export class HubSpotFace {
   /** Contact properties the portal has; writes to others are rejected as HubSpot does. */
   readonly properties = new Set(BASE_PROPERTIES);
   readonly groups = new Set(['contactinformation']);
+  /** When each contact last changed (epoch ms): HubSpot's lastmodifieddate, for searches. */
+  readonly modifiedAt = new Map<string, number>();
   /** 429s this face answered because a caller went over the rolling window. */
   tooManyRequests = 0;
   /** The account's time zone, as account-info reports it. */
@@ -148,6 +151,7 @@ export class HubSpotFace {
             if (k === 'lifecyclestage' && v !== '' && c.properties[k] && STAGES.indexOf(v) < STAGES.indexOf(c.properties[k]!)) continue;
             if (c.properties[k] === v) continue;
             c.properties[k] = v;
+            this.modifiedAt.set(c.id, Date.now());
             changes.push({ objectId: c.id, propertyName: k, propertyValue: v, changeSource: 'INTEGRATION' });
             if (!this.firstWrite.has(c.id)) this.firstWrite.set(c.id, Date.now());
           }
@@ -182,6 +186,8 @@ export class HubSpotFace {
       }
       case 'GET /account-info/2026-03/details':
         return { status: 200, body: { portalId: Number(this.portalId), accountType: 'STANDARD', timeZone: this.timeZone, companyCurrency: 'USD', additionalCurrencies: [], utcOffset: '-05:00', utcOffsetMilliseconds: -18_000_000, uiDomain: 'app.hubspot.com', dataHostingLocation: 'na1' } };
+      case 'POST /crm/v3/objects/contacts/search':
+        return searchContacts(this.contacts.values(), this.modifiedAt, body);
       case 'POST /crm/v3/objects/tasks/search':
         return this.searchTasks(body);
       case 'GET /crm/v3/objects/contacts': {
@@ -283,11 +289,20 @@ export class HubSpotFace {
     for (const n of names) this.properties.add(n);
   }
 
+  /** A change made in the CRM whose webhook never arrives (HubSpot gave up, the portal was down). */
+  setPropertySilently(contactId: string, propertyName: string, value: string): void {
+    const c = this.contacts.get(contactId);
+    if (!c) throw new Error(`sandbox: no HubSpot contact ${contactId}`);
+    c.properties[propertyName] = value;
+    this.modifiedAt.set(contactId, Date.now());
+  }
+
   /** A change made "in the CRM" (by a person or a form): applied, and reported like HubSpot does. */
   setProperty(contactId: string, propertyName: string, value: string): void {
     const c = this.contacts.get(contactId);
     if (!c) throw new Error(`sandbox: no HubSpot contact ${contactId}`);
     c.properties[propertyName] = value;
+    this.modifiedAt.set(contactId, Date.now());
     this.onChange([{ objectId: contactId, propertyName, propertyValue: value, changeSource: 'CRM' }]);
   }
 }

@@ -4,6 +4,7 @@ import { runCoreBench } from '../../bench/core-bench.ts';
 import { runLatency, runRescore, runThroughput } from '../../bench/pipeline-bench.ts';
 import { runIngestBench } from '../../bench/ingest-bench.ts';
 import { runDecayBench } from '../../bench/decay-bench.ts';
+import { runReconcileBench } from '../../bench/reconcile-bench.ts';
 import { defaultConfig } from '../helpers/fixtures.ts';
 
 // Smoke runs: the benchmarks still work end to end. They assert that work was done without
@@ -37,6 +38,11 @@ describe('benchmark smoke runs', () => {
     expect(r.changed).toBeGreaterThan(0);
     expect(r.reads).toBe(0);
     expect(r.calls).toBeGreaterThanOrEqual(r.floor);
+  }, 60_000);
+
+  it('bench:reconcile finds exactly the contacts changed without a webhook, a search page per 200', async () => {
+    const r = await runReconcileBench({ contacts: 600, modified: 250 });
+    expect(r).toMatchObject({ seen: 250, queued: 250, queuedExactly: true, calls: 2 });
   }, 60_000);
 
   it('bench:pipeline runs its three measurements on a small portal', async () => {

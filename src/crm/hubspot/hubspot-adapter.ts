@@ -311,6 +311,25 @@ export class HubSpotAdapter implements CrmPort {
     return checkHubSpotVocabulary(this.opts.config, (name) => this.propertyOptions(tenant, name));
   }
 
+  /** Search contacts by `lastmodifieddate` (oldest first, 200 a page; HubSpot caps a search at 10,000). */
+  async *listModifiedSince(tenant: Tenant, since: Date, maxRecords: number): AsyncIterable<{ snapshot: ContactSnapshot; modifiedAt: number }[]> {
+    const client = await this.client(tenant);
+    const properties = [...readProperties(this.mapping), 'lastmodifieddate'];
+    let after: string | undefined;
+    for (let seen = 0; seen < Math.min(maxRecords, 10_000);) {
+      const page = await this.call(tenant, 'search modified contacts', () =>
+        client.crm.contacts.searchApi.doSearchWithHttpInfo({
+          filterGroups: [{ filters: [{ propertyName: 'lastmodifieddate', operator: 'GTE' as FilterOperatorEnum, value: String(since.getTime()) }] }],
+          properties, sorts: ['lastmodifieddate'], limit: 200, ...(after ? { after } : {}),
+        }),
+      );
+      seen += page.results.length;
+      yield page.results.map((r) => ({ snapshot: toSnapshot(r.id, r.properties, this.mapping), modifiedAt: Date.parse(r.properties['lastmodifieddate'] ?? '') || r.updatedAt.getTime() }));
+      after = page.paging?.next?.after;
+      if (!after) return;
+    }
+  }
+
   async listOwners(tenant: Tenant): Promise<CrmOwner[]> {
     const client = await this.client(tenant);
     const owners: CrmOwner[] = [];
