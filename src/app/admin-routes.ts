@@ -1,19 +1,28 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
 import express, { type Router } from 'express';
+import type { Queues } from '../platform/queues.ts';
 import { bearerAllows } from '../platform/bearer.ts';
 import type { TenantDirectory } from '../platform/tenant-directory.ts';
 import type { TenantStore } from '../store/tenant-store.ts';
 
 /**
  * Admin routes under /admin, only with `Authorization: Bearer <ADMIN_TOKEN>` (401 otherwise; off
- * when ADMIN_TOKEN is unset): tenants with their status, and pause / resume / remove. Never a
- * token or a credential in an answer.
+ * when ADMIN_TOKEN is unset): the queue dashboard at /admin/queues, tenants with their status,
+ * and pause / resume / remove. Never a token or a credential in an answer.
  */
-export function adminRouter(opts: { token: string; tenants: TenantStore | null; directory: TenantDirectory }): Router {
+export function adminRouter(opts: { token: string; tenants: TenantStore | null; directory: TenantDirectory; queues: Queues }): Router {
   const router = express.Router();
   router.use('/admin', (req, res, next) => {
     if (bearerAllows(req.get('authorization'), opts.token)) return next();
     res.status(401).json({ error: 'admin routes need the bearer token' });
   });
+  // The queue dashboard (bull-board): jobs per queue and state, failed jobs with their errors.
+  const board = new ExpressAdapter();
+  board.setBasePath('/admin/queues');
+  createBullBoard({ queues: [opts.queues.recompute, opts.queues.resolve, opts.queues.maintenance].map((q) => new BullMQAdapter(q)), serverAdapter: board });
+  router.use('/admin/queues', board.getRouter());
   router.get('/admin/tenants', async (_req, res) => {
     const all = await opts.directory.list();
     res.json(all.map((r) => ({ crm: r.tenant.crm, id: r.tenant.id, status: r.status, instanceUrl: r.instanceUrl ?? null, timezone: r.timezone ?? null, tier: r.tier ?? null })));

@@ -114,7 +114,7 @@ export async function startWebService(opts: WebServiceOptions): Promise<WebServi
       connector: (k) => crms.connector(k), configFor: tenants.configFor, log,
     }));
   }
-  if (env.ADMIN_TOKEN) routers.unshift(adminRouter({ token: env.ADMIN_TOKEN, tenants: tenants.store, directory: tenants.directory }));
+  if (env.ADMIN_TOKEN) routers.unshift(adminRouter({ token: env.ADMIN_TOKEN, tenants: tenants.store, directory: tenants.directory, queues }));
   const app = createApp({ routers, redis, queues, metrics, log, maxBodyBytes: env.MAX_BODY_BYTES, metricsToken: env.METRICS_TOKEN });
 
   const server = createServer(app.express);
