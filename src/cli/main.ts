@@ -3,6 +3,7 @@ import { checkConfigCommand } from './check-config.ts';
 import { EXIT, type CliIo } from './cli-io.ts';
 import { scoreCommand } from './score.ts';
 import { deadLetterCommand } from './dead-letter.ts';
+import { explainCommand } from './explain.ts';
 import { rescoreCommand } from './rescore.ts';
 import { connectCommand, keysCommand, tenantsCommand } from './tenants.ts';
 import { setupCommand } from './setup.ts';
@@ -19,6 +20,8 @@ Commands
                                                (after a config change; running workers do the work)
   dead-letter list|retry|discard --tenant <crm:id> [--id <type:id>]... [--json]
                                                records the CRM refused for good: see, retry or drop them
+  explain <crm:accountId> <[type:]contactId> [--json]
+                                               why a contact has its score: read from the CRM, every rule
   tenants list|show|pause|resume|remove [<crm:id>] [--json]
                                                installed accounts (connected app), never their tokens
   connect hubspot|salesforce [--sandbox]       the install URL of this deployment (PUBLIC_BASE_URL)
@@ -41,6 +44,8 @@ export function main(argv: string[], io: CliIo, clock: () => Date = () => new Da
       return deadLetterCommand(rest, io);
     case 'tenants':
       return tenantsCommand(rest, io);
+    case 'explain':
+      return explainCommand(rest, io, clock);
     case 'connect':
       return connectCommand(rest, io);
     case 'keys':

@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util';
+import { CRMS } from '../app/crm-registry.ts';
+import { createCrmProvider } from '../app/crm-provider.ts';
+import { createTenants } from '../app/tenants.ts';
+import { configPathFromEnv } from '../config/load-config.ts';
+import { planContact } from '../core/plan-contact.ts';
+import { systemClock } from '../platform/clock.ts';
+import { parseEnv } from '../platform/env.ts';
+import { Keys } from '../platform/keys.ts';
+import { createLogger } from '../platform/logger.ts';
+import { createRedis } from '../platform/redis.ts';
+import { ActivityStore } from '../store/activity-store.ts';
+import { WorkerStore } from '../store/worker-store.ts';
+import { EXIT, loadConfigOrReport, type CliIo } from './cli-io.ts';
+import { formatPlan } from './format-plan.ts';
+
+const USAGE = 'usage: leadstage explain <crm:accountId> <contactId | objectType:contactId> [--json]\n' +
+  '  why a contact has its score: read from the CRM, planned with its stored activities now\n';
+
+/**
+ * `leadstage explain`: read the contact from the CRM, take its activities as leadstage stored
+ * them, and print the plan a recompute would make now — every rule with its points after decay
+ * and caps, the fit criteria, the BANT gate, the stage decision — next to what the CRM shows.
+ * Read-only: nothing is written.
+ */
+export async function explainCommand(args: string[], io: CliIo, clock: () => Date): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  const tm = /^([a-z][a-z0-9_-]*):([A-Za-z0-9]+)$/.exec(positionals[0] ?? '');
+  const module = tm ? CRMS.find((c) => c.kind === tm[1]) : undefined;
+  if (!tm || !module || positionals.length !== 2) {
+    io.stderr(USAGE);
+    return EXIT.usage;
+  }
+  const tenant = { crm: tm[1]!, id: tm[2]! };
+  const [objectType, id] = positionals[1]!.includes(':') ? positionals[1]!.split(':', 2) as [string, string] : [module.objectTypes[0]!, positionals[1]!];
+  const env = parseEnv(io.env, { web: false });
+  if (!env.ok) {
+    for (const e of env.errors) io.stderr(`${e}\n`);
+    return EXIT.invalid;
+  }
+  const config = loadConfigOrReport(configPathFromEnv(io.env), io);
+  if (!config) return EXIT.invalid;
+  const redis = createRedis(env.env.REDIS_URL, 'worker');
+  const keys = new Keys(env.env.LEADSTAGE_REDIS_PREFIX);
+  try {
+    const tenants = createTenants(env.env, config, redis, keys);
+    const crms = createCrmProvider(tenants.directory, CRMS, { env: env.env, redis, keys, log: createLogger('silent'), clock: systemClock, maxInlineWaitMs: 30_000 });
+    const served = await crms.serve(tenant);
+    if (!served) {
+      io.stderr(`${positionals[0]} is not an account leadstage serves here (single-account settings or an installed tenant)\n`);
+      return EXIT.invalid;
+    }
+    const snapshot = (await served.crm.readContacts(tenant, [{ objectType, id }])).get(id);
+    if (!snapshot) {
+      io.stderr(`${module.kind} has no ${objectType} ${id} in ${tenant.id}\n`);
+      return EXIT.invalid;
+    }
+    const now = clock();
+    const activities = await new ActivityStore(redis, keys, { maxAgeDays: served.record.config.engagement.maxAgeDays }).activities({ tenant, id }, now.getTime());
+    const entries = (await new WorkerStore(redis, keys).stageEntries(tenant, [id])).get(id) ?? {};
+    const result = planContact({ contact: { ...snapshot, stageEntries: entries }, activities, config: served.record.config, now });
+    if (!result.ok) {
+      io.stderr(`${result.error.message}\n`);
+      return EXIT.invalid;
+    }
+    if (values.json) {
+      io.stdout(`${JSON.stringify({ crmShows: { stage: snapshot.stage, leadStatus: snapshot.leadStatus, ownerId: snapshot.ownerId, ...snapshot.scored }, activities: activities.length, plan: result.plan }, null, 2)}\n`);
+    } else {
+      const shows = snapshot.scored;
+      io.stdout(`In the CRM now  score ${shows?.score ?? '—'}, grade ${shows?.grade ?? '—'}, stage ${snapshot.stage ?? '—'}, lead status ${snapshot.leadStatus ?? '—'}\n`);
+      io.stdout(`Activities      ${activities.length} stored (the last ${served.record.config.engagement.maxAgeDays} days)\n\n`);
+      io.stdout(formatPlan(result.plan, served.record.config.businessHours.timezone));
+    }
+    return EXIT.ok;
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
