@@ -1,3 +1,4 @@
+import { engagementCurve } from './engagement-curve.ts';
 import { scoreEngagement } from './engagement.ts';
 import { gradeRank } from './fit.ts';
 import { decideLeadStatus, placeStage, type StageFacts } from './lifecycle.ts';
@@ -37,10 +38,13 @@ export function nextVisibleChange(
   const rankOf = (g: string) => gradeRank(config.fit, g);
   const gradeRankNow = rankOf(plan.grade);
 
+  // One pass of decay factors per instant (the full evaluation only when rules depend on time).
+  const curve = engagementCurve(contact, activities, config.engagement, nowMs);
+  const engagementAt = curve ?? ((t: number) => scoreEngagement(contact, activities, config.engagement, t).points);
   const visibleAt = (t: number): Visible => {
-    const e = scoreEngagement(contact, activities, config.engagement, t);
-    const score = Math.round(plan.score.fit + e.points);
-    const facts: StageFacts = { score, engagement: Math.round(e.points), gradeRank: gradeRankNow, bantCount: plan.bant.count, disqualified: plan.disqualified !== null };
+    const e = engagementAt(t);
+    const score = Math.round(plan.score.fit + e);
+    const facts: StageFacts = { score, engagement: Math.round(e), gradeRank: gradeRankNow, bantCount: plan.bant.count, disqualified: plan.disqualified !== null };
     const placement = placeStage(config.lifecycle, after.stage, facts, rankOf);
     const status = decideLeadStatus(config.lifecycle, placement, after.leadStatus, facts, rankOf);
     return { score, stage: placement.to, leadStatus: status ?? after.leadStatus };
@@ -51,10 +55,9 @@ export function nextVisibleChange(
   const horizon = nowMs + config.engagement.maxAgeDays * DAY + MINUTE;
   const probes = new Set<number>();
   for (let d = 15 * MINUTE; nowMs + d < horizon; d *= 2) probes.add(nowMs + d);
-  for (const a of activities) {
-    const out = a.at + config.engagement.maxAgeDays * DAY + MINUTE;
-    if (out > nowMs && out <= horizon) probes.add(out);
-  }
+  // The first activity to leave the history window (one probe, not one per activity).
+  const firstOut = Math.min(...activities.map((a) => a.at + config.engagement.maxAgeDays * DAY + MINUTE).filter((t) => t > nowMs));
+  if (Number.isFinite(firstOut) && firstOut <= horizon) probes.add(firstOut);
   probes.add(horizon);
   let lo = nowMs;
   for (const t of [...probes].sort((a, b) => a - b)) {
@@ -63,7 +66,10 @@ export function nextVisibleChange(
       continue;
     }
     let hi = t;
-    while (hi - lo > 5 * MINUTE) {
+    // To 5 minutes, or 0.5 % of the lead time when the change is far off (a little early is harmless:
+    // the replan then finds nothing to write and schedules the next instant).
+    const precision = Math.max(5 * MINUTE, (hi - nowMs) / 200);
+    while (hi - lo > precision) {
       const mid = Math.floor((lo + hi) / 2);
       if (changed(visibleAt(mid))) hi = mid;
       else lo = mid;
