@@ -139,7 +139,14 @@ async function applyBatch(tenant: Tenant, members: readonly string[], deps: Reco
   const refs = members.map(parsePendingMember);
   const gone = await deps.store.gone(tenant, refs.map((r) => r.id));
   summary.gone = gone.size;
-  const live = refs.filter((r) => !gone.has(r.id));
+  // A malformed id is dead-lettered before any call: it would make the whole read fail.
+  const dead: NewDeadLetter[] = [];
+  const live = refs.filter((r) => {
+    if (gone.has(r.id)) return false;
+    const bad = deps.crm.rejectsId?.(r);
+    if (bad) dead.push({ kind: 'contact', objectType: r.objectType, id: r.id, reason: bad });
+    return !bad;
+  });
   const snapshots = live.length ? await deps.crm.readContacts(tenant, live) : new Map();
   const found = live.filter((r) => snapshots.has(r.id));
   summary.notFound = live.length - found.length;
@@ -164,7 +171,6 @@ async function applyBatch(tenant: Tenant, members: readonly string[], deps: Reco
     return result.plan;
   });
 
-  const dead: NewDeadLetter[] = [];
   const tasks = await createTasksStep(tenant, deps.crm, deps.store, plans, now);
   summary.tasksCreated = tasks.created;
   summary.tasksAlreadyThere = tasks.alreadyThere;

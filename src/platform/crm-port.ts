@@ -50,6 +50,8 @@ export interface CrmOwner {
  */
 export interface CrmPort {
   readonly crm: CrmKind;
+  /** Why this id can never be a record of this CRM (a malformed id), or null: checked before any call. */
+  rejectsId?(ref: ContactRefById): string | null;
   /** Contacts by id, mapped to snapshots; ids the CRM does not have are absent from the map. */
   readContacts(tenant: Tenant, refs: readonly ContactRefById[]): Promise<Map<string, ContactSnapshot>>;
   /** Write only the given changes. */

@@ -86,8 +86,8 @@ describe('writeContacts', () => {
     nock(API)
       .post('/crm/v3/objects/contacts/batch/update', {
         inputs: [
-          { id: '101', properties: { leadstage_score: '87', leadstage_reasons: 'Score 87 …', hs_lead_status: 'NEW', hubspot_owner_id: '1001', lifecyclestage: 'marketingqualifiedlead', leadstage_last_scored_at: '2026-11-23T15:00:00.000Z' } },
-          { id: '102', properties: { leadstage_fit_grade: 'C', leadstage_last_scored_at: '2026-11-23T15:00:00.000Z' } },
+          { id: '101', objectWriteTraceId: '101', properties: { leadstage_score: '87', leadstage_reasons: 'Score 87 …', hs_lead_status: 'NEW', hubspot_owner_id: '1001', lifecyclestage: 'marketingqualifiedlead', leadstage_last_scored_at: '2026-11-23T15:00:00.000Z' } },
+          { id: '102', objectWriteTraceId: '102', properties: { leadstage_fit_grade: 'C', leadstage_last_scored_at: '2026-11-23T15:00:00.000Z' } },
         ],
       })
       .reply(207, {
@@ -108,9 +108,9 @@ describe('writeContacts', () => {
   });
 
   it('moves lifecyclestage back in two requests: clear, then the earlier value', async () => {
-    nock(API).post('/crm/v3/objects/contacts/batch/update', { inputs: [{ id: '7', properties: { lifecyclestage: '', leadstage_last_scored_at: '2026-11-23T15:00:00.000Z' } }] })
+    nock(API).post('/crm/v3/objects/contacts/batch/update', { inputs: [{ id: '7', objectWriteTraceId: '7', properties: { lifecyclestage: '', leadstage_last_scored_at: '2026-11-23T15:00:00.000Z' } }] })
       .reply(200, { status: 'COMPLETE', results: [record('7', {})], startedAt: 'x', completedAt: 'x' });
-    nock(API).post('/crm/v3/objects/contacts/batch/update', { inputs: [{ id: '7', properties: { lifecyclestage: 'lead' } }] })
+    nock(API).post('/crm/v3/objects/contacts/batch/update', { inputs: [{ id: '7', objectWriteTraceId: '7', properties: { lifecyclestage: 'lead' } }] })
       .reply(200, { status: 'COMPLETE', results: [record('7', {})], startedAt: 'x', completedAt: 'x' });
     const out = await adapter.writeContacts(tenant, [{ objectType: 'contact', id: '7', fromStage: 'marketingqualifiedlead', scoredAt, changes: { stage: 'lead' } }]);
     expect(out).toEqual([{ id: '7', ok: true }]);
@@ -178,6 +178,19 @@ describe('createTasks', () => {
     nock(API).post('/crm/v3/objects/tasks').reply(400, { status: 'error', message: 'Property values were not valid: hubspot_owner_id', category: 'VALIDATION_ERROR', correlationId: 'c' });
     const [out] = await adapter.createTasks(tenant, [{ task: task('dd44'), contact: { objectType: 'contact', id: '1' } }]);
     expect(out).toEqual({ key: 'dd44', ok: false, retryable: false, reason: 'create tasks: HubSpot 400: Property values were not valid: hubspot_owner_id' });
+  });
+});
+
+describe('writeContacts when one of its calls fails', () => {
+  it('fails only that call\'s records; the others are written and reported so', async () => {
+    const writes = Array.from({ length: 150 }, (_, i) => ({ objectType: 'contact', id: String(1000 + i), changes: { score: 10 }, fromStage: null, scoredAt: new Date('2026-11-23T15:00:00Z') }));
+    nock(API).post('/crm/v3/objects/contacts/batch/update', (b) => b.inputs.length === 100).reply(200, { status: 'COMPLETE', results: [], startedAt: 'x', completedAt: 'x' });
+    nock(API).post('/crm/v3/objects/contacts/batch/update', (b) => b.inputs.length === 50 && b.inputs[0].objectWriteTraceId === '1100')
+      .reply(400, { status: 'error', message: 'Property values were not valid', category: 'VALIDATION_ERROR' });
+    const out = await adapter.writeContacts(tenant, writes);
+    expect(out.filter((o) => o.ok)).toHaveLength(100);
+    expect(out.filter((o) => !o.ok)).toHaveLength(50);
+    expect(out[120]).toMatchObject({ id: '1120', ok: false, retryable: false, reason: expect.stringContaining('Property values were not valid') });
   });
 });
 

@@ -143,6 +143,15 @@ describe('recomputeTenant', () => {
     expect(crm.callLog.filter((c) => c === 'read').length).toBeLessThanOrEqual(1 + 2 * Math.log2(8));
   });
 
+  it('dead-letters an id the CRM can never have before any call', async () => {
+    hotLead('1');
+    Object.assign(crm, { rejectsId: (r: { id: string }) => (/^\d+$/.test(r.id) ? null : `not a HubSpot record id: ${r.id}`) });
+    await store.markPending(tenant, [{ objectType: 'contact', id: '1' }, { objectType: 'contact', id: "1' OR 1=1" }]);
+    const s = await recomputeTenant(tenant, deps);
+    expect(s).toMatchObject({ written: 1, deadLettered: [{ id: "1' OR 1=1", reason: expect.stringContaining('not a HubSpot record id') }] });
+    expect(crm.callLog.filter((c) => c === 'read')).toHaveLength(1); // no bisection needed
+  });
+
   it('skips deleted contacts and counts the ones the CRM no longer has', async () => {
     hotLead('1');
     await store.markPending(tenant, ['1', '2', '3'].map((id) => ({ objectType: 'contact', id })));

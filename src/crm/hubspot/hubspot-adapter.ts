@@ -135,6 +135,11 @@ export class HubSpotAdapter implements CrmPort {
     await this.opts.limiter.learn(tenant, max, windowMs);
   }
 
+  /** HubSpot record ids are numeric; anything else is refused before any call. */
+  rejectsId(ref: ContactRefById): string | null {
+    return /^\d{1,20}$/.test(ref.id) ? null : `not a HubSpot record id: ${ref.id.slice(0, 40)}`;
+  }
+
   async readContacts(tenant: Tenant, refs: readonly ContactRefById[]): Promise<Map<string, ContactSnapshot>> {
     const properties = readProperties(this.mapping);
     const client = await this.client(tenant);
@@ -154,13 +159,24 @@ export class HubSpotAdapter implements CrmPort {
     const stages = this.opts.config.lifecycle.stages;
     const planned = writes.map((w) => ({ id: w.id, ...toProperties(w, this.mapping, stages) })).filter((p) => Object.keys(p.first).length > 0);
     const failed = new Map<string, WriteOutcome>();
+    // objectWriteTraceId (the contact id) asks HubSpot for per-record errors (multi-status) instead of
+    // failing the call for one record that breaks a portal's validation rule (2026-09 and later).
     const send = async (inputs: { id: string; properties: Record<string, string> }[]) => {
-      const results = await Promise.all(chunks(inputs, HUBSPOT_BATCH).map((batch) =>
-        this.call(tenant, 'update contacts', () => client.crm.contacts.batchApi.updateWithHttpInfo({ inputs: batch })),
-      ));
+      const results = await Promise.all(chunks(inputs, HUBSPOT_BATCH).map(async (batch) => {
+        try {
+          return await this.call(tenant, 'update contacts', () =>
+            client.crm.contacts.batchApi.updateWithHttpInfo({ inputs: batch.map((b) => ({ ...b, objectWriteTraceId: b.id })) }));
+        } catch (err) {
+          // A call that failed as a whole fails its own records, never the other calls of the write:
+          // those went through and must be counted (stage entries, the decay schedule).
+          if (!(err instanceof CrmRejectedError || err instanceof CrmTransientError || err instanceof CrmRateLimitedError)) throw err;
+          for (const b of batch) failed.set(b.id, { id: b.id, ok: false, reason: err.message, retryable: !(err instanceof CrmRejectedError) });
+          return { results: [] };
+        }
+      }));
       for (const data of results) {
         for (const e of ((data as { errors?: BatchError[] }).errors ?? [])) {
-          const ids = e.context?.['ids'] ?? e.context?.['id'] ?? [];
+          const ids = e.context?.['ids'] ?? e.context?.['id'] ?? e.context?.['objectWriteTraceId'] ?? [];
           for (const id of ids) {
             const reason = `${e.category ?? 'ERROR'}: ${e.message ?? ''}`.trim();
             failed.set(id, { id, ok: false, reason, retryable: isRetryable({ code: e.category, message: reason }) });

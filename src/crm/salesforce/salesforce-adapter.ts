@@ -3,7 +3,7 @@ import type { CrmObjectMapping, LeadstageConfig } from '../../core/model.ts';
 import type { ContactSnapshot, CrmObjectType } from '../../core/types.ts';
 import type { Tenant } from '../../platform/tenant.ts';
 import { mappingFor } from '../../core/crm-mapping.ts';
-import { CrmRateLimitedError, CrmRejectedError, isRetryable } from '../../platform/crm-errors.ts';
+import { CrmRateLimitedError, CrmRejectedError, CrmTransientError, isRetryable } from '../../platform/crm-errors.ts';
 import { classifySalesforceError } from './salesforce-errors.ts';
 import { chunks, markerKey, type ContactRefById, type TaskToFind, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
 import { withDeadline } from '../../platform/deadline.ts';
@@ -95,6 +95,11 @@ export class SalesforceAdapter implements CrmPort {
     return this.opts.limiter.usageShare(tenant);
   }
 
+  /** A malformed id is refused before any call (it would make the whole SOQL query fail). */
+  rejectsId(ref: ContactRefById): string | null {
+    return /^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/.test(ref.id) ? null : `not a Salesforce id: ${ref.id.slice(0, 40)}`;
+  }
+
   async readContacts(tenant: Tenant, refs: readonly ContactRefById[]): Promise<Map<string, ContactSnapshot>> {
     const out = new Map<string, ContactSnapshot>();
     for (const objectType of ['lead', 'contact'] as const) {
@@ -119,9 +124,17 @@ export class SalesforceAdapter implements CrmPort {
         .map((w) => ({ Id: w.id, ...toFields(w, this.mapping(objectType)) }))
         .filter((r) => Object.keys(r).length > 1);
       await Promise.all(chunks(records, SALESFORCE_BATCH).map(async (batch) => {
-        const results = (await this.call(tenant, `update ${SOBJECT[objectType]}s`, (conn) =>
-          conn.sobject(SOBJECT[objectType]).update(batch, { allOrNone: false, headers: NO_AUTO_ASSIGN }),
-        )) as unknown as SaveResult[];
+        let results: SaveResult[];
+        try {
+          results = (await this.call(tenant, `update ${SOBJECT[objectType]}s`, (conn) =>
+            conn.sobject(SOBJECT[objectType]).update(batch, { allOrNone: false, headers: NO_AUTO_ASSIGN }),
+          )) as unknown as SaveResult[];
+        } catch (err) {
+          // A call that failed as a whole fails its own records only: the other calls went through.
+          if (!(err instanceof CrmRejectedError || err instanceof CrmTransientError || err instanceof CrmRateLimitedError)) throw err;
+          for (const r of batch) outcomes.set(r.Id, { id: r.Id, ok: false, reason: err.message, retryable: !(err instanceof CrmRejectedError) });
+          return;
+        }
         batch.forEach((record, i) => {
           const r = results[i];
           if (r?.success) outcomes.set(record.Id, { id: record.Id, ok: true });
