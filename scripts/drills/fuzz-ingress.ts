@@ -1232,7 +1232,11 @@ async function main(): Promise<number> {
         byEndpoint.set(fr.endpoint, em);
         em.set(String(o.status), (em.get(String(o.status)) ?? 0) + 1);
         if (o.status >= 500) {
-          if (fivexx.length < 20) fivexx.push({ n, endpoint: fr.endpoint, status: o.status, labels: fr.labels, body: o.body.slice(0, 120) });
+          if (fivexx.length < 20) {
+            fivexx.push({ n, endpoint: fr.endpoint, status: o.status, labels: fr.labels, body: o.body.slice(0, 120) });
+            // Logged at once too, so it is on record even if the run never reaches its report.
+            if (fivexx.length <= 10) log(`≥500 now: #${n} ${fr.endpoint} → ${o.status} ${o.body.slice(0, 120).replace(/\s+/g, ' ')} [${fr.labels.join(' ')}]`);
+          }
           for (const l of fr.labels) fivexxByLabel.set(`${o.status} ${l}`, (fivexxByLabel.get(`${o.status} ${l}`) ?? 0) + 1);
         }
         if (cls === '2xx' && badIdSources.size < 200_000) {
@@ -1253,7 +1257,7 @@ async function main(): Promise<number> {
       if (completed % progressEvery === 0 || now - lastProgress > 30_000) {
         lastProgress = now;
         const rate = completed / ((now - startedAt) / 1000);
-        const five = [...statuses].filter(([s]) => s >= 500).reduce((a, [, c]) => a + c, 0);
+        const five = [...statuses].filter(([s]) => s >= 500).map(([s, c]) => `${s}×${c}`).join(' ') || '0';
         log(`${completed}/${args.requests} (${rate.toFixed(0)}/s), ≥500 ${five}, conn errors ${[...connErrors.values()].reduce((a, b) => a + b, 0)}, RSS ${f0(readRss(pid)?.rssMb ?? NaN)} MB`);
       }
     };
