@@ -161,29 +161,37 @@ export class HubSpotAdapter implements CrmPort {
     const failed = new Map<string, WriteOutcome>();
     // objectWriteTraceId (the contact id) asks HubSpot for per-record errors (multi-status) instead of
     // failing the call for one record that breaks a portal's validation rule (2026-09 and later).
-    const send = async (inputs: { id: string; properties: Record<string, string> }[]) => {
-      const results = await Promise.all(chunks(inputs, HUBSPOT_BATCH).map(async (batch) => {
-        try {
-          return await this.call(tenant, 'update contacts', () =>
-            client.crm.contacts.batchApi.updateWithHttpInfo({ inputs: batch.map((b) => ({ ...b, objectWriteTraceId: b.id })) }));
-        } catch (err) {
-          // A call that failed as a whole fails its own records, never the other calls of the write:
-          // those went through and must be counted (stage entries, the decay schedule).
-          if (!(err instanceof CrmRejectedError || err instanceof CrmTransientError || err instanceof CrmRateLimitedError)) throw err;
-          for (const b of batch) failed.set(b.id, { id: b.id, ok: false, reason: err.message, retryable: !(err instanceof CrmRejectedError) });
-          return { results: [] };
-        }
-      }));
-      for (const data of results) {
-        for (const e of ((data as { errors?: BatchError[] }).errors ?? [])) {
-          const ids = e.context?.['ids'] ?? e.context?.['id'] ?? e.context?.['objectWriteTraceId'] ?? [];
-          for (const id of ids) {
-            const reason = `${e.category ?? 'ERROR'}: ${e.message ?? ''}`.trim();
-            failed.set(id, { id, ok: false, reason, retryable: isRetryable({ code: e.category, message: reason }) });
-          }
+    type Input = { id: string; properties: Record<string, string> };
+    const recordErrors = (data: unknown) => {
+      for (const e of ((data as { errors?: BatchError[] }).errors ?? [])) {
+        const ids = e.context?.['ids'] ?? e.context?.['id'] ?? e.context?.['objectWriteTraceId'] ?? [];
+        for (const id of ids) {
+          const reason = `${e.category ?? 'ERROR'}: ${e.message ?? ''}`.trim();
+          failed.set(id, { id, ok: false, reason, retryable: isRetryable({ code: e.category, message: reason }) });
         }
       }
     };
+    // One CRM-sized call. A call refused as a whole (a 400 that names no record) is split in halves
+    // until the record that causes it stands alone, so the others are written; a call that fails
+    // otherwise fails only its own records — never the other calls of this write, which went through
+    // and must be counted (stage entries, the decay schedule).
+    const sendChunk = async (batch: Input[]): Promise<void> => {
+      try {
+        recordErrors(await this.call(tenant, 'update contacts', () =>
+          client.crm.contacts.batchApi.updateWithHttpInfo({ inputs: batch.map((b) => ({ ...b, objectWriteTraceId: b.id })) })));
+      } catch (err) {
+        if (err instanceof CrmRejectedError && err.status === 400 && batch.length > 1) {
+          const half = Math.ceil(batch.length / 2);
+          await Promise.all([sendChunk(batch.slice(0, half)), sendChunk(batch.slice(half))]);
+          return;
+        }
+        if (!(err instanceof CrmRejectedError || err instanceof CrmTransientError || err instanceof CrmRateLimitedError)) throw err;
+        for (const b of batch) failed.set(b.id, { id: b.id, ok: false, reason: err.message, retryable: !(err instanceof CrmRejectedError) });
+      }
+    };
+    // objectWriteTraceId (the contact id) asks HubSpot for per-record errors (multi-status) instead of
+    // failing the call for one record that breaks a portal's validation rule (2026-09 and later).
+    const send = (inputs: Input[]) => Promise.all(chunks(inputs, HUBSPOT_BATCH).map(sendChunk));
     await send(planned.map((p) => ({ id: p.id, properties: p.first })));
     // The second step of a move back in lifecyclestage, in its own request (batch order is not guaranteed).
     const seconds = planned.filter((p) => p.second && !failed.has(p.id)).map((p) => ({ id: p.id, properties: p.second! }));
