@@ -50,7 +50,7 @@ interface Args {
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`fuzz-ingress: ${msg}\nusage: node scripts/drills/fuzz-ingress.ts [--requests N] [--seed S] [--concurrency C] [--rss-at N,M] [--settle-ms MS] [--max-body-bytes N] [--huge-rate R] [--endpoints a,b] [--env K=V]... [--keep-keys]\n`);
+  process.stderr.write(`fuzz-ingress: ${msg}\nusage: node scripts/drills/fuzz-ingress.ts [--requests N] [--seed S] [--concurrency C] [--rss-at N,M] [--settle-ms MS] [--max-body-bytes N] [--huge-rate R] [--endpoints a,b] [--env K=V]... [--keep-keys] [--app-root DIR] [--gc-at-end]\n`);
   process.exit(2);
 }
 

@@ -171,8 +171,10 @@ export class HubSpotAdapter implements CrmPort {
         }
       }
     };
-    // One CRM-sized call. A call refused as a whole (a 400 that names no record) is split in halves
-    // until the record that causes it stands alone, so the others are written; a call that fails
+    // One CRM-sized call. A call refused as a whole (a 400 that names no record) is split into √n parts
+    // sent side by side, recursively, until the record that causes it stands alone, so the others are
+    // written: two extra rounds for 100 records instead of seven with halves (drill: poison-record,
+    // where call latency, not call count, is what a poisoned batch waits on); a call that fails
     // otherwise fails only its own records — never the other calls of this write, which went through
     // and must be counted (stage entries, the decay schedule).
     const sendChunk = async (batch: Input[]): Promise<void> => {
@@ -181,16 +183,14 @@ export class HubSpotAdapter implements CrmPort {
           client.crm.contacts.batchApi.updateWithHttpInfo({ inputs: batch.map((b) => ({ ...b, objectWriteTraceId: b.id })) })));
       } catch (err) {
         if (err instanceof CrmRejectedError && err.status === 400 && batch.length > 1) {
-          const half = Math.ceil(batch.length / 2);
-          await Promise.all([sendChunk(batch.slice(0, half)), sendChunk(batch.slice(half))]);
+          // Parts strictly smaller than the call, so the split always ends (a call of 2 splits in 1 + 1).
+          await Promise.all(chunks(batch, Math.min(batch.length - 1, Math.ceil(Math.sqrt(batch.length)))).map(sendChunk));
           return;
         }
         if (!(err instanceof CrmRejectedError || err instanceof CrmTransientError || err instanceof CrmRateLimitedError)) throw err;
         for (const b of batch) failed.set(b.id, { id: b.id, ok: false, reason: err.message, retryable: !(err instanceof CrmRejectedError) });
       }
     };
-    // objectWriteTraceId (the contact id) asks HubSpot for per-record errors (multi-status) instead of
-    // failing the call for one record that breaks a portal's validation rule (2026-09 and later).
     const send = (inputs: Input[]) => Promise.all(chunks(inputs, HUBSPOT_BATCH).map(sendChunk));
     await send(planned.map((p) => ({ id: p.id, properties: p.first })));
     // The second step of a move back in lifecyclestage, in its own request (batch order is not guaranteed).
