@@ -17,6 +17,12 @@ export interface ReconcileDeps {
   maxQuotaShare: number;
   /** A first run looks back this far (webhooks may have been lost for about a day). */
   firstLookBackMs?: number;
+  /**
+   * Records stamped this long ago are taken as settled: nothing can still appear with that stamp
+   * (default 5 min). Until then the watermark stays on the newest stamp seen (inclusive), so a
+   * record committed late with an older stamp is not skipped; after, it moves past it.
+   */
+  settleMs?: number;
 }
 
 export interface ReconcileSummary {
@@ -52,16 +58,20 @@ export async function reconcileTenant(tenant: Tenant, deps: ReconcileDeps): Prom
     if (changed.length) await deps.markPending(tenant, changed.map((r) => ({ objectType: r.snapshot.objectType, id: r.snapshot.id })));
     out.queued += changed.length;
     for (const r of page) mark = Math.max(mark, r.modifiedAt);
+    // Inclusive: the records stamped `mark` may not all have been seen yet (a page can end among them).
     await deps.watermark.set(tenant, mark);
     const share = (await deps.crm.quotaShare?.(tenant)) ?? null;
     if (share !== null && share >= deps.maxQuotaShare) {
       out.stopped = 'quota';
       break;
     }
-    if (out.seen >= deps.maxRecords) {
-      out.stopped = 'limit';
-      break;
-    }
+  }
+  if (out.stopped === 'done') {
+    // The CRM ends a run only at the end of a group of equal stamps: every record stamped `mark` was
+    // seen. Once settled, the next run starts after them; otherwise a group larger than maxRecords
+    // would be read again forever.
+    if (out.seen >= deps.maxRecords) out.stopped = 'limit';
+    if (out.seen > 0 && mark < deps.clock.now().getTime() - (deps.settleMs ?? 300_000)) await deps.watermark.set(tenant, mark + 1);
   }
   out.crmCalls = deps.crm.calls - callsBefore;
   return out;

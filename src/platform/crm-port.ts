@@ -69,9 +69,10 @@ export interface CrmPort {
   /** Every contact id of the account, page by page (for a full rescore). */
   listContactIds(tenant: Tenant): AsyncIterable<ContactRefById[]>;
   /**
-   * Contacts modified since `since`, oldest first, page by page, as snapshots with their modified
-   * time (the reconciliation sweep). At most `maxRecords` in one run; the caller resumes from the
-   * last modified time it saw.
+   * Contacts modified at or after `since`, oldest first, page by page, as snapshots with their
+   * modified time (the reconciliation sweep). About `maxRecords` in one run, never ending inside a
+   * run of records sharing one modified time (see toEndOfGroup); the caller resumes from the
+   * newest modified time it saw.
    */
   listModifiedSince?(tenant: Tenant, since: Date, maxRecords: number): AsyncIterable<{ snapshot: ContactSnapshot; modifiedAt: number }[]>;
   /** Every owner the CRM knows, active or not. */
@@ -105,4 +106,27 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * Oldest-first pages cut after about `max` records, but never inside a run of records that share
+ * one modified time: the sweep's watermark is a time, so a run cut inside such a run (a mass update
+ * stamps thousands of records with one second) could neither skip the rest nor get past them.
+ */
+export async function* toEndOfGroup<T extends { modifiedAt: number }>(pages: AsyncIterable<T[]>, max: number): AsyncIterable<T[]> {
+  let seen = 0;
+  let last: number | undefined;
+  for await (const page of pages) {
+    const out: T[] = [];
+    for (const r of page) {
+      if (seen >= max && r.modifiedAt !== last) {
+        if (out.length) yield out;
+        return;
+      }
+      out.push(r);
+      seen += 1;
+      last = r.modifiedAt;
+    }
+    if (out.length) yield out;
+  }
 }

@@ -107,8 +107,28 @@ export class SalesforceFace {
     return { status: 200, body: { access_token: token, ...rotated, instance_url: baseUrl, id: `${baseUrl}/id/${this.orgId}/005000000000001AAA`, token_type: 'Bearer', issued_at: String(Date.now()), signature: 'sandbox' } };
   }
 
+  /**
+   * The reconciliation sweep's query: records by SystemModstamp (or LastModifiedDate, which a
+   * person's edit sets), keyset-paged on (SystemModstamp, Id), oldest first.
+   */
+  private modifiedQuery(soql: string): SfReply | null {
+    const m = /^SELECT (.+?) FROM (Lead|Contact) WHERE (?:SystemModstamp >= (\S+)|\(SystemModstamp > (\S+) OR \(SystemModstamp = \S+ AND Id > '(\w+)'\)\))( AND IsConverted = false)? ORDER BY SystemModstamp ASC, Id ASC LIMIT (\d+)$/.exec(soql.trim());
+    if (!m) return null;
+    const [, fieldList, type, from, after, afterId, openOnly, limit] = m;
+    const stamp = (r: SfRecord) => Date.parse(String(r['SystemModstamp'] ?? r['LastModifiedDate'] ?? '1970-01-01T00:00:00Z')) / 1000 | 0;
+    const t = Date.parse((from ?? after)!) / 1000 | 0;
+    const rows = [...this.records[type as 'Lead' | 'Contact'].values()]
+      .filter((r) => (!openOnly || r['IsConverted'] !== true) && (from ? stamp(r) >= t : stamp(r) > t || (stamp(r) === t && r.Id > afterId!)))
+      .sort((a, b) => stamp(a) - stamp(b) || (a.Id < b.Id ? -1 : a.Id > b.Id ? 1 : 0))
+      .slice(0, Number(limit))
+      .map((r) => ({ ...r, SystemModstamp: new Date(stamp(r) * 1000).toISOString().replace('Z', '+0000') }));
+    return this.reply(type!, rows, fieldList!);
+  }
+
   /** The SOQL shapes leadstage issues: SELECT … FROM T WHERE F IN (…)/= '…' [AND IsConverted = false] [ORDER/LIMIT]. */
   private query(soql: string): SfReply {
+    const modified = this.modifiedQuery(soql);
+    if (modified) return modified;
     const m = /^SELECT (.+?) FROM (\w+) WHERE (\w+) (IN \((.*?)\)|= '((?:[^'\\]|\\.)*)')( AND IsConverted = false)?(?: AND CreatedDate >= (\S+))?(?: ORDER BY \w+ (?:ASC|DESC))?(?: LIMIT (\d+))?$/i.exec(soql.trim());
     if (!m) return this.err(400, 'MALFORMED_QUERY', `sandbox cannot run this query: ${soql.slice(0, 200)}`);
     const [, fieldList, type, field, , inList, eq, openOnly, createdSince, limit] = m;
@@ -123,7 +143,12 @@ export class SalesforceFace {
       return wanted.has(key) && (!openOnly || r['IsConverted'] !== true) && recent;
     });
     if (limit) rows = rows.slice(0, Number(limit));
-    const fields = fieldList!.split(',').map((f) => f.trim());
+    return this.reply(type!, rows, fieldList!);
+  }
+
+  /** A query result: the selected fields of each row, Account.* through the AccountId relationship. */
+  private reply(type: string, rows: SfRecord[], fieldList: string): SfReply {
+    const fields = fieldList.split(',').map((f) => f.trim());
     const records = rows.map((r) => {
       const out: Record<string, unknown> = { attributes: { type, url: `/services/data/v61.0/sobjects/${type}/${r.Id}` } };
       for (const f of fields) {
@@ -160,7 +185,7 @@ export class SalesforceFace {
         }
       }
       return { id, success: true, errors: [] as unknown[], apply: () => {
-        Object.assign(existing, fields);
+        Object.assign(existing, fields, { SystemModstamp: new Date().toISOString() });
         // Without Sforce-Auto-Assign: FALSE, the org's assignment rule takes the Lead to a queue.
         if (type === 'Lead' && autoAssign.toUpperCase() !== 'FALSE') existing['OwnerId'] = this.assignmentQueueId;
       } };

@@ -113,7 +113,8 @@ export class SandboxCrm {
   salesforceEdit(type: 'Lead' | 'Contact' | 'Task', id: string, fields: Record<string, unknown>): void {
     const table = this.salesforce.records[type];
     const record = table.get(id) ?? { Id: id };
-    Object.assign(record, fields, { LastModifiedDate: new Date().toISOString() });
+    const now = new Date().toISOString();
+    Object.assign(record, fields, { LastModifiedDate: now, SystemModstamp: now });
     table.set(id, record as never);
     this.salesforceOutbound?.send(type, [{ ...record, LastModifiedById: '005000000000001AAA' }]);
   }

@@ -189,3 +189,21 @@ describe('SalesforceAdapter', () => {
     expect(await a.quotaShare(tenant)).toBeCloseTo(0.10018);
   });
 });
+
+// Query response shape (totalSize, done, records with attributes; datetimes as 2026-11-23T15:00:00.000+0000):
+// developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_query.htm
+describe('listModifiedSince (the reconciliation sweep)', () => {
+  it('queries by SystemModstamp from the next whole second, then keyset-pages on (SystemModstamp, Id)', async () => {
+    const lead = (n: number) => ({ attributes: { type: 'Lead', url: `/services/data/v${V}/sobjects/Lead/00Q${String(n).padStart(12, '0')}AAA` }, Id: `00Q${String(n).padStart(12, '0')}AAA`, OwnerId: null, Email: `l${n}@x.io`, SystemModstamp: '2026-11-23T15:00:07.000+0000' });
+    handlers.push((r) => r.path.includes('FROM Lead') && r.path.includes('SystemModstamp >=') ? ok({ totalSize: 200, done: true, records: Array.from({ length: 200 }, (_, i) => lead(i + 1)) }) : undefined);
+    handlers.push((r) => r.path.includes('FROM Lead') ? ok({ totalSize: 1, done: true, records: [lead(201)] }) : undefined);
+    handlers.push((r) => r.path.includes('FROM Contact') ? ok({ totalSize: 1, done: true, records: [{ attributes: { type: 'Contact' }, Id: '003000000000001AAA', OwnerId: null, Email: 'c@x.io', Account: null, SystemModstamp: '2026-11-23T15:00:05.000+0000' }] }) : undefined);
+    const pages = [];
+    for await (const page of adapter().listModifiedSince(tenant, new Date('2026-11-23T15:00:04.200Z'), 10_000)) pages.push(...page);
+    expect(pages.map((p) => p.snapshot.id)).toEqual(['003000000000001AAA', ...Array.from({ length: 201 }, (_, i) => lead(i + 1).Id)]);
+    expect(pages[0]!.modifiedAt).toBe(Date.parse('2026-11-23T15:00:05Z'));
+    const queries = seen.filter((x) => x.path.includes('/query')).map((x) => x.path.slice(x.path.indexOf('q=') + 2));
+    expect(queries).toContain('SELECT Id, OwnerId, Email, FirstName, LastName, Title, Company, Industry, NumberOfEmployees, Country, Budget__c, Need__c, Purchase_Timeframe__c, Lead_Score__c, Fit_Grade__c, Score_Reasons__c, Lifecycle_Stage__c, Status, SystemModstamp FROM Lead WHERE SystemModstamp >= 2026-11-23T15:00:05Z AND IsConverted = false ORDER BY SystemModstamp ASC, Id ASC LIMIT 200');
+    expect(queries.some((q) => q.includes("WHERE (SystemModstamp > 2026-11-23T15:00:07Z OR (SystemModstamp = 2026-11-23T15:00:07Z AND Id > '00Q000000000200AAA')) AND IsConverted = false"))).toBe(true);
+  });
+});

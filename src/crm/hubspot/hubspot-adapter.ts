@@ -6,7 +6,7 @@ import type { ContactSnapshot } from '../../core/types.ts';
 import type { Tenant } from '../../platform/tenant.ts';
 import { mappingFor } from '../../core/crm-mapping.ts';
 import { CrmRateLimitedError, CrmRejectedError, CrmTransientError, isRetryable } from '../../platform/crm-errors.ts';
-import { chunks, markerKey, taskMarker, type ContactRefById, type TaskToFind, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
+import { chunks, markerKey, toEndOfGroup, taskMarker, type ContactRefById, type TaskToFind, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
 import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { withDeadline } from '../../platform/deadline.ts';
 import { classifyHubSpotError, isDailyLimit } from './hubspot-errors.ts';
@@ -335,12 +335,19 @@ export class HubSpotAdapter implements CrmPort {
     return checkHubSpotVocabulary(this.opts.config, (name) => this.propertyOptions(tenant, name));
   }
 
-  /** Search contacts by `lastmodifieddate` (oldest first, 200 a page; HubSpot caps a search at 10,000). */
-  async *listModifiedSince(tenant: Tenant, since: Date, maxRecords: number): AsyncIterable<{ snapshot: ContactSnapshot; modifiedAt: number }[]> {
+  /**
+   * Search contacts by `lastmodifieddate` (oldest first, 200 a page). HubSpot pages one search up
+   * to 10,000 results: a run stops short of that, the next one resumes from the watermark.
+   */
+  listModifiedSince(tenant: Tenant, since: Date, maxRecords: number): AsyncIterable<{ snapshot: ContactSnapshot; modifiedAt: number }[]> {
+    return toEndOfGroup(this.searchModified(tenant, since), Math.min(maxRecords, 9_000));
+  }
+
+  private async *searchModified(tenant: Tenant, since: Date): AsyncIterable<{ snapshot: ContactSnapshot; modifiedAt: number }[]> {
     const client = await this.client(tenant);
     const properties = [...readProperties(this.mapping), 'lastmodifieddate'];
     let after: string | undefined;
-    for (let seen = 0; seen < Math.min(maxRecords, 10_000);) {
+    for (let seen = 0; seen < 10_000;) {
       const page = await this.call(tenant, 'search modified contacts', () =>
         client.crm.contacts.searchApi.doSearchWithHttpInfo({
           filterGroups: [{ filters: [{ propertyName: 'lastmodifieddate', operator: 'GTE' as FilterOperatorEnum, value: String(since.getTime()) }] }],

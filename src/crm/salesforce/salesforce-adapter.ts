@@ -8,6 +8,7 @@ import { classifySalesforceError } from './salesforce-errors.ts';
 import { chunks, markerKey, type ContactRefById, type TaskToFind, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
 import { withDeadline } from '../../platform/deadline.ts';
 import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
+import { listModified, type ModifiedPage } from './salesforce-modified.ts';
 import { SOBJECT, selectFields, TASK_PRIORITY, TASK_STATUS, toFields, toSnapshot, toTask } from './salesforce-mapping.ts';
 
 export const SALESFORCE_BATCH = 200;
@@ -206,6 +207,13 @@ export class SalesforceAdapter implements CrmPort {
       const result = await this.call(tenant, `list ${SOBJECT[objectType]}s`, async (conn) => await conn.query<{ Id: string }>(soql, { autoFetch: true, maxFetch: 1_000_000 }));
       for (let i = 0; i < result.records.length; i += SALESFORCE_BATCH) yield result.records.slice(i, i + SALESFORCE_BATCH).map((r) => ({ objectType, id: r.Id }));
     }
+  }
+
+  /** Leads and Contacts by SystemModstamp, oldest first (the reconciliation sweep; see salesforce-modified.ts). */
+  listModifiedSince(tenant: Tenant, since: Date, maxRecords: number): AsyncIterable<ModifiedPage> {
+    const types = (['lead', 'contact'] as const).filter((t) => this.has(t)).map((objectType) => ({ objectType, m: this.mapping(objectType) }));
+    return listModified(types, since, maxRecords, async (objectType, soql) =>
+      (await this.call(tenant, `list modified ${SOBJECT[objectType]}s`, async (conn) => await conn.query<Record<string, unknown>>(soql))).records);
   }
 
   async listOwners(tenant: Tenant): Promise<CrmOwner[]> {
