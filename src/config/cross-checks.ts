@@ -45,6 +45,16 @@ export function crossCheck(cfg: LeadstageConfig): CrossIssue[] {
   lifecycle.untouched.forEach((s, i) => stage(['lifecycle', 'untouched', i], s));
   lifecycle.handoffStages.forEach((s, i) => stage(['lifecycle', 'handoffStages', i], s));
   stage(['lifecycle', 'disqualifiedMaxStage'], lifecycle.disqualifiedMaxStage);
+  if (lifecycle.recycle) {
+    const { from, to } = lifecycle.recycle;
+    stage(['lifecycle', 'recycle', 'to'], to);
+    from.forEach((s, i) => {
+      stage(['lifecycle', 'recycle', 'from', i], s);
+      if (lifecycle.stages.indexOf(s) <= lifecycle.stages.indexOf(to)) add(['lifecycle', 'recycle', 'from', i], `recycling goes back: "${s}" must come after "${to}" in lifecycle.stages`);
+      if (lifecycle.untouched.includes(s)) add(['lifecycle', 'recycle', 'from', i], `stage "${s}" is owned by sales (lifecycle.untouched); leadstage never moves it`);
+      if (!lifecycle.criteria[s]) add(['lifecycle', 'recycle', 'from', i], `stage "${s}" has no criteria, so a contact can never stop meeting them`);
+    });
+  }
   for (const [s, c] of Object.entries(lifecycle.criteria)) {
     stage(['lifecycle', 'criteria', s], s);
     if (lifecycle.untouched.includes(s)) add(['lifecycle', 'criteria', s], `stage "${s}" is in lifecycle.untouched (sales-owned); leadstage cannot place contacts there`);
@@ -148,7 +158,7 @@ export function crossCheck(cfg: LeadstageConfig): CrossIssue[] {
   });
 
   // CRM mappings: stage and status values must be translatable.
-  const statuses = [lifecycle.leadStatus.onHandoff, lifecycle.leadStatus.nurture, lifecycle.leadStatus.disqualified];
+  const statuses = [lifecycle.leadStatus.onHandoff, lifecycle.leadStatus.nurture, lifecycle.leadStatus.disqualified, ...(lifecycle.recycle ? [lifecycle.recycle.leadStatus] : [])];
   for (const [where, m] of maps) {
     const path = where.split('.');
     for (const s of Object.keys(m.stageValues)) stage([...path, 'stageValues', s], s);

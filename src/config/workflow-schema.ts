@@ -45,6 +45,18 @@ export const lifecycleSchema = z.strictObject({
     .default({ onHandoff: 'new', nurture: 'nurture', disqualified: 'unqualified' }),
   /** The highest stage a disqualified contact may reach. */
   disqualifiedMaxStage: z.string().default('lead'),
+  /**
+   * Stale handoffs: a contact in one of `from` that no longer meets that stage's criteria (its
+   * engagement decayed) while sales has not started working it (lead status none, the handoff
+   * status or a nurture one) goes back to `to` with `leadStatus`, even under `regression: never`.
+   */
+  recycle: z
+    .strictObject({
+      from: z.array(z.string()).min(1),
+      to: z.string(),
+      leadStatus: z.string().default('nurture'),
+    })
+    .optional(),
 });
 
 export const businessHoursSchema = z.strictObject({

@@ -16,6 +16,8 @@ export interface StagePlacement {
   changed: boolean;
   reason: string;
   warning?: string;
+  /** Moved back by the recycle rule: the lead status becomes the rule's. */
+  recycled?: true;
 }
 
 /** Criteria that are not met, in words; an empty list means the stage is earned. */
@@ -49,15 +51,30 @@ export function earnedStage(cfg: LifecycleConfig, facts: StageFacts, rankOf: (gr
 }
 
 /**
+ * The recycle rule: a handoff gone stale (criteria of its stage no longer met, sales never started:
+ * the lead status is none, ours or the handoff one) goes back to marketing. Null: not recycled.
+ */
+function recycle(cfg: LifecycleConfig, current: string, currentStatus: string | null, facts: StageFacts, rankOf: (grade: string) => number): StagePlacement | null {
+  const rule = cfg.recycle;
+  const criteria = cfg.criteria[current];
+  if (!rule || !criteria || !rule.from.includes(current)) return null;
+  const untouchedBySales = [null, cfg.leadStatus.onHandoff, cfg.leadStatus.nurture, rule.leadStatus].includes(currentStatus);
+  const unmet = unmetCriteria(criteria, facts, rankOf);
+  if (!untouchedBySales || unmet.length === 0) return null;
+  return { from: current, to: rule.to, changed: true, recycled: true, reason: `recycled to ${rule.to}: no longer meets ${current} (${unmet.join(', ')}) and sales has not worked it` };
+}
+
+/**
  * Where the contact belongs. Sales-owned stages are never touched; an unknown current stage (a
  * custom CRM value the config does not list) is left alone with a warning rather than guessed at.
- * Under `regression: never` a contact only moves forward.
+ * Under `regression: never` a contact only moves forward, except by the recycle rule.
  */
 export function placeStage(
   cfg: LifecycleConfig,
   current: string | null,
   facts: StageFacts,
   rankOf: (grade: string) => number,
+  currentStatus: string | null = null,
 ): StagePlacement {
   const keep = (reason: string, warning?: string): StagePlacement => ({
     from: current, to: current, changed: false, reason, ...(warning ? { warning } : {}),
@@ -69,6 +86,9 @@ export function placeStage(
 
   const earned = earnedStage(cfg, facts, rankOf);
   const idx = (s: string | null) => (s === null ? -1 : cfg.stages.indexOf(s));
+  // Recycling applies only where the contact has not earned its stage or a later one again.
+  const recycled = current !== null && idx(earned) < idx(current) ? recycle(cfg, current, currentStatus, facts, rankOf) : null;
+  if (recycled) return recycled;
   let to: string | null;
   if (cfg.regression === 'never') to = idx(earned) > idx(current) ? earned : current;
   else to = earned ?? current;
@@ -98,6 +118,7 @@ export function decideLeadStatus(
   if (placement.to !== null && cfg.untouched.includes(placement.to)) return null;
   if (placement.warning) return null;
   if (facts.disqualified) return cfg.leadStatus.disqualified;
+  if (placement.recycled && cfg.recycle) return cfg.recycle.leadStatus;
   const open = currentStatus === null || currentStatus === cfg.leadStatus.nurture;
   const idx = (s: string | null) => (s === null ? -1 : cfg.stages.indexOf(s));
   if (placement.changed && placement.to !== null && cfg.handoffStages.includes(placement.to) && idx(placement.to) > idx(placement.from)) {

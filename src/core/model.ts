@@ -96,6 +96,17 @@ export interface LifecycleConfig {
   handoffStages: string[];
   leadStatus: { onHandoff: string; nurture: string; disqualified: string };
   disqualifiedMaxStage: string;
+  /** Stale handoffs go back to marketing (see lifecycle.ts, recycle). */
+  recycle?: RecycleRule | undefined;
+}
+
+export interface RecycleRule {
+  /** Stages a contact leaves when it no longer meets their criteria while sales has not worked it. */
+  from: string[];
+  /** The stage it goes back to. */
+  to: string;
+  /** The lead status it gets. */
+  leadStatus: string;
 }
 
 export interface BusinessHours {

@@ -45,7 +45,7 @@ export function nextVisibleChange(
     const e = engagementAt(t);
     const score = Math.round(plan.score.fit + e);
     const facts: StageFacts = { score, engagement: Math.round(e), gradeRank: gradeRankNow, bantCount: plan.bant.count, disqualified: plan.disqualified !== null };
-    const placement = placeStage(config.lifecycle, after.stage, facts, rankOf);
+    const placement = placeStage(config.lifecycle, after.stage, facts, rankOf, after.leadStatus);
     const status = decideLeadStatus(config.lifecycle, placement, after.leadStatus, facts, rankOf);
     return { score, stage: placement.to, leadStatus: status ?? after.leadStatus };
   };

@@ -47,7 +47,7 @@ export function planContact(input: PlanInput): PlanResult {
     disqualified: fit.disqualified !== null,
   };
 
-  const placement = placeStage(config.lifecycle, contact.stage, facts, rankOf);
+  const placement = placeStage(config.lifecycle, contact.stage, facts, rankOf, contact.leadStatus);
   if (placement.warning) warnings.push(placement.warning);
   const leadStatus = decideLeadStatus(config.lifecycle, placement, contact.leadStatus, facts, rankOf);
 
@@ -101,7 +101,7 @@ export function planContact(input: PlanInput): PlanResult {
     grade: fit.grade,
     disqualified: fit.disqualified,
     bant: { satisfied: bant.satisfied, count: bant.satisfied.length },
-    stage: { from: placement.from, to: placement.to, changed: placement.changed, reason: placement.reason },
+    stage: { from: placement.from, to: placement.to, changed: placement.changed, reason: placement.reason, ...(placement.recycled ? { recycled: true as const } : {}) },
     leadStatus,
     owner,
     rotation,

@@ -104,7 +104,8 @@ export interface Plan {
   grade: string;
   disqualified: { ruleId: string; reason: string } | null;
   bant: { satisfied: BantKey[]; count: number };
-  stage: { from: string | null; to: string | null; changed: boolean; reason: string };
+  /** `recycled`: moved back by the config's recycle rule (a stale handoff sales never worked). */
+  stage: { from: string | null; to: string | null; changed: boolean; reason: string; recycled?: true };
   /** The lead status leadstage wants, or null for "no opinion" (sales owns it). */
   leadStatus: string | null;
   owner: OwnerDecision | null;

@@ -92,10 +92,28 @@ describe('planContact: scenarios on the shipped config (Monday 10:00 New York)',
     expect(p.changes.score).toBe(p.score.total);
   });
 
-  it('an MQL whose engagement decayed stays MQL and gets no second task', () => {
-    const p = plan({ stage: 'marketingqualifiedlead', fields: { email: 'a@acme.io' } }, [act('demo_request', 200)]);
+  it('an MQL whose engagement decayed while sales worked it stays MQL and gets no second task', () => {
+    const p = plan({ stage: 'marketingqualifiedlead', leadStatus: 'IN_PROGRESS', fields: { email: 'a@acme.io' } }, [act('demo_request', 200)]);
     expect(p.stage).toMatchObject({ to: 'marketingqualifiedlead', changed: false });
     expect(p.tasks).toEqual([]);
+  });
+
+  // The shipped recycle rule: marketingqualifiedlead → lead, status nurture, while sales has not worked it.
+  it.each([
+    ['no status', null],
+    ['the handoff status', 'new'],
+    ['the nurture status', 'nurture'],
+  ])('recycles a stale MQL whose lead status is %s back to lead (nurture), with the reason, and no task', (_, status) => {
+    const p = plan({ stage: 'marketingqualifiedlead', leadStatus: status, fields: { email: 'a@acme.io' } }, [act('demo_request', 200)]);
+    expect(p.stage).toMatchObject({ from: 'marketingqualifiedlead', to: 'lead', changed: true, recycled: true });
+    expect(p.stage.reason).toMatch(/^recycled to lead: no longer meets marketingqualifiedlead \(score \d+ < 60/);
+    expect(p.changes).toMatchObject({ stage: 'lead', ...(status === 'nurture' ? {} : { leadStatus: 'nurture' }) });
+    expect(p.tasks).toEqual([]);
+  });
+
+  it('does not recycle an MQL that still meets its criteria', () => {
+    const p = plan({ stage: 'marketingqualifiedlead', leadStatus: 'new', fields: strongFit }, [act('demo_request', 1), act('pricing_page_view', 1)]);
+    expect(p.stage).toMatchObject({ to: 'marketingqualifiedlead', changed: false });
   });
 
   it('writes nothing when the CRM already holds the plan', () => {
@@ -108,7 +126,8 @@ describe('planContact: scenarios on the shipped config (Monday 10:00 New York)',
   });
 
   it('writes only the fields that changed', () => {
-    const p = plan({ stage: 'marketingqualifiedlead', leadStatus: 'new', ownerId: '1001', fields: strongFit, scored: { score: 1, grade: 'A', reasons: 'old' } }, [act('email_open')]);
+    // A status sales set (so the stale MQL is not recycled).
+    const p = plan({ stage: 'marketingqualifiedlead', leadStatus: 'IN_PROGRESS', ownerId: '1001', fields: strongFit, scored: { score: 1, grade: 'A', reasons: 'old' } }, [act('email_open')]);
     expect(Object.keys(p.changes).sort()).toEqual(['reasons', 'score']);
   });
 
