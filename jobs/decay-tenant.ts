@@ -1,13 +1,16 @@
 import { applyChanges } from '../src/core/apply-changes.ts';
 import type { LeadstageConfig } from '../src/core/model.ts';
 import { planContact } from '../src/core/plan-contact.ts';
+import type { Plan } from '../src/core/types.ts';
 import type { Clock } from '../src/platform/clock.ts';
 import type { ContactRefById, ContactWrite, CrmPort } from '../src/platform/crm-port.ts';
 import type { Logger } from '../src/platform/logger.ts';
 import { tenantKey, type Tenant } from '../src/platform/tenant.ts';
 import { parsePendingMember } from '../src/store/activity-store.ts';
 import type { AfterPlan } from '../src/store/decay-store.ts';
-import type { ActivityReader, DecayState } from './recompute-ports.ts';
+import type { LedgerEntry } from '../src/store/score-ledger.ts';
+import { ledgerEntry } from './ledger-entry.ts';
+import type { ActivityReader, DecayState, ScoreHistory } from './recompute-ports.ts';
 
 export interface DecayDeps {
   config: LeadstageConfig;
@@ -19,6 +22,9 @@ export interface DecayDeps {
   clock: Clock;
   log: Logger;
   batchSize: number;
+  /** Where each accepted score or stage change is recorded (absent: no ledger). */
+  ledger?: ScoreHistory;
+  configVersion?: string;
 }
 
 export interface DecaySummary {
@@ -52,6 +58,8 @@ export async function decayTenant(tenant: Tenant, deps: DecayDeps): Promise<Deca
   const handOver: ContactRefById[] = [];
   const writes: ContactWrite[] = [];
   const after = new Map<string, AfterPlan>();
+  const ledger: { id: string; entry: LedgerEntry }[] = [];
+  const plans = new Map<string, Plan>();
   for (const ref of refs) {
     const snapshot = snapshots.get(ref.id);
     const result = snapshot ? planContact({ contact: snapshot, activities: activities.get(ref.id) ?? [], config: deps.config, now }) : null;
@@ -59,15 +67,20 @@ export async function decayTenant(tenant: Tenant, deps: DecayDeps): Promise<Deca
       handOver.push(ref);
       continue;
     }
+    plans.set(ref.id, result.plan);
     const { changes, nextChangeAt } = result.plan;
     const { ownerId: _owner, ...visible } = changes; // decay never reassigns
     after.set(ref.id, { snapshot: applyChanges(snapshot!, visible), nextChangeAt: nextChangeAt === null ? null : Date.parse(nextChangeAt) });
     if (Object.keys(visible).length === 0) summary.unchanged += 1;
     else writes.push({ objectType: ref.objectType, id: ref.id, changes: visible, fromStage: snapshot!.stage, scoredAt: now });
   }
+  const changesOf = new Map(writes.map((w) => [w.id, w.changes]));
   for (const outcome of await deps.crm.writeContacts(tenant, writes)) {
-    if (outcome.ok) summary.written += 1;
-    else {
+    if (outcome.ok) {
+      summary.written += 1;
+      const entry = ledgerEntry(snapshots.get(outcome.id)!, plans.get(outcome.id)!, changesOf.get(outcome.id)!, now, 'decay', deps.configVersion);
+      if (entry) ledger.push({ id: outcome.id, entry });
+    } else {
       summary.failed += 1;
       const stale = after.get(outcome.id)!;
       after.set(outcome.id, { snapshot: snapshots.get(outcome.id)!, nextChangeAt: now.getTime() + RETRY_LATER_MS });
@@ -75,6 +88,7 @@ export async function decayTenant(tenant: Tenant, deps: DecayDeps): Promise<Deca
     }
   }
   await deps.decay.record(tenant, [...after.values()]);
+  await deps.ledger?.append(tenant, ledger);
   if (handOver.length) {
     await deps.markPending(tenant, handOver);
     await deps.decay.unschedule(tenant, handOver.map((r) => `${r.objectType}:${r.id}`));

@@ -2,6 +2,7 @@ import type { Activity, ContactSnapshot } from '../src/core/types.ts';
 import type { AfterPlan } from '../src/store/decay-store.ts';
 import type { Tenant } from '../src/platform/tenant.ts';
 import type { NewDeadLetter } from '../src/store/dead-letters.ts';
+import type { LedgerEntry } from '../src/store/score-ledger.ts';
 import type { RotationSnapshot, TaskClaim, TaskClaimRequest } from '../src/store/worker-store.ts';
 
 /**
@@ -40,6 +41,11 @@ export interface ActivityReader {
 
 export interface DeadLetterSink {
   add(tenant: Tenant, letters: readonly NewDeadLetter[], now: Date): Promise<void>;
+}
+
+/** The score ledger (see src/store/score-ledger.ts): a bounded history of each contact's changes. */
+export interface ScoreHistory {
+  append(tenant: Tenant, entries: readonly { id: string; entry: LedgerEntry }[]): Promise<void>;
 }
 
 /** Decay's schedule and the contacts' last known state (see src/store/decay-store.ts). */

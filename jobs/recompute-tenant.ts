@@ -10,9 +10,11 @@ import type { Logger } from '../src/platform/logger.ts';
 import { tenantKey, type Tenant } from '../src/platform/tenant.ts';
 import { parsePendingMember } from '../src/store/activity-store.ts';
 import type { NewDeadLetter } from '../src/store/dead-letters.ts';
+import type { LedgerEntry } from '../src/store/score-ledger.ts';
 import { createTasksStep } from './create-tasks-step.ts';
+import { ledgerEntry } from './ledger-entry.ts';
 import { planWithRotation, unavailableOwners } from './plan-batch.ts';
-import type { ActivityReader, DeadLetterSink, DecayState, RecomputeStore } from './recompute-ports.ts';
+import type { ActivityReader, DeadLetterSink, DecayState, RecomputeStore, ScoreHistory } from './recompute-ports.ts';
 
 export interface RecomputeDeps {
   config: LeadstageConfig;
@@ -30,6 +32,8 @@ export interface RecomputeDeps {
   decay?: DecayState;
   /** The version (hash) of the config these plans come from: logged with every batch it writes. */
   configVersion?: string;
+  /** Where each accepted score or stage change is recorded (absent: no ledger). */
+  ledger?: ScoreHistory;
 }
 
 export interface BatchSummary {
@@ -189,6 +193,7 @@ async function applyBatch(tenant: Tenant, members: readonly string[], deps: Reco
     else writes.push({ objectType: plan.contact.objectType, id, changes, fromStage: plan.stage.from, scoredAt: now });
   }
   const entered: { id: string; stage: string }[] = [];
+  const ledger: { id: string; entry: LedgerEntry }[] = [];
   const written = new Map(writes.map((w) => [w.id, w.changes]));
   // Unchanged contacts, and written ones below: their new state and next decay instant.
   const after: AfterPlan[] = ids.filter((id) => !tasks.failed.has(id) && !written.has(id))
@@ -198,6 +203,8 @@ async function applyBatch(tenant: Tenant, members: readonly string[], deps: Reco
     if (outcome.ok) {
       summary.written += 1;
       after.push(afterPlan(snapshots.get(outcome.id)!, written.get(outcome.id)!, plan));
+      const entry = ledgerEntry(snapshots.get(outcome.id)!, plan, written.get(outcome.id)!, now, 'event', deps.configVersion);
+      if (entry) ledger.push({ id: outcome.id, entry });
       if (plan.changes.stage) entered.push({ id: outcome.id, stage: plan.changes.stage });
     } else if (outcome.retryable) {
       summary.retry.push({ id: outcome.id, reason: outcome.reason });
@@ -207,6 +214,7 @@ async function applyBatch(tenant: Tenant, members: readonly string[], deps: Reco
   }
   await deps.store.recordEntries(tenant, entered);
   await deps.decay?.record(tenant, after);
+  await deps.ledger?.append(tenant, ledger);
   await deps.deadLetters.add(tenant, dead, now);
   summary.deadLettered = dead.map((d) => ({ id: d.id, reason: d.reason }));
   return summary;

@@ -18,6 +18,7 @@ import type { TenantDirectory } from '../platform/tenant-directory.ts';
 import { tenantKey } from '../platform/tenant.ts';
 import { ActivityStore } from '../store/activity-store.ts';
 import { DeadLetterStore } from '../store/dead-letters.ts';
+import { ScoreLedger } from '../store/score-ledger.ts';
 import { DecayStore } from '../store/decay-store.ts';
 import { INGEST_SCRIPT } from '../store/ingest-script.ts';
 import { WorkerStore } from '../store/worker-store.ts';
@@ -74,6 +75,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
   const store = new WorkerStore(redis, keys);
   const deadLetters = new DeadLetterStore(redis, keys);
   const decay = new DecayStore(redis, keys);
+  const ledger = new ScoreLedger(redis, keys);
   INGEST_SCRIPT.register(redis); // the resolver writes matched activities the way ingress does
   const queues = createQueues(redis, keys.prefix, (err) => log.warn({ err: err.message }, 'queue connection error'));
   const tenants = createTenants(env, opts.configSource ? () => opts.configSource!.current : config, redis, keys);
@@ -104,7 +106,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
       if (!served) return null;
       const { record, crm } = served;
       return {
-        config: record.config, crm, activities, store, deadLetters, decay, log, clock, batchSize: env.RECOMPUTE_BATCH_SIZE,
+        config: record.config, crm, activities, store, deadLetters, decay, ledger, log, clock, batchSize: env.RECOMPUTE_BATCH_SIZE,
         ...(opts.configSource ? { configVersion: opts.configSource.version } : {}),
         owners: (t) => crms.owners(t, crm),
       };
@@ -132,7 +134,8 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
         const served = await crms.serve(t);
         if (!served) return null;
         return decayTenant(t, {
-          config: served.record.config, crm: served.crm, activities, decay, clock, log, batchSize: env.RECOMPUTE_BATCH_SIZE,
+          config: served.record.config, crm: served.crm, activities, decay, ledger, clock, log, batchSize: env.RECOMPUTE_BATCH_SIZE,
+          ...(opts.configSource ? { configVersion: opts.configSource.version } : {}),
           markPending: async (tt, refs) => {
             await store.markPending(tt, refs);
             await requestRecompute(queues.recompute, tt, 0);

@@ -10,7 +10,9 @@ import { Keys } from '../platform/keys.ts';
 import { createLogger } from '../platform/logger.ts';
 import { createRedis } from '../platform/redis.ts';
 import { ActivityStore } from '../store/activity-store.ts';
+import { ScoreLedger } from '../store/score-ledger.ts';
 import { WorkerStore } from '../store/worker-store.ts';
+import { formatLedger } from './format-ledger.ts';
 import { EXIT, loadConfigOrReport, type CliIo } from './cli-io.ts';
 import { formatPlan } from './format-plan.ts';
 
@@ -63,13 +65,15 @@ export async function explainCommand(args: string[], io: CliIo, clock: () => Dat
       io.stderr(`${result.error.message}\n`);
       return EXIT.invalid;
     }
+    const history = await new ScoreLedger(redis, keys).history(tenant, id);
     if (values.json) {
-      io.stdout(`${JSON.stringify({ crmShows: { stage: snapshot.stage, leadStatus: snapshot.leadStatus, ownerId: snapshot.ownerId, ...snapshot.scored }, activities: activities.length, plan: result.plan }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ crmShows: { stage: snapshot.stage, leadStatus: snapshot.leadStatus, ownerId: snapshot.ownerId, ...snapshot.scored }, activities: activities.length, plan: result.plan, history }, null, 2)}\n`);
     } else {
       const shows = snapshot.scored;
       io.stdout(`In the CRM now  score ${shows?.score ?? '—'}, grade ${shows?.grade ?? '—'}, stage ${snapshot.stage ?? '—'}, lead status ${snapshot.leadStatus ?? '—'}\n`);
       io.stdout(`Activities      ${activities.length} stored (the last ${served.record.config.engagement.maxAgeDays} days)\n\n`);
       io.stdout(formatPlan(result.plan, served.record.config.businessHours.timezone));
+      io.stdout(`\n${formatLedger(history)}`);
     }
     return EXIT.ok;
   } finally {

@@ -59,6 +59,10 @@ export class Keys {
   snapshot(tenant: Tenant, contactId: string): string {
     return `${this.tenantRoot(tenant)}:snap:${contactId}`;
   }
+  /** A contact's score ledger: its last changes, newest first (a bounded list). */
+  scoreLedger(tenant: Tenant, contactId: string): string {
+    return `${this.tenantRoot(tenant)}:ledger:${contactId}`;
+  }
   /** The reconciliation sweep's watermark: epoch ms of the last modification it has seen. */
   reconcileWatermark(tenant: Tenant): string {
     return `${this.tenantRoot(tenant)}:reconcile-watermark`;

@@ -6,6 +6,7 @@ import { hubspotPropertySpecs } from '../../src/crm/hubspot/hubspot-setup.ts';
 import { Keys } from '../../src/platform/keys.ts';
 import { deleteByPrefix } from '../../src/platform/redis.ts';
 import { SandboxCrm } from '../../src/sandbox/sandbox-crm.ts';
+import { ScoreLedger } from '../../src/store/score-ledger.ts';
 import { defaultConfig } from '../helpers/fixtures.ts';
 import { REDIS_URL } from '../helpers/ingress.ts';
 
@@ -23,6 +24,11 @@ beforeAll(async () => {
   redis = new Redis(REDIS_URL);
   // The activity as ingress stored it.
   await redis.hset(new Keys(prefix).activities({ crm: 'hubspot', id: '62515' }, '101'), 'feed:d1', JSON.stringify({ at: NOW.getTime() - 3_600_000, type: 'demo_request', attributes: {} }));
+  // Its score ledger: two earlier changes leadstage made.
+  await new ScoreLedger(redis, new Keys(prefix)).append({ crm: 'hubspot', id: '62515' }, [
+    { id: '101', entry: { at: '2026-11-20T09:00:00.000Z', cause: 'event', score: { from: null, to: 20 }, stage: { from: 'subscriber', to: 'lead' }, reasons: ['email-open +5'], stageReason: 'meets lead: engagement ≥ 5', configVersion: '0123456789abcdef' } },
+    { id: '101', entry: { at: '2026-11-22T09:00:00.000Z', cause: 'decay', score: { from: 20, to: 12 }, stage: { from: 'lead', to: 'lead' }, reasons: ['email-open +2.5'] } },
+  ]);
 });
 afterAll(async () => {
   await sandbox.stop();
@@ -43,6 +49,7 @@ describe('leadstage explain', () => {
     expect(stdout).toMatch(/Activities {6}1 stored/);
     expect(stdout).toMatch(/demo-request/); // the rule that scored the stored demo request
     expect(stdout).toMatch(/marketingqualifiedlead/);
+    expect(stdout).toMatch(/Score history {3}last 2 change\(s\), newest first\n {2}2026-11-22 09:00 {2}decay {2}score 20 → 12 {2}\(email-open \+2\.5\)\n {2}2026-11-20 09:00 {2}event {2}score — → 20, stage subscriber → lead {2}\(email-open \+5; meets lead: engagement ≥ 5\) \[config 01234567\]/);
     expect([...sandbox.calls.keys()].filter((r) => !r.startsWith('POST /crm/v3/objects/contacts/batch/read'))).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
-import type { ActivityReader, DeadLetterSink, DecayState, RecomputeStore } from '../../jobs/recompute-ports.ts';
+import type { ActivityReader, DeadLetterSink, DecayState, RecomputeStore, ScoreHistory } from '../../jobs/recompute-ports.ts';
 import type { Activity, ContactSnapshot } from '../../src/core/types.ts';
 import type { AfterPlan } from '../../src/store/decay-store.ts';
 import { tenantKey, type Tenant } from '../../src/platform/tenant.ts';
 import type { DeadLetter, NewDeadLetter } from '../../src/store/dead-letters.ts';
+import type { LedgerEntry } from '../../src/store/score-ledger.ts';
 import type { RotationSnapshot, TaskClaim, TaskClaimRequest } from '../../src/store/worker-store.ts';
 
 const member = (r: { objectType: string; id: string }) => `${r.objectType}:${r.id}`;
@@ -148,5 +149,12 @@ export class FakeDecayState implements DecayState {
   }
   async unschedule(tenant: Tenant, members: readonly string[]): Promise<void> {
     for (const m of members) this.of(tenant).delete(m);
+  }
+}
+
+export class FakeScoreHistory implements ScoreHistory {
+  readonly entries: { id: string; entry: LedgerEntry }[] = [];
+  async append(_t: Tenant, entries: readonly { id: string; entry: LedgerEntry }[]): Promise<void> {
+    this.entries.push(...entries);
   }
 }

@@ -4,7 +4,7 @@ import { recomputeTenant } from '../../jobs/recompute-tenant.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { FakeClock } from '../fakes/fake-clock.ts';
 import { FakeCrm } from '../fakes/fake-crm.ts';
-import { FakeActivities, FakeDeadLetters, FakeDecayState, FakeRecomputeStore } from '../fakes/fake-stores.ts';
+import { FakeActivities, FakeDeadLetters, FakeDecayState, FakeRecomputeStore, FakeScoreHistory } from '../fakes/fake-stores.ts';
 import { act, defaultConfig, NOW } from '../helpers/fixtures.ts';
 
 const tenant = { crm: 'hubspot', id: '62515' };
@@ -54,6 +54,27 @@ describe('decay reaching the CRM without an event', () => {
     expect(crm.callLog.slice(callsBefore)).toEqual(['write']); // no read
     expect(crm.writes.at(-1)!.changes).toEqual({ score: first - 1, reasons: expect.any(String) });
     expect(decay.schedule.get('hubspot:62515')!.get('contact:1')!).toBeGreaterThan(clock.now().getTime());
+  });
+
+  it('recycles a stale MQL sales never worked back to lead (nurture) when its engagement decays, in the ledger', async () => {
+    const ledger = new FakeScoreHistory();
+    const vp = { email: 'dana@northwind.io', jobTitle: 'VP Marketing', company: 'Northwind', industry: 'Software', employeeBand: '100-500', country: 'United States' };
+    crm.add({ objectType: 'contact', id: '7', stage: 'marketingqualifiedlead', leadStatus: 'new', ownerId: '1001', fields: vp });
+    activities.byContact.set('7', [act('demo_request', 0)]);
+    await store.markPending(tenant, [{ objectType: 'contact', id: '7' }]);
+    await recomputeTenant(tenant, {
+      config: defaultConfig(), crm, activities, store, decay, deadLetters: new FakeDeadLetters(), clock, log, batchSize: 200, owners: async () => [],
+    });
+    expect(crm.contacts.get('7')!.stage).toBe('marketingqualifiedlead');
+    for (let day = 0; day < 120 && crm.contacts.get('7')!.stage !== 'lead'; day++) {
+      clock.advance(86_400_000);
+      while ((await decayTenant(tenant, { ...decayDeps(), ledger })).more);
+    }
+    expect(crm.contacts.get('7')).toMatchObject({ stage: 'lead', leadStatus: 'nurture', ownerId: '1001' });
+    const recycled = ledger.entries.find((e) => e.entry.stage.to === 'lead')!.entry;
+    expect(recycled).toMatchObject({ cause: 'decay', stage: { from: 'marketingqualifiedlead', to: 'lead' } });
+    expect(recycled.stageReason).toMatch(/^recycled to lead: no longer meets marketingqualifiedlead \((score \d+ < 60|engagement \d+ < 25)/);
+    expect(crm.tasks).toEqual([]); // moving back never creates a task
   });
 
   it('hands a contact without a snapshot to the full recompute', async () => {

@@ -4,7 +4,7 @@ import { createLogger } from '../../src/platform/logger.ts';
 import { CrmTransientError } from '../../src/platform/crm-errors.ts';
 import { FakeClock } from '../fakes/fake-clock.ts';
 import { FakeCrm } from '../fakes/fake-crm.ts';
-import { FakeActivities, FakeDeadLetters, FakeRecomputeStore } from '../fakes/fake-stores.ts';
+import { FakeActivities, FakeDeadLetters, FakeRecomputeStore, FakeScoreHistory } from '../fakes/fake-stores.ts';
 import { act, defaultConfig, NOW } from '../helpers/fixtures.ts';
 
 // The recompute use case on in-process fakes: no Redis, no network, a fixed clock.
@@ -53,6 +53,24 @@ describe('recomputeTenant', () => {
     const again = await recomputeTenant(tenant, deps);
     expect(again).toMatchObject({ written: 0, unchanged: 2, tasksCreated: 0 });
     expect(crm.tasks).toHaveLength(2);
+  });
+
+  it('records each accepted score or stage change in the score ledger, with its reasons and config version', async () => {
+    const ledger = new FakeScoreHistory();
+    hotLead('1');
+    crm.add({ objectType: 'contact', id: '3', stage: 'subscriber', leadStatus: null, ownerId: null, fields: {}, scored: { score: 0, grade: 'D', reasons: null } });
+    await store.markPending(tenant, [{ objectType: 'contact', id: '1' }, { objectType: 'contact', id: '3' }]);
+    await recomputeTenant(tenant, { ...deps, ledger, configVersion: 'abc123def456' });
+    expect(ledger.entries.map((e) => e.id)).toEqual(['1']); // 3: nothing it shows moved (score 0 stays 0)
+    const { entry } = ledger.entries[0]!;
+    expect(entry).toMatchObject({ at: NOW.toISOString(), cause: 'event', score: { from: null }, stage: { from: 'lead', to: 'marketingqualifiedlead' }, configVersion: 'abc123def456' });
+    expect(entry.score.to).toBe(crm.contacts.get('1')!.scored!.score);
+    expect(entry.reasons[0]).toMatch(/^demo-request \+\d+/);
+    expect(entry.stageReason).toMatch(/^meets marketingqualifiedlead/);
+    // A pass that changes nothing adds nothing.
+    await store.markPending(tenant, [{ objectType: 'contact', id: '1' }]);
+    await recomputeTenant(tenant, { ...deps, ledger });
+    expect(ledger.entries).toHaveLength(1);
   });
 
   it('a retry after the writes failed does not create the task twice', async () => {
