@@ -4,6 +4,7 @@ import { EXIT, type CliIo } from './cli-io.ts';
 import { scoreCommand } from './score.ts';
 import { deadLetterCommand } from './dead-letter.ts';
 import { explainCommand } from './explain.ts';
+import { replayCommand } from './replay.ts';
 import { rescoreCommand } from './rescore.ts';
 import { connectCommand, keysCommand, tenantsCommand } from './tenants.ts';
 import { setupCommand } from './setup.ts';
@@ -22,6 +23,8 @@ Commands
                                                records the CRM refused for good: see, retry or drop them
   explain <crm:accountId> <[type:]contactId> [--json]
                                                why a contact has its score: read from the CRM, every rule
+  replay <crm:accountId> --since <time|6h|2d> [--max N] [--json]
+                                               re-queue the contacts the CRM modified since then
   tenants list|show|pause|resume|remove [<crm:id>] [--json]
                                                installed accounts (connected app), never their tokens
   connect hubspot|salesforce [--sandbox]       the install URL of this deployment (PUBLIC_BASE_URL)
@@ -46,6 +49,8 @@ export function main(argv: string[], io: CliIo, clock: () => Date = () => new Da
       return tenantsCommand(rest, io);
     case 'explain':
       return explainCommand(rest, io, clock);
+    case 'replay':
+      return replayCommand(rest, io, clock);
     case 'connect':
       return connectCommand(rest, io);
     case 'keys':
