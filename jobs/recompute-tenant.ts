@@ -13,6 +13,7 @@ import type { NewDeadLetter } from '../src/store/dead-letters.ts';
 import type { LedgerEntry } from '../src/store/score-ledger.ts';
 import { createTasksStep } from './create-tasks-step.ts';
 import { ledgerEntry } from './ledger-entry.ts';
+import { awayOwnerIds } from './owner-availability.ts';
 import { planWithRotation, unavailableOwners } from './plan-batch.ts';
 import type { ActivityReader, DeadLetterSink, DecayState, RecomputeStore, ScoreHistory } from './recompute-ports.ts';
 
@@ -28,6 +29,8 @@ export interface RecomputeDeps {
   batchSize: number;
   /** Owners (and which are inactive) of the tenant's CRM, cached by the caller. */
   owners: (tenant: Tenant) => Promise<CrmOwner[]>;
+  /** Owners marked away with `leadstage owners away`: owner key → until (epoch ms). */
+  awayOwners?: () => Promise<ReadonlyMap<string, number>>;
   /** Where each contact's state and next decay instant go after it is written (absent: no decay). */
   decay?: DecayState;
   /** The version (hash) of the config these plans come from: logged with every batch it writes. */
@@ -160,7 +163,10 @@ async function applyBatch(tenant: Tenant, members: readonly string[], deps: Reco
     deps.store.stageEntries(tenant, ids),
   ]);
   const needOwners = ids.length > 0 && deps.config.assignment.owners.some((o) => o.ids[tenant.crm]);
-  const unavailable = needOwners ? unavailableOwners(deps.config, tenant.crm, await deps.owners(tenant)) : [];
+  const unavailable = needOwners ? [
+    ...unavailableOwners(deps.config, tenant.crm, await deps.owners(tenant)),
+    ...awayOwnerIds(deps.config, tenant.crm, now.getTime(), (await deps.awayOwners?.()) ?? new Map()),
+  ] : [];
 
   // Plan every contact; owner picks chain through one rotation state shared by all workers.
   const plans = await planWithRotation(tenant, deps.store, deps.config, ids, unavailable, (id, assignment) => {

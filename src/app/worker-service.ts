@@ -19,6 +19,7 @@ import { tenantKey } from '../platform/tenant.ts';
 import { ActivityStore } from '../store/activity-store.ts';
 import { DeadLetterStore } from '../store/dead-letters.ts';
 import { ScoreLedger } from '../store/score-ledger.ts';
+import { OwnerAwayStore } from '../store/owner-away-store.ts';
 import { DecayStore } from '../store/decay-store.ts';
 import { INGEST_SCRIPT } from '../store/ingest-script.ts';
 import { WorkerStore } from '../store/worker-store.ts';
@@ -76,6 +77,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
   const deadLetters = new DeadLetterStore(redis, keys);
   const decay = new DecayStore(redis, keys);
   const ledger = new ScoreLedger(redis, keys);
+  const away = new OwnerAwayStore(redis, keys);
   INGEST_SCRIPT.register(redis); // the resolver writes matched activities the way ingress does
   const queues = createQueues(redis, keys.prefix, (err) => log.warn({ err: err.message }, 'queue connection error'));
   const tenants = createTenants(env, opts.configSource ? () => opts.configSource!.current : config, redis, keys);
@@ -109,6 +111,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
         config: record.config, crm, activities, store, deadLetters, decay, ledger, log, clock, batchSize: env.RECOMPUTE_BATCH_SIZE,
         ...(opts.configSource ? { configVersion: opts.configSource.version } : {}),
         owners: (t) => crms.owners(t, crm),
+        awayOwners: () => away.away(clock.now().getTime()),
       };
     },
   }), {

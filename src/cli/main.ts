@@ -5,6 +5,7 @@ import { scoreCommand } from './score.ts';
 import { deadLetterCommand } from './dead-letter.ts';
 import { explainCommand } from './explain.ts';
 import { replayCommand } from './replay.ts';
+import { ownersCommand } from './owners.ts';
 import { rescoreCommand } from './rescore.ts';
 import { connectCommand, keysCommand, tenantsCommand } from './tenants.ts';
 import { setupCommand } from './setup.ts';
@@ -25,6 +26,8 @@ Commands
                                                why a contact has its score: read from the CRM, every rule
   replay <crm:accountId> --since <time|6h|2d> [--max N] [--json]
                                                re-queue the contacts the CRM modified since then
+  owners list|away|back [<ownerKey>] [--until <date|time>]
+                                               who the rotation skips: config away days, short-notice marks
   tenants list|show|pause|resume|remove [<crm:id>] [--json]
                                                installed accounts (connected app), never their tokens
   connect hubspot|salesforce [--sandbox]       the install URL of this deployment (PUBLIC_BASE_URL)
@@ -51,6 +54,8 @@ export function main(argv: string[], io: CliIo, clock: () => Date = () => new Da
       return explainCommand(rest, io, clock);
     case 'replay':
       return replayCommand(rest, io, clock);
+    case 'owners':
+      return ownersCommand(rest, io, clock);
     case 'connect':
       return connectCommand(rest, io);
     case 'keys':

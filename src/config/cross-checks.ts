@@ -150,6 +150,9 @@ export function crossCheck(cfg: LeadstageConfig): CrossIssue[] {
   cfg.assignment.owners.forEach((o, i) => {
     if (!(o.weight > 0)) add(['assignment', 'owners', i, 'weight'], `owner weight must be above 0 (got ${o.weight}); set active: false to pause an owner`);
     if (Object.keys(o.ids).length === 0) add(['assignment', 'owners', i], 'an owner needs its id in at least one CRM (ids: { hubspot: …, salesforce: … })');
+    (o.away ?? []).forEach((a, j) => {
+      if (a.until < a.from) add(['assignment', 'owners', i, 'away', j], `away until ${a.until}, before it starts (${a.from})`);
+    });
   });
   cfg.assignment.pools.forEach((p, i) => {
     p.owners.forEach((k, j) => {

@@ -3,6 +3,7 @@ import { fieldTestSchema } from './condition-schema.ts';
 
 const ruleId = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, "-" and "_"');
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use 24-hour HH:MM');
+const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD');
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 
 export const DEFAULT_STAGES = [
@@ -117,8 +118,13 @@ export const ownerSchema = z
     salesforceUserId: z.string().optional(),
     /** Relative share of new contacts. */
     weight: z.number().default(1),
-    /** false: skipped by the rotation (holiday, left the team). */
+    /** false: skipped by the rotation (left the team). */
     active: z.boolean().default(true),
+    /**
+     * Whole days away (YYYY-MM-DD, inclusive, in the business-hours zone): skipped by the rotation
+     * on those days. Short-notice absences: `leadstage owners away <key> --until <date>`.
+     */
+    away: z.array(z.strictObject({ from: isoDay, until: isoDay })).default([]),
   })
   .transform(({ hubspotOwnerId, salesforceUserId, ids, ...rest }) => ({
     ...rest,

@@ -151,6 +151,8 @@ export interface OwnerConfig {
   ids: Record<string, string>;
   weight: number;
   active: boolean;
+  /** Whole days away (YYYY-MM-DD, inclusive, business-hours zone). */
+  away?: { from: string; until: string }[] | undefined;
 }
 
 export interface AssignmentConfig {

@@ -146,6 +146,10 @@ export class Keys {
   decayTenants(): string {
     return `${this.prefix}:decay-tenants`;
   }
+  /** HASH owner key → epoch ms until which the owner is away (`leadstage owners away`). */
+  ownersAway(): string {
+    return `${this.prefix}:owners-away`;
+  }
   /** SET of "crm:id" of every tenant that ever had recompute work (the stranded sweeper's list). */
   workTenants(): string {
     return `${this.prefix}:work-tenants`;

@@ -52,6 +52,8 @@ describe('invalid configs name the path and the reason', () => {
     ['task for a stage that does not exist', ['tasks', 0, 'onEnter'], 'mql', 'tasks[0].onEnter', /unknown stage "mql"/],
     ['task for a sales-owned stage', ['tasks', 1, 'onEnter'], 'customer', 'tasks[1].onEnter', /sales-owned/],
     ['owner weight zero', ['assignment', 'owners', 1, 'weight'], 0, 'assignment.owners[1].weight', /owner weight must be above 0/],
+    ['away ending before it starts', ['assignment', 'owners', 0, 'away'], [{ from: '2026-12-20', until: '2026-12-10' }], 'assignment.owners[0].away[0]', /away until 2026-12-10, before it starts/],
+    ['away day not a date', ['assignment', 'owners', 0, 'away'], [{ from: 'monday', until: '2026-12-10' }], 'assignment.owners[0].away[0].from', /use YYYY-MM-DD/],
     ['recycling forward', ['lifecycle', 'recycle', 'to'], 'salesqualifiedlead', 'lifecycle.recycle.from[0]', /must come after "salesqualifiedlead"/],
     ['recycling a sales-owned stage', ['lifecycle', 'recycle', 'from'], ['opportunity'], 'lifecycle.recycle.from[0]', /owned by sales/],
     ['recycling into an unknown stage', ['lifecycle', 'recycle', 'to'], 'nurturing', 'lifecycle.recycle.to', /unknown stage "nurturing"/],

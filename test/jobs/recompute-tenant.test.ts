@@ -185,6 +185,16 @@ describe('recomputeTenant', () => {
     expect(s).toMatchObject({ contacts: 2, morePending: true });
   });
 
+  it('skips owners who are away: on a configured away day, or marked away until later', async () => {
+    const config = defaultConfig();
+    config.assignment.owners.find((o) => o.key === 'rep-1')!.away = [{ from: '2026-11-20', until: '2026-11-23' }]; // NOW is the 23rd
+    const marked = new Map([['rep-3', NOW.getTime() + 3_600_000], ['rep-2', NOW.getTime() - 1]]); // rep-2's mark is over
+    for (const id of ['1', '2', '3', '4']) hotLead(id);
+    await store.markPending(tenant, ['1', '2', '3', '4'].map((id) => ({ objectType: 'contact', id })));
+    await recomputeTenant(tenant, { ...deps, config, awayOwners: async () => marked });
+    expect(new Set(crm.tasks.map((t) => t.ownerId))).toEqual(new Set(['1002']));
+  });
+
   it('never assigns an owner the CRM reports inactive', async () => {
     crm.owners = [{ id: '1001', active: false }, { id: '1002', active: true }, { id: '1003', active: false }];
     for (const id of ['1', '2', '3']) hotLead(id);
