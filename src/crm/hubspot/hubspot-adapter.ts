@@ -1,24 +1,21 @@
 import { Client } from '@hubspot/api-client';
-import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/tasks/index.js';
-import type { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/objects/tasks/models/Filter.js';
 import type { CrmObjectMapping, LeadstageConfig } from '../../core/model.ts';
 import type { ContactSnapshot } from '../../core/types.ts';
 import type { Tenant } from '../../platform/tenant.ts';
 import { mappingFor } from '../../core/crm-mapping.ts';
 import { CrmRateLimitedError, CrmRejectedError, CrmTransientError, isRetryable } from '../../platform/crm-errors.ts';
-import { chunks, markerKey, toEndOfGroup, taskMarker, type ContactRefById, type TaskToFind, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
+import { chunks, markerKey, toEndOfGroup, type ContactRefById, type TaskToFind, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
 import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { withDeadline } from '../../platform/deadline.ts';
 import { classifyHubSpotError, isDailyLimit } from './hubspot-errors.ts';
 import { readProperties, toProperties, toSnapshot } from './hubspot-mapping.ts';
 import { HUBSPOT_PATHS } from './hubspot-paths.ts';
+import { searchSince, taskInput, tasksOfContact } from './hubspot-requests.ts';
 import { checkHubSpotVocabulary, type PropertyOption } from './hubspot-vocabulary.ts';
 
 export const HUBSPOT_BATCH = 100;
 /** Pages of the creation-date search before falling back to per-contact lookups. */
 const MAX_FIND_PAGES = 10;
-/** HubSpot's defined association type id for task → contact. */
-export const TASK_TO_CONTACT = 204;
 
 export interface HubSpotAdapterOptions {
   config: LeadstageConfig;
@@ -40,9 +37,6 @@ export interface HubSpotAdapterOptions {
   /** The account's IANA time zone: its daily limit resets at midnight there (default UTC). */
   timezone?: (tenant: Tenant) => Promise<string | undefined>;
 }
-
-const PRIORITY = { low: 'LOW', medium: 'MEDIUM', high: 'HIGH' } as const;
-const TYPE = { call: 'CALL', email: 'EMAIL', todo: 'TODO' } as const;
 
 interface BatchError {
   category?: string;
@@ -202,22 +196,7 @@ export class HubSpotAdapter implements CrmPort {
   async createTasks(tenant: Tenant, tasks: readonly TaskToCreate[]): Promise<TaskOutcome[]> {
     if (tasks.length === 0) return [];
     const client = await this.client(tenant); // never retried blindly: see the task ledger
-    // objectWriteTraceId (our task key) makes a batch create multi-status: valid inputs are created,
-    // each invalid one is reported with its trace id, instead of one bad input failing the batch
-    // (developers.hubspot.com/docs/api-reference/error-handling, "Multi-status errors").
-    const inputs = tasks.map(({ task, contact }) => ({
-      objectWriteTraceId: task.key,
-      properties: {
-        hs_timestamp: task.dueAt,
-        hs_task_subject: task.subject,
-        hs_task_body: `${task.body}\n\n${taskMarker(task.key)}`.trim(),
-        hs_task_status: 'NOT_STARTED',
-        hs_task_priority: PRIORITY[task.priority],
-        hs_task_type: TYPE[task.type],
-        ...(task.ownerId ? { hubspot_owner_id: task.ownerId } : {}),
-      },
-      associations: [{ to: { id: contact.id }, types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: TASK_TO_CONTACT }] }],
-    }));
+    const inputs = tasks.map(({ task, contact }) => taskInput(task, contact));
     const outcomes = new Map<string, TaskOutcome>();
     await Promise.all(chunks(inputs, HUBSPOT_BATCH).map(async (batch) => {
       try {
@@ -261,14 +240,7 @@ export class HubSpotAdapter implements CrmPort {
     let after: string | undefined;
     for (let page = 0; page < MAX_FIND_PAGES && out.size < wanted.size; page++) {
       const data = await this.call(tenant, 'search tasks', () =>
-        client.crm.objects.tasks.searchApi.doSearchWithHttpInfo({
-          filterGroups: [{ filters: [{ propertyName: 'hs_createdate', operator: 'GTE' as FilterOperatorEnum, value: String(since.getTime()) }] }],
-          properties: ['hs_task_body'],
-          sorts: ['hs_createdate'],
-          limit: 200,
-          ...(after ? { after } : {}),
-        }),
-      );
+        client.crm.objects.tasks.searchApi.doSearchWithHttpInfo(searchSince('hs_createdate', since, ['hs_task_body'], after)));
       for (const r of data.results) {
         const key = markerKey(r.properties['hs_task_body']);
         if (key && wanted.has(key)) out.set(key, r.id);
@@ -277,12 +249,7 @@ export class HubSpotAdapter implements CrmPort {
       if (!after) return out;
     }
     for (const t of tasks.filter((x) => !out.has(x.key))) {
-      const data = await this.call(tenant, 'search tasks', () =>
-        client.crm.objects.tasks.searchApi.doSearchWithHttpInfo({
-          filterGroups: [{ filters: [{ propertyName: 'associations.contact', operator: 'EQ' as FilterOperatorEnum, value: t.contact.id }] }],
-          properties: ['hs_task_body'], sorts: ['-hs_createdate'], limit: 100,
-        }),
-      );
+      const data = await this.call(tenant, 'search tasks', () => client.crm.objects.tasks.searchApi.doSearchWithHttpInfo(tasksOfContact(t.contact.id)));
       const hit = data.results.find((r) => markerKey(r.properties['hs_task_body']) === t.key);
       if (hit) out.set(t.key, hit.id);
     }
@@ -349,11 +316,7 @@ export class HubSpotAdapter implements CrmPort {
     let after: string | undefined;
     for (let seen = 0; seen < 10_000;) {
       const page = await this.call(tenant, 'search modified contacts', () =>
-        client.crm.contacts.searchApi.doSearchWithHttpInfo({
-          filterGroups: [{ filters: [{ propertyName: 'lastmodifieddate', operator: 'GTE' as FilterOperatorEnum, value: String(since.getTime()) }] }],
-          properties, sorts: ['lastmodifieddate'], limit: 200, ...(after ? { after } : {}),
-        }),
-      );
+        client.crm.contacts.searchApi.doSearchWithHttpInfo(searchSince('lastmodifieddate', since, properties, after)));
       seen += page.results.length;
       yield page.results.map((r) => ({ snapshot: toSnapshot(r.id, r.properties, this.mapping), modifiedAt: Date.parse(r.properties['lastmodifieddate'] ?? '') || r.updatedAt.getTime() }));
       after = page.paging?.next?.after;
