@@ -3,13 +3,14 @@ import { parseEnv } from '../platform/env.ts';
 import { Keys } from '../platform/keys.ts';
 import { createQueues, requestRecompute } from '../platform/queues.ts';
 import { createRedis } from '../platform/redis.ts';
-import type { Tenant } from '../platform/tenant.ts';
+import { tenantKey, type Tenant } from '../platform/tenant.ts';
 import { DeadLetterStore, type DeadLetter } from '../store/dead-letters.ts';
 import { WorkerStore } from '../store/worker-store.ts';
 import { EXIT, type CliIo } from './cli-io.ts';
 
-const USAGE = `usage: leadstage dead-letter list|retry|discard --tenant <crm:accountId> [--id <objectType:id> ...] [--json]
+const USAGE = `usage: leadstage dead-letter list|show|retry|discard --tenant <crm:accountId> [--id <objectType:id> ...] [--json]
   list     the records the CRM refused for good: kind, record, reason, first and last seen, count
+  show     the --id records in full (the whole reason, not cut to the table's width)
   retry    queue the records (all, or --id ones) for a recompute, and drop them from the list
   discard  drop them from the list without retrying
 `;
@@ -28,6 +29,10 @@ function table(letters: readonly DeadLetter[]): string {
   return [line(head), ...rows.map(line)].join('\n') + '\n';
 }
 
+function detail(l: DeadLetter): string {
+  return `record      ${l.objectType}:${l.id} (${l.kind})\nseen        ${l.count}× — first ${l.firstSeenAt}, last ${l.lastSeenAt}\nreason      ${l.reason}\n`;
+}
+
 /** `leadstage dead-letter …`: see and act on a tenant's dead-letter list (needs REDIS_URL). */
 export async function deadLetterCommand(args: string[], io: CliIo): Promise<number> {
   let parsed;
@@ -39,7 +44,7 @@ export async function deadLetterCommand(args: string[], io: CliIo): Promise<numb
   }
   const [action, ...extra] = parsed.positionals;
   const tenant = tenantArg(parsed.values.tenant);
-  if (!action || !['list', 'retry', 'discard'].includes(action) || extra.length || !tenant) {
+  if (!action || !['list', 'show', 'retry', 'discard'].includes(action) || extra.length || !tenant || (action === 'show' && !parsed.values.id?.length)) {
     io.stderr(USAGE);
     return EXIT.usage;
   }
@@ -56,6 +61,15 @@ export async function deadLetterCommand(args: string[], io: CliIo): Promise<numb
     const wanted = parsed.values.id?.length ? all.filter((l) => parsed.values.id!.includes(`${l.objectType}:${l.id}`)) : all;
     if (action === 'list') {
       io.stdout(parsed.values.json ? `${JSON.stringify(wanted, null, 2)}\n` : table(wanted));
+      return EXIT.ok;
+    }
+    if (action === 'show') {
+      const missing = parsed.values.id!.filter((id) => !wanted.some((l) => `${l.objectType}:${l.id}` === id));
+      if (missing.length) {
+        io.stderr(`no dead letter for ${missing.join(', ')} in ${tenantKey(tenant)}\n`);
+        return EXIT.invalid;
+      }
+      io.stdout(parsed.values.json ? `${JSON.stringify(wanted, null, 2)}\n` : wanted.map(detail).join('\n'));
       return EXIT.ok;
     }
     if (action === 'retry' && wanted.length) {

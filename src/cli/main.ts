@@ -20,7 +20,7 @@ Commands
                                                (HUBSPOT_ACCESS_TOKEN; safe to run twice)
   rescore <hubspot|salesforce> [accountId]     queue every contact of the account for a recompute
                                                (after a config change; running workers do the work)
-  dead-letter list|retry|discard --tenant <crm:id> [--id <type:id>]... [--json]
+  dead-letter list|show|retry|discard --tenant <crm:id> [--id <type:id>]... [--json]
                                                records the CRM refused for good: see, retry or drop them
   explain <crm:accountId> <[type:]contactId> [--json]
                                                why a contact has its score: read from the CRM, every rule

@@ -46,6 +46,17 @@ describe('leadstage dead-letter', () => {
     expect((await cli('list', '--tenant', 'salesforce:00D5g000004Sxyz')).stdout).toMatch(/contact\s+lead:00Q000000000001AAA\s+2\s+/);
   });
 
+  it('shows one record in full, and says when there is no such dead letter', async () => {
+    const r = await cli('show', '--tenant', 'salesforce:00D5g000004Sxyz', '--id', 'lead:00Q000000000001AAA');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('record      lead:00Q000000000001AAA (contact)\nseen        2× — first 2026-12-01T10:00:00.000Z, last 2026-12-02T10:00:00.000Z\n' +
+      'reason      FIELD_CUSTOM_VALIDATION_EXCEPTION: Company is required\n');
+    const none = await cli('show', '--tenant', 'salesforce:00D5g000004Sxyz', '--id', 'lead:00Q000000000009AAA');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe('no dead letter for lead:00Q000000000009AAA in salesforce:00D5g000004Sxyz\n');
+    expect((await cli('show', '--tenant', 'salesforce:00D5g000004Sxyz')).code).toBe(2); // show needs --id
+  });
+
   it('retries one record: it is pending again, a recompute is queued, and it leaves the list', async () => {
     const r = await cli('retry', '--tenant', 'salesforce:00D5g000004Sxyz', '--id', 'lead:00Q000000000001AAA');
     expect(r.stdout).toBe('1 dead letter(s) queued for a recompute\n');
