@@ -1,6 +1,7 @@
 import { formatIssue } from '../config/config-error.ts';
-import { loadConfigFile } from '../config/load-config.ts';
+import { configPathFromEnv, loadConfigFile } from '../config/load-config.ts';
 import type { LeadstageConfig } from '../core/model.ts';
+import { parseEnv, type Env } from '../platform/env.ts';
 
 /** What a CLI command may touch, injected so tests run commands in-process. */
 export interface CliIo {
@@ -19,4 +20,18 @@ export function loadConfigOrReport(path: string, io: CliIo): LeadstageConfig | n
   if (loaded.ok) return loaded.config;
   for (const issue of loaded.error.issues) io.stderr(`${formatIssue(path, issue)}\n`);
   return null;
+}
+
+/**
+ * The settings and the config a command that talks to Redis or a CRM needs, or null after
+ * writing each problem (a bad variable, a config issue as `file:line path: reason`).
+ */
+export function loadEnvAndConfig(io: CliIo): { env: Env; config: LeadstageConfig } | null {
+  const parsed = parseEnv(io.env, { web: false });
+  if (!parsed.ok) {
+    for (const e of parsed.errors) io.stderr(`${e}\n`);
+    return null;
+  }
+  const config = loadConfigOrReport(configPathFromEnv(io.env), io);
+  return config ? { env: parsed.env, config } : null;
 }

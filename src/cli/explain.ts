@@ -2,10 +2,8 @@ import { parseArgs } from 'node:util';
 import { CRMS } from '../app/crm-registry.ts';
 import { createCrmProvider } from '../app/crm-provider.ts';
 import { createTenants } from '../app/tenants.ts';
-import { configPathFromEnv } from '../config/load-config.ts';
 import { planContact } from '../core/plan-contact.ts';
 import { systemClock } from '../platform/clock.ts';
-import { parseEnv } from '../platform/env.ts';
 import { Keys } from '../platform/keys.ts';
 import { createLogger } from '../platform/logger.ts';
 import { createRedis } from '../platform/redis.ts';
@@ -13,7 +11,7 @@ import { ActivityStore } from '../store/activity-store.ts';
 import { ScoreLedger } from '../store/score-ledger.ts';
 import { WorkerStore } from '../store/worker-store.ts';
 import { formatLedger } from './format-ledger.ts';
-import { EXIT, loadConfigOrReport, type CliIo } from './cli-io.ts';
+import { EXIT, loadEnvAndConfig, type CliIo } from './cli-io.ts';
 import { formatPlan } from './format-plan.ts';
 
 const USAGE = 'usage: leadstage explain <crm:accountId> <contactId | objectType:contactId> [--json]\n' +
@@ -35,18 +33,14 @@ export async function explainCommand(args: string[], io: CliIo, clock: () => Dat
   }
   const tenant = { crm: tm[1]!, id: tm[2]! };
   const [objectType, id] = positionals[1]!.includes(':') ? positionals[1]!.split(':', 2) as [string, string] : [module.objectTypes[0]!, positionals[1]!];
-  const env = parseEnv(io.env, { web: false });
-  if (!env.ok) {
-    for (const e of env.errors) io.stderr(`${e}\n`);
-    return EXIT.invalid;
-  }
-  const config = loadConfigOrReport(configPathFromEnv(io.env), io);
-  if (!config) return EXIT.invalid;
-  const redis = createRedis(env.env.REDIS_URL, 'worker');
-  const keys = new Keys(env.env.LEADSTAGE_REDIS_PREFIX);
+  const loaded = loadEnvAndConfig(io);
+  if (!loaded) return EXIT.invalid;
+  const { env, config } = loaded;
+  const redis = createRedis(env.REDIS_URL, 'worker');
+  const keys = new Keys(env.LEADSTAGE_REDIS_PREFIX);
   try {
-    const tenants = createTenants(env.env, config, redis, keys);
-    const crms = createCrmProvider(tenants.directory, CRMS, { env: env.env, redis, keys, log: createLogger('silent'), clock: systemClock, maxInlineWaitMs: 30_000 });
+    const tenants = createTenants(env, config, redis, keys);
+    const crms = createCrmProvider(tenants.directory, CRMS, { env, redis, keys, log: createLogger('silent'), clock: systemClock, maxInlineWaitMs: 30_000 });
     const served = await crms.serve(tenant);
     if (!served) {
       io.stderr(`${positionals[0]} is not an account leadstage serves here (single-account settings or an installed tenant)\n`);

@@ -1,11 +1,9 @@
 import { DateTime } from 'luxon';
 import { parseArgs } from 'node:util';
-import { configPathFromEnv } from '../config/load-config.ts';
-import { parseEnv } from '../platform/env.ts';
 import { Keys } from '../platform/keys.ts';
 import { createRedis } from '../platform/redis.ts';
 import { OwnerAwayStore } from '../store/owner-away-store.ts';
-import { EXIT, loadConfigOrReport, type CliIo } from './cli-io.ts';
+import { EXIT, loadEnvAndConfig, type CliIo } from './cli-io.ts';
 
 const USAGE = `usage: leadstage owners list [--json]
        leadstage owners away <ownerKey> --until <YYYY-MM-DD | ISO time>
@@ -28,13 +26,9 @@ export async function ownersCommand(args: string[], io: CliIo, clock: () => Date
     io.stderr(USAGE);
     return EXIT.usage;
   }
-  const env = parseEnv(io.env, { web: false });
-  if (!env.ok) {
-    for (const e of env.errors) io.stderr(`${e}\n`);
-    return EXIT.invalid;
-  }
-  const config = loadConfigOrReport(configPathFromEnv(io.env), io);
-  if (!config) return EXIT.invalid;
+  const loaded = loadEnvAndConfig(io);
+  if (!loaded) return EXIT.invalid;
+  const { env, config } = loaded;
   if (ownerKey && !config.assignment.owners.some((o) => o.key === ownerKey)) {
     io.stderr(`unknown owner "${ownerKey}" (owners: ${config.assignment.owners.map((o) => o.key).join(', ')})\n`);
     return EXIT.invalid;
@@ -51,9 +45,9 @@ export async function ownersCommand(args: string[], io: CliIo, clock: () => Date
     }
     untilMs = at.toMillis();
   }
-  const redis = createRedis(env.env.REDIS_URL, 'worker');
+  const redis = createRedis(env.REDIS_URL, 'worker');
   try {
-    const store = new OwnerAwayStore(redis, new Keys(env.env.LEADSTAGE_REDIS_PREFIX));
+    const store = new OwnerAwayStore(redis, new Keys(env.LEADSTAGE_REDIS_PREFIX));
     if (action === 'away') {
       await store.markAway(ownerKey!, untilMs);
       io.stdout(`${ownerKey} is away until ${DateTime.fromMillis(untilMs, { zone }).toISO()}: the rotation skips them\n`);

@@ -3,15 +3,13 @@ import { replayTenant } from '../../jobs/replay-tenant.ts';
 import { CRMS } from '../app/crm-registry.ts';
 import { createCrmProvider } from '../app/crm-provider.ts';
 import { createTenants } from '../app/tenants.ts';
-import { configPathFromEnv } from '../config/load-config.ts';
 import { systemClock } from '../platform/clock.ts';
-import { parseEnv } from '../platform/env.ts';
 import { Keys } from '../platform/keys.ts';
 import { createLogger } from '../platform/logger.ts';
 import { createQueues, requestRecompute } from '../platform/queues.ts';
 import { createRedis } from '../platform/redis.ts';
 import { WorkerStore } from '../store/worker-store.ts';
-import { EXIT, loadConfigOrReport, type CliIo } from './cli-io.ts';
+import { EXIT, loadEnvAndConfig, type CliIo } from './cli-io.ts';
 
 const USAGE = 'usage: leadstage replay <crm:accountId> --since <ISO time | 90m | 6h | 2d> [--max N] [--json]\n' +
   '  re-queue every contact the CRM says was modified since then (running workers recompute them)\n';
@@ -42,19 +40,15 @@ export async function replayCommand(args: string[], io: CliIo, clock: () => Date
     return EXIT.usage;
   }
   const tenant = { crm: tm[1]!, id: tm[2]! };
-  const env = parseEnv(io.env, { web: false });
-  if (!env.ok) {
-    for (const e of env.errors) io.stderr(`${e}\n`);
-    return EXIT.invalid;
-  }
-  const config = loadConfigOrReport(configPathFromEnv(io.env), io);
-  if (!config) return EXIT.invalid;
-  const redis = createRedis(env.env.REDIS_URL, 'worker');
-  const keys = new Keys(env.env.LEADSTAGE_REDIS_PREFIX);
+  const loaded = loadEnvAndConfig(io);
+  if (!loaded) return EXIT.invalid;
+  const { env, config } = loaded;
+  const redis = createRedis(env.REDIS_URL, 'worker');
+  const keys = new Keys(env.LEADSTAGE_REDIS_PREFIX);
   const queues = createQueues(redis, keys.prefix);
   try {
-    const tenants = createTenants(env.env, config, redis, keys);
-    const crms = createCrmProvider(tenants.directory, CRMS, { env: env.env, redis, keys, log: createLogger('silent'), clock: systemClock, maxInlineWaitMs: 60_000 });
+    const tenants = createTenants(env, config, redis, keys);
+    const crms = createCrmProvider(tenants.directory, CRMS, { env, redis, keys, log: createLogger('silent'), clock: systemClock, maxInlineWaitMs: 60_000 });
     const served = await crms.serve(tenant);
     if (!served) {
       io.stderr(`${positionals[0]} is not an account leadstage serves here (single-account settings or an installed tenant)\n`);
@@ -62,7 +56,7 @@ export async function replayCommand(args: string[], io: CliIo, clock: () => Date
     }
     const store = new WorkerStore(redis, keys);
     const r = await replayTenant(tenant, since, {
-      crm: served.crm, maxRecords: max, maxQuotaShare: env.env.NONURGENT_MAX_QUOTA_SHARE,
+      crm: served.crm, maxRecords: max, maxQuotaShare: env.NONURGENT_MAX_QUOTA_SHARE,
       markPending: (t, refs) => store.markPending(t, refs),
       requestRecompute: (t) => requestRecompute(queues.recompute, t, 0),
     });
