@@ -2,6 +2,7 @@ import { formatIssue } from '../config/config-error.ts';
 import { configPathFromEnv, loadConfigFile } from '../config/load-config.ts';
 import type { LeadstageConfig } from '../core/model.ts';
 import { parseEnv, type Env } from '../platform/env.ts';
+import type { Tenant } from '../platform/tenant.ts';
 
 /** What a CLI command may touch, injected so tests run commands in-process. */
 export interface CliIo {
@@ -34,4 +35,10 @@ export function loadEnvAndConfig(io: CliIo): { env: Env; config: LeadstageConfig
   }
   const config = loadConfigOrReport(configPathFromEnv(io.env), io);
   return config ? { env: parsed.env, config } : null;
+}
+
+/** A `crm:accountId` argument (e.g. `hubspot:62515`) as a tenant, or null when it is not one. */
+export function tenantArg(text: string | undefined): Tenant | null {
+  const m = /^([a-z][a-z0-9_-]*):([A-Za-z0-9]+)$/.exec(text ?? '');
+  return m ? { crm: m[1]!, id: m[2]! } : null;
 }

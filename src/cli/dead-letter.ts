@@ -3,10 +3,10 @@ import { parseEnv } from '../platform/env.ts';
 import { Keys } from '../platform/keys.ts';
 import { createQueues, requestRecompute } from '../platform/queues.ts';
 import { createRedis } from '../platform/redis.ts';
-import { tenantKey, type Tenant } from '../platform/tenant.ts';
+import { tenantKey } from '../platform/tenant.ts';
 import { DeadLetterStore, type DeadLetter } from '../store/dead-letters.ts';
 import { WorkerStore } from '../store/worker-store.ts';
-import { EXIT, type CliIo } from './cli-io.ts';
+import { EXIT, tenantArg, type CliIo } from './cli-io.ts';
 
 const USAGE = `usage: leadstage dead-letter list|show|retry|discard --tenant <crm:accountId> [--id <objectType:id> ...] [--json]
   list     the records the CRM refused for good: kind, record, reason, first and last seen, count
@@ -14,11 +14,6 @@ const USAGE = `usage: leadstage dead-letter list|show|retry|discard --tenant <cr
   retry    queue the records (all, or --id ones) for a recompute, and drop them from the list
   discard  drop them from the list without retrying
 `;
-
-function tenantArg(v: string | undefined): Tenant | null {
-  const m = /^([a-z][a-z0-9_-]*):([A-Za-z0-9]+)$/.exec(v ?? '');
-  return m ? { crm: m[1]!, id: m[2]! } : null;
-}
 
 function table(letters: readonly DeadLetter[]): string {
   if (letters.length === 0) return 'no dead letters\n';

@@ -1,17 +1,14 @@
 import { parseArgs } from 'node:util';
 import { CRMS } from '../app/crm-registry.ts';
-import { createCrmProvider } from '../app/crm-provider.ts';
-import { createTenants } from '../app/tenants.ts';
 import { planContact } from '../core/plan-contact.ts';
-import { systemClock } from '../platform/clock.ts';
 import { Keys } from '../platform/keys.ts';
-import { createLogger } from '../platform/logger.ts';
 import { createRedis } from '../platform/redis.ts';
 import { ActivityStore } from '../store/activity-store.ts';
 import { ScoreLedger } from '../store/score-ledger.ts';
 import { WorkerStore } from '../store/worker-store.ts';
 import { formatLedger } from './format-ledger.ts';
-import { EXIT, loadEnvAndConfig, type CliIo } from './cli-io.ts';
+import { EXIT, loadEnvAndConfig, tenantArg, type CliIo } from './cli-io.ts';
+import { serveTenant } from './serve-tenant.ts';
 import { formatPlan } from './format-plan.ts';
 
 const USAGE = 'usage: leadstage explain <crm:accountId> <contactId | objectType:contactId> [--json]\n' +
@@ -25,13 +22,12 @@ const USAGE = 'usage: leadstage explain <crm:accountId> <contactId | objectType:
  */
 export async function explainCommand(args: string[], io: CliIo, clock: () => Date): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
-  const tm = /^([a-z][a-z0-9_-]*):([A-Za-z0-9]+)$/.exec(positionals[0] ?? '');
-  const module = tm ? CRMS.find((c) => c.kind === tm[1]) : undefined;
-  if (!tm || !module || positionals.length !== 2) {
+  const tenant = tenantArg(positionals[0]);
+  const module = tenant ? CRMS.find((c) => c.kind === tenant.crm) : undefined;
+  if (!tenant || !module || positionals.length !== 2) {
     io.stderr(USAGE);
     return EXIT.usage;
   }
-  const tenant = { crm: tm[1]!, id: tm[2]! };
   const [objectType, id] = positionals[1]!.includes(':') ? positionals[1]!.split(':', 2) as [string, string] : [module.objectTypes[0]!, positionals[1]!];
   const loaded = loadEnvAndConfig(io);
   if (!loaded) return EXIT.invalid;
@@ -39,13 +35,8 @@ export async function explainCommand(args: string[], io: CliIo, clock: () => Dat
   const redis = createRedis(env.REDIS_URL, 'worker');
   const keys = new Keys(env.LEADSTAGE_REDIS_PREFIX);
   try {
-    const tenants = createTenants(env, config, redis, keys);
-    const crms = createCrmProvider(tenants.directory, CRMS, { env, redis, keys, log: createLogger('silent'), clock: systemClock, maxInlineWaitMs: 30_000 });
-    const served = await crms.serve(tenant);
-    if (!served) {
-      io.stderr(`${positionals[0]} is not an account leadstage serves here (single-account settings or an installed tenant)\n`);
-      return EXIT.invalid;
-    }
+    const served = await serveTenant(io, { env, config, redis, keys }, tenant, 30_000);
+    if (!served) return EXIT.invalid;
     const snapshot = (await served.crm.readContacts(tenant, [{ objectType, id }])).get(id);
     if (!snapshot) {
       io.stderr(`${module.kind} has no ${objectType} ${id} in ${tenant.id}\n`);

@@ -1,15 +1,12 @@
 import { parseArgs } from 'node:util';
 import { replayTenant } from '../../jobs/replay-tenant.ts';
 import { CRMS } from '../app/crm-registry.ts';
-import { createCrmProvider } from '../app/crm-provider.ts';
-import { createTenants } from '../app/tenants.ts';
-import { systemClock } from '../platform/clock.ts';
 import { Keys } from '../platform/keys.ts';
-import { createLogger } from '../platform/logger.ts';
 import { createQueues, requestRecompute } from '../platform/queues.ts';
 import { createRedis } from '../platform/redis.ts';
 import { WorkerStore } from '../store/worker-store.ts';
-import { EXIT, loadEnvAndConfig, type CliIo } from './cli-io.ts';
+import { EXIT, loadEnvAndConfig, tenantArg, type CliIo } from './cli-io.ts';
+import { serveTenant } from './serve-tenant.ts';
 
 const USAGE = 'usage: leadstage replay <crm:accountId> --since <ISO time | 90m | 6h | 2d> [--max N] [--json]\n' +
   '  re-queue every contact the CRM says was modified since then (running workers recompute them)\n';
@@ -32,14 +29,13 @@ export async function replayCommand(args: string[], io: CliIo, clock: () => Date
     return EXIT.usage;
   }
   const { values, positionals } = parsedArgs;
-  const tm = /^([a-z][a-z0-9_-]*):([A-Za-z0-9]+)$/.exec(positionals[0] ?? '');
+  const tenant = tenantArg(positionals[0]);
   const since = values.since ? parseSince(values.since, clock()) : null;
   const max = values.max === undefined ? 10_000 : Number(values.max);
-  if (!tm || !CRMS.some((c) => c.kind === tm[1]) || positionals.length !== 1 || !since || !(Number.isInteger(max) && max > 0)) {
+  if (!tenant || !CRMS.some((c) => c.kind === tenant.crm) || positionals.length !== 1 || !since || !(Number.isInteger(max) && max > 0)) {
     io.stderr(!since && values.since ? `--since: not a past time or span: ${values.since}\n${USAGE}` : USAGE);
     return EXIT.usage;
   }
-  const tenant = { crm: tm[1]!, id: tm[2]! };
   const loaded = loadEnvAndConfig(io);
   if (!loaded) return EXIT.invalid;
   const { env, config } = loaded;
@@ -47,13 +43,8 @@ export async function replayCommand(args: string[], io: CliIo, clock: () => Date
   const keys = new Keys(env.LEADSTAGE_REDIS_PREFIX);
   const queues = createQueues(redis, keys.prefix);
   try {
-    const tenants = createTenants(env, config, redis, keys);
-    const crms = createCrmProvider(tenants.directory, CRMS, { env, redis, keys, log: createLogger('silent'), clock: systemClock, maxInlineWaitMs: 60_000 });
-    const served = await crms.serve(tenant);
-    if (!served) {
-      io.stderr(`${positionals[0]} is not an account leadstage serves here (single-account settings or an installed tenant)\n`);
-      return EXIT.invalid;
-    }
+    const served = await serveTenant(io, { env, config, redis, keys }, tenant, 60_000);
+    if (!served) return EXIT.invalid;
     const store = new WorkerStore(redis, keys);
     const r = await replayTenant(tenant, since, {
       crm: served.crm, maxRecords: max, maxQuotaShare: env.NONURGENT_MAX_QUOTA_SHARE,

@@ -6,7 +6,7 @@ import { parseEnv, type Env } from '../platform/env.ts';
 import { Keys } from '../platform/keys.ts';
 import { createRedis } from '../platform/redis.ts';
 import { TenantStore, type StoredTenant } from '../store/tenant-store.ts';
-import { EXIT, loadConfigOrReport, type CliIo } from './cli-io.ts';
+import { EXIT, loadConfigOrReport, tenantArg, type CliIo } from './cli-io.ts';
 
 const USAGE = `usage: leadstage tenants list|show|pause|resume|remove [<crm:accountId>] [--json]
        leadstage connect <${CRMS.map((c) => c.kind).join('|')}> [--sandbox]   (the install URL to open in a browser)
@@ -45,8 +45,7 @@ async function withStore<T>(io: CliIo, run: (store: TenantStore, env: Env) => Pr
 export async function tenantsCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
   const [action, id] = positionals;
-  const m = /^([a-z][a-z0-9_-]*):([A-Za-z0-9]+)$/.exec(id ?? '');
-  const tenant = m ? { crm: m[1]!, id: m[2]! } : null;
+  const tenant = tenantArg(id);
   if (!action || !['list', 'show', 'pause', 'resume', 'remove'].includes(action) || (action !== 'list' && !tenant)) {
     io.stderr(USAGE);
     return EXIT.usage;
