@@ -14,6 +14,14 @@ export interface TasksOutcome {
    * gets the same owner, even if this attempt's rotation would have picked another.
    */
   existingOwners: Map<string, string | null>;
+  /** Every task of the batch that the CRM now has (created, found, or confirmed earlier): key → id and owner. */
+  confirmed: Map<string, { taskId: string; ownerId: string | null }>;
+}
+
+/** A task to create for a contact, once. */
+export interface WantedTask {
+  contact: { objectType: ContactRefById['objectType']; id: string };
+  task: PlannedTask;
 }
 
 /**
@@ -31,8 +39,18 @@ export async function createTasksStep(
   plans: ReadonlyMap<string, Plan>,
   now: Date,
 ): Promise<TasksOutcome> {
-  const out: TasksOutcome = { created: 0, alreadyThere: 0, failed: new Map(), existingOwners: new Map() };
-  const wanted = [...plans.values()].flatMap((p) => p.tasks.map((task) => ({ contact: p.contact, task })));
+  return createTasksOnce(tenant, crm, ledger, [...plans.values()].flatMap((p) => p.tasks.map((task) => ({ contact: p.contact, task }))), now);
+}
+
+/** The same for any list of tasks (the SLA escalation's handoffs use it too). */
+export async function createTasksOnce(
+  tenant: Tenant,
+  crm: CrmPort,
+  ledger: TaskLedger,
+  wanted: readonly WantedTask[],
+  now: Date,
+): Promise<TasksOutcome> {
+  const out: TasksOutcome = { created: 0, alreadyThere: 0, failed: new Map(), existingOwners: new Map(), confirmed: new Map() };
   if (wanted.length === 0) return out;
   const claims = await ledger.claimTasks(tenant, wanted.map((w) => ({ key: w.task.key, ownerId: w.task.ownerId })), randomUUID(), now);
   const toCreate: TaskToCreate[] = [];
@@ -42,6 +60,7 @@ export async function createTasksStep(
     const claim = claims.get(task.key)!;
     if (claim.state === 'done') {
       out.alreadyThere += 1;
+      out.confirmed.set(task.key, { taskId: claim.taskId, ownerId: claim.ownerId });
       out.existingOwners.set(contact.id, claim.ownerId);
       continue;
     }
@@ -64,6 +83,7 @@ export async function createTasksStep(
         const owner = staleOwner.get(s.task.key) ?? null;
         await ledger.confirmTask(tenant, s.task.key, existing, owner);
         out.alreadyThere += 1;
+        out.confirmed.set(s.task.key, { taskId: existing, ownerId: owner });
         out.existingOwners.set(s.contact.id, owner);
       } else {
         // Never reached the CRM: create it now, for the owner the first attempt planned.
@@ -80,6 +100,7 @@ export async function createTasksStep(
       const created = toCreate.find((t) => t.task.key === outcome.key)?.task.ownerId ?? null;
       await ledger.confirmTask(tenant, outcome.key, outcome.taskId, created);
       out.created += 1;
+      out.confirmed.set(outcome.key, { taskId: outcome.taskId, ownerId: created });
     } else {
       // Refused for good: forget the claim, so a fixed config or a retry can create it later.
       if (!outcome.retryable) await ledger.releaseTask(tenant, outcome.key);

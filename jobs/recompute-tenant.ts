@@ -12,6 +12,7 @@ import { parsePendingMember } from '../src/store/activity-store.ts';
 import type { NewDeadLetter } from '../src/store/dead-letters.ts';
 import type { LedgerEntry } from '../src/store/score-ledger.ts';
 import { createTasksStep } from './create-tasks-step.ts';
+import { watchEntries, type SlaState } from './escalate-tenant.ts';
 import { ledgerEntry } from './ledger-entry.ts';
 import { awayOwnerIds } from './owner-availability.ts';
 import { planWithRotation, unavailableOwners } from './plan-batch.ts';
@@ -37,6 +38,8 @@ export interface RecomputeDeps {
   configVersion?: string;
   /** Where each accepted score or stage change is recorded (absent: no ledger). */
   ledger?: ScoreHistory;
+  /** Where created follow-up tasks are watched for their SLA (absent: no escalation). */
+  sla?: Pick<SlaState, 'watch'>;
 }
 
 export interface BatchSummary {
@@ -184,6 +187,11 @@ async function applyBatch(tenant: Tenant, members: readonly string[], deps: Reco
   const tasks = await createTasksStep(tenant, deps.crm, deps.store, plans, now);
   summary.tasksCreated = tasks.created;
   summary.tasksAlreadyThere = tasks.alreadyThere;
+  // Watch the SLA of every task the CRM now has (a task watched already keeps its state).
+  if (deps.sla) {
+    const wanted = [...plans.values()].flatMap((p) => p.tasks.map((task) => ({ contact: p.contact, task })));
+    await deps.sla.watch(tenant, watchEntries(deps.config, tenant.crm, wanted, tasks.confirmed, now));
+  }
 
   const writes: ContactWrite[] = [];
   for (const id of ids) {

@@ -160,6 +160,25 @@ export function crossCheck(cfg: LeadstageConfig): CrossIssue[] {
     });
   });
 
+  // Teams and SLA escalation.
+  const teamIds = new Set(cfg.assignment.teams.map((t) => t.id));
+  for (const d of duplicates(cfg.assignment.teams.map((t) => t.id))) add(['assignment', 'teams'], `team "${d}" is defined twice`);
+  cfg.assignment.teams.forEach((t, i) => {
+    if (t.timezone && !IANAZone.isValidZone(t.timezone)) add(['assignment', 'teams', i, 'timezone'], `unknown time zone "${t.timezone}" (use an IANA name such as Europe/Berlin)`);
+    if (t.manager && !ownerKeys.has(t.manager)) add(['assignment', 'teams', i, 'manager'], `unknown owner "${t.manager}" (define it under assignment.owners)`);
+  });
+  cfg.assignment.owners.forEach((o, i) => {
+    if (o.team && !teamIds.has(o.team)) add(['assignment', 'owners', i, 'team'], `unknown team "${o.team}" (define it under assignment.teams)`);
+  });
+  const esc = cfg.escalation;
+  if (esc) {
+    esc.contactedBy.forEach((a, k) => knownType(['escalation', 'contactedBy', k], a));
+    if (esc.manager && !ownerKeys.has(esc.manager)) add(['escalation', 'manager'], `unknown owner "${esc.manager}" (define it under assignment.owners)`);
+    esc.steps.forEach((s, i) => {
+      if (s.action === 'escalate' && i !== esc.steps.length - 1) add(['escalation', 'steps', i, 'action'], 'escalate must be the last step (nothing follows a manager)');
+    });
+  }
+
   // CRM mappings: stage and status values must be translatable.
   const statuses = [lifecycle.leadStatus.onHandoff, lifecycle.leadStatus.nurture, lifecycle.leadStatus.disqualified, ...(lifecycle.recycle ? [lifecycle.recycle.leadStatus] : [])];
   for (const [where, m] of maps) {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { LeadstageConfig } from '../core/model.ts';
 import { crmSchema } from './crm-schema.ts';
 import { engagementSchema, fitSchema, qualificationSchema } from './scoring-schema.ts';
-import { assignmentSchema, businessHoursSchema, lifecycleSchema, taskRuleSchema } from './workflow-schema.ts';
+import { assignmentSchema, businessHoursSchema, escalationSchema, lifecycleSchema, taskRuleSchema } from './workflow-schema.ts';
 
 /** The whole admin config file (config/leadstage.yaml), as validated at load. */
 export const configSchema = z.strictObject({
@@ -13,7 +13,8 @@ export const configSchema = z.strictObject({
   lifecycle: lifecycleSchema,
   businessHours: businessHoursSchema,
   tasks: z.array(taskRuleSchema).default([]),
-  assignment: assignmentSchema.default({ keepExistingOwner: true, owners: [], pools: [] }),
+  assignment: assignmentSchema.default({ keepExistingOwner: true, owners: [], pools: [], teams: [] }),
+  escalation: escalationSchema.optional(),
   crm: crmSchema,
 });
 

@@ -81,6 +81,14 @@ export const durationSchema = z
   })
   .refine((d) => d.minutes !== undefined || d.hours !== undefined || d.businessDays !== undefined, 'give minutes, hours or businessDays');
 
+/** A wait that may be zero (an escalation step that fires at the due date itself). */
+const offsetSchema = z.strictObject({
+  minutes: z.number().int().nonnegative().optional(),
+  hours: z.number().nonnegative().optional(),
+  businessDays: z.number().nonnegative().optional(),
+  calendar: z.boolean().default(false),
+});
+
 const priority = z.enum(['low', 'medium', 'high']);
 
 export const slaRuleSchema = z.strictObject({
@@ -125,6 +133,8 @@ export const ownerSchema = z
      * on those days. Short-notice absences: `leadstage owners away <key> --until <date>`.
      */
     away: z.array(z.strictObject({ from: isoDay, until: isoDay })).default([]),
+    /** The team (assignment.teams) whose zone runs this owner's SLA clock and whose manager gets escalations. */
+    team: z.string().optional(),
   })
   .transform(({ hubspotOwnerId, salesforceUserId, ids, ...rest }) => ({
     ...rest,
@@ -139,5 +149,21 @@ export const assignmentSchema = z.strictObject({
   pools: z
     .array(z.strictObject({ id: ruleId, when: fieldTestSchema.optional(), owners: z.array(z.string()).min(1) }))
     .default([]),
+  /** Sales teams: the SLA clock runs in the team's zone (business days and hours as businessHours). */
+  teams: z.array(z.strictObject({ id: ruleId, timezone: z.string().min(1).optional(), manager: z.string().optional() })).default([]),
+});
+
+/** SLA escalation: what happens, step by step, while a follow-up task stays open past its due date. */
+export const escalationSchema = z.strictObject({
+  /** Activities that count as contacting the lead (after the task was created). */
+  contactedBy: z.array(z.string().min(1)).default(['call_logged', 'sales_email', 'meeting_booked']),
+  /** In order; `after` counts business time from the due date of the task open at that point. */
+  steps: z
+    .array(z.strictObject({ after: offsetSchema.default({ minutes: 0, calendar: false }), action: z.enum(['remind', 'reassign', 'escalate']) }))
+    .min(1),
+  /** Manager (owner key) for owners whose team names none. */
+  manager: z.string().optional(),
+  /** Contacts reassigned because their owner was away go back when the owner returns. */
+  returnWhenBack: z.boolean().default(true),
 });
 

@@ -153,12 +153,43 @@ export interface OwnerConfig {
   active: boolean;
   /** Whole days away (YYYY-MM-DD, inclusive, business-hours zone). */
   away?: { from: string; until: string }[] | undefined;
+  /** The team (assignment.teams) whose time zone runs this owner's SLA clock and whose manager escalations reach. */
+  team?: string | undefined;
+}
+
+/** A sales team: its own time zone for the SLA clock (same working days and hours) and its manager. */
+export interface TeamConfig {
+  id: string;
+  /** IANA zone; absent: businessHours.timezone. */
+  timezone?: string | undefined;
+  /** Owner key of the manager that the last escalation step reaches. */
+  manager?: string | undefined;
+}
+
+export type EscalationAction = 'remind' | 'reassign' | 'escalate';
+
+export interface EscalationStep {
+  /** Business time after the due date of the task open at that point (a reassigned task has its own). */
+  after: Duration;
+  action: EscalationAction;
+}
+
+/** What happens when a follow-up task's SLA passes with the task open and the contact not contacted. */
+export interface EscalationConfig {
+  /** Activities that count as "contacted" (the SLA is met once one happens after the task was created). */
+  contactedBy: string[];
+  steps: EscalationStep[];
+  /** Manager (owner key) for owners without a team manager. */
+  manager?: string | undefined;
+  /** Contacts reassigned because their owner was away go back to that owner on return. */
+  returnWhenBack: boolean;
 }
 
 export interface AssignmentConfig {
   keepExistingOwner: boolean;
   owners: OwnerConfig[];
   pools: { id: string; when?: FieldTest | undefined; owners: string[] }[];
+  teams: TeamConfig[];
 }
 
 /** How one CRM object maps to leadstage's fields. */
@@ -193,5 +224,7 @@ export interface LeadstageConfig {
   businessHours: BusinessHours;
   tasks: TaskRule[];
   assignment: AssignmentConfig;
+  /** SLA escalation; absent: tasks are created and left to the CRM. */
+  escalation?: EscalationConfig | undefined;
   crm: CrmConfig;
 }

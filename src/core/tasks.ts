@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { LeadstageConfig, SlaRule, TaskRule } from './model.ts';
 import { dueTime } from './business-time.ts';
+import { teamHours } from './escalation.ts';
 import { gradeRank } from './fit.ts';
 import { renderTemplate, type TemplateVariable } from './template.ts';
 import type { Activity, ContactSnapshot, PlannedTask } from './types.ts';
@@ -63,7 +64,8 @@ export function planTasks(ctx: TaskContext): PlannedTask[] {
         body: renderTemplate(rule.body, ctx.vars),
         type: rule.type,
         priority: sla.priority ?? rule.priority,
-        dueAt: new Date(dueTime(ctx.nowMs, sla.due, config.businessHours)).toISOString(),
+        // The SLA clock runs in the business hours of the owner's team (its zone).
+        dueAt: new Date(dueTime(ctx.nowMs, sla.due, teamHours(config, contact.crm, ctx.ownerId))).toISOString(),
         slaRuleId: sla.id,
         ownerId: ctx.ownerId,
       };

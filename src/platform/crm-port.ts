@@ -38,6 +38,26 @@ export interface TaskToFind {
 
 export type TaskOutcome = { key: string; ok: true; taskId: string } | ({ key: string } & RecordFailure);
 
+/** A follow-up task as the CRM shows it now (the SLA escalation reads these). */
+export interface CrmTask {
+  id: string;
+  /** Not completed (HubSpot hs_task_status ≠ COMPLETED; Salesforce IsClosed false). */
+  open: boolean;
+  ownerId: string | null;
+  /** The body as stored (it carries the task's marker and earlier notes). */
+  body: string;
+}
+
+/** A change to a task leadstage created: a new body (with a note), priority, owner, or closing it. */
+export interface TaskUpdate {
+  id: string;
+  body?: string;
+  priority?: PlannedTask['priority'];
+  ownerId?: string;
+  /** Complete the task (the body says why). */
+  close?: boolean;
+}
+
 export interface CrmOwner {
   id: string;
   active: boolean;
@@ -64,6 +84,10 @@ export interface CrmPort {
    * `since`: no task of these keys can be older (the earliest claim, minus clock skew).
    */
   findTasks(tenant: Tenant, tasks: readonly TaskToFind[], since: Date): Promise<Map<string, string>>;
+  /** Tasks by id, as the CRM shows them now; ids the CRM does not have are absent. Batch-sized. */
+  readTasks(tenant: Tenant, ids: readonly string[]): Promise<Map<string, CrmTask>>;
+  /** Update tasks (a note, priority, owner, close): an update is idempotent, so it is retried like writes. */
+  updateTasks(tenant: Tenant, updates: readonly TaskUpdate[]): Promise<WriteOutcome[]>;
   /** Contacts (and Salesforce Leads) whose e-mail is one of these, lower-cased address → refs. */
   findByEmail(tenant: Tenant, emails: readonly string[]): Promise<Map<string, ContactRefById[]>>;
   /** Every contact id of the account, page by page (for a full rescore). */

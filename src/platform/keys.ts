@@ -55,6 +55,18 @@ export class Keys {
   decaySchedule(tenant: Tenant): string {
     return `${this.tenantRoot(tenant)}:decay`;
   }
+  /** ZSET task key → epoch ms at which its next SLA escalation step fires. */
+  slaSchedule(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:sla`;
+  }
+  /** HASH task key → the watched task (JSON SlaTask). */
+  slaTasks(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:sla-tasks`;
+  }
+  /** HASH task key → owner key: tasks taken from an owner who was away, to give back on return. */
+  slaLoans(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:sla-loans`;
+  }
   /** The contact as leadstage last read and wrote it (JSON): decay replans from it without a read. */
   snapshot(tenant: Tenant, contactId: string): string {
     return `${this.tenantRoot(tenant)}:snap:${contactId}`;
@@ -145,6 +157,10 @@ export class Keys {
   /** SET of "crm:id" of every tenant with a decay schedule (so the decay sweep needs no SCAN). */
   decayTenants(): string {
     return `${this.prefix}:decay-tenants`;
+  }
+  /** SET of "crm:id" of every tenant with watched SLA tasks (the escalation sweep's list). */
+  slaTenants(): string {
+    return `${this.prefix}:sla-tenants`;
   }
   /** HASH owner key → epoch ms until which the owner is away (`leadstage owners away`). */
   ownersAway(): string {

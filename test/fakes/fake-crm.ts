@@ -2,7 +2,7 @@ import type { ContactSnapshot } from '../../src/core/types.ts';
 import { CrmRejectedError } from '../../src/platform/crm-errors.ts';
 import {
   taskMarker, type ContactRefById, type ContactWrite, type CrmOwner, type CrmPort, type RecordFailure,
-  type TaskOutcome, type TaskToCreate, type TaskToFind, type WriteOutcome,
+  type CrmTask, type TaskOutcome, type TaskToCreate, type TaskToFind, type TaskUpdate, type WriteOutcome,
 } from '../../src/platform/crm-port.ts';
 import type { Tenant } from '../../src/platform/tenant.ts';
 
@@ -13,6 +13,9 @@ export interface FakeTask {
   subject: string;
   ownerId: string | null;
   body: string;
+  priority: string;
+  dueAt: string;
+  open: boolean;
 }
 
 /**
@@ -88,11 +91,29 @@ export class FakeCrm implements CrmPort {
       const refused = this.refuseTask.get(contact.id);
       if (refused) return { key: task.key, ok: false, ...refused };
       const id = `task-${this.tasks.length + 1}`;
-      this.tasks.push({ id, key: task.key, contactId: contact.id, subject: task.subject, ownerId: task.ownerId, body: `${task.body}\n${taskMarker(task.key)}` });
+      this.tasks.push({ id, key: task.key, contactId: contact.id, subject: task.subject, ownerId: task.ownerId, body: `${task.body}\n${taskMarker(task.key)}`, priority: task.priority, dueAt: task.dueAt, open: true });
       return { key: task.key, ok: true, taskId: id };
     });
     if (fail) throw fail.error;
     return outcomes;
+  }
+
+  async readTasks(_t: Tenant, ids: readonly string[]): Promise<Map<string, CrmTask>> {
+    if (ids.length) this.count('read-tasks');
+    return new Map(this.tasks.filter((t) => ids.includes(t.id)).map((t) => [t.id, { id: t.id, open: t.open, ownerId: t.ownerId, body: t.body }]));
+  }
+
+  async updateTasks(_t: Tenant, updates: readonly TaskUpdate[]): Promise<WriteOutcome[]> {
+    if (updates.length) this.count('update-tasks');
+    return updates.map((u): WriteOutcome => {
+      const t = this.tasks.find((x) => x.id === u.id);
+      if (!t) return { id: u.id, ok: false, reason: 'ENTITY_IS_DELETED: entity is deleted', retryable: false };
+      if (u.body !== undefined) t.body = u.body;
+      if (u.priority) t.priority = u.priority;
+      if (u.ownerId) t.ownerId = u.ownerId;
+      if (u.close) t.open = false;
+      return { id: u.id, ok: true };
+    });
   }
 
   async findTasks(_t: Tenant, tasks: readonly TaskToFind[]): Promise<Map<string, string>> {

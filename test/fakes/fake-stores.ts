@@ -1,4 +1,7 @@
 import type { ActivityReader, DeadLetterSink, DecayState, RecomputeStore, ScoreHistory } from '../../jobs/recompute-ports.ts';
+import type { SlaState } from '../../jobs/escalate-tenant.ts';
+import type { SlaTask } from '../../src/core/escalation.ts';
+import type { Loan, Watched } from '../../src/store/sla-store.ts';
 import type { Activity, ContactSnapshot } from '../../src/core/types.ts';
 import type { AfterPlan } from '../../src/store/decay-store.ts';
 import { tenantKey, type Tenant } from '../../src/platform/tenant.ts';
@@ -156,5 +159,41 @@ export class FakeScoreHistory implements ScoreHistory {
   readonly entries: { id: string; entry: LedgerEntry }[] = [];
   async append(_t: Tenant, entries: readonly { id: string; entry: LedgerEntry }[]): Promise<void> {
     this.entries.push(...entries);
+  }
+}
+
+/** The SLA escalation's state in memory (src/store/sla-store.ts is the Redis one). */
+export class FakeSlaState implements SlaState {
+  readonly tasks = new Map<string, SlaTask>();
+  readonly schedule = new Map<string, number>();
+  readonly loanList = new Map<string, Loan>();
+  async watch(_t: Tenant, entries: readonly Watched[]): Promise<void> {
+    for (const { task, at } of entries) {
+      if (!this.tasks.has(task.key)) this.tasks.set(task.key, structuredClone(task));
+      if (at !== null && !this.schedule.has(task.key)) this.schedule.set(task.key, at);
+      if (task.loanedFrom && !this.loanList.has(task.key)) {
+        this.loanList.set(task.key, { key: task.key, taskId: task.taskId, contact: task.contact, from: task.loanedFrom, to: task.ownerId });
+      }
+    }
+  }
+  async due(_t: Tenant, nowMs: number, n: number): Promise<SlaTask[]> {
+    return [...this.schedule].filter(([, at]) => at <= nowMs).sort((a, b) => a[1] - b[1]).slice(0, n).map(([k]) => structuredClone(this.tasks.get(k)!));
+  }
+  async update(_t: Tenant, task: SlaTask, at: number | null): Promise<void> {
+    this.tasks.set(task.key, structuredClone(task));
+    if (at === null) this.schedule.delete(task.key);
+    else this.schedule.set(task.key, at);
+  }
+  async forget(_t: Tenant, keys: readonly string[]): Promise<void> {
+    for (const k of keys) {
+      this.tasks.delete(k);
+      this.schedule.delete(k);
+    }
+  }
+  async loans(): Promise<Loan[]> {
+    return [...this.loanList.values()];
+  }
+  async endLoan(_t: Tenant, key: string): Promise<void> {
+    this.loanList.delete(key);
   }
 }

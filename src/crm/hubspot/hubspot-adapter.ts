@@ -4,13 +4,13 @@ import type { ContactSnapshot } from '../../core/types.ts';
 import type { Tenant } from '../../platform/tenant.ts';
 import { mappingFor } from '../../core/crm-mapping.ts';
 import { CrmRateLimitedError, CrmRejectedError, CrmTransientError, isRetryable } from '../../platform/crm-errors.ts';
-import { chunks, markerKey, toEndOfGroup, type ContactRefById, type TaskToFind, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
+import { chunks, markerKey, toEndOfGroup, type ContactRefById, type CrmTask, type TaskToFind, type TaskUpdate, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
 import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { withDeadline } from '../../platform/deadline.ts';
 import { classifyHubSpotError, isDailyLimit } from './hubspot-errors.ts';
 import { readProperties, toProperties, toSnapshot } from './hubspot-mapping.ts';
 import { HUBSPOT_PATHS } from './hubspot-paths.ts';
-import { searchSince, taskInput, tasksOfContact } from './hubspot-requests.ts';
+import { searchSince, TASK_VIEW_PROPERTIES, taskInput, taskUpdateInput, taskView, tasksOfContact } from './hubspot-requests.ts';
 import { checkHubSpotVocabulary, type PropertyOption } from './hubspot-vocabulary.ts';
 
 export const HUBSPOT_BATCH = 100;
@@ -191,6 +191,32 @@ export class HubSpotAdapter implements CrmPort {
     const seconds = planned.filter((p) => p.second && !failed.has(p.id)).map((p) => ({ id: p.id, properties: p.second! }));
     if (seconds.length) await send(seconds);
     return writes.map((w) => failed.get(w.id) ?? { id: w.id, ok: true });
+  }
+
+  async readTasks(tenant: Tenant, ids: readonly string[]): Promise<Map<string, CrmTask>> {
+    const client = await this.client(tenant);
+    const out = new Map<string, CrmTask>();
+    for (const batch of chunks(ids, HUBSPOT_BATCH)) {
+      // Missing ids come back as a 207 with OBJECT_NOT_FOUND: absent from the map, as the port says.
+      const data = await this.call(tenant, 'read tasks', () =>
+        client.crm.objects.tasks.batchApi.readWithHttpInfo({ inputs: batch.map((id) => ({ id })), properties: TASK_VIEW_PROPERTIES, propertiesWithHistory: [] }, false));
+      for (const r of data.results) out.set(r.id, taskView(r));
+    }
+    return out;
+  }
+
+  async updateTasks(tenant: Tenant, updates: readonly TaskUpdate[]): Promise<WriteOutcome[]> {
+    const client = await this.client(tenant);
+    const failed = new Map<string, WriteOutcome>();
+    for (const batch of chunks(updates, HUBSPOT_BATCH)) {
+      try {
+        await this.call(tenant, 'update tasks', () => client.crm.objects.tasks.batchApi.updateWithHttpInfo({ inputs: batch.map(taskUpdateInput) }));
+      } catch (err) {
+        if (!(err instanceof CrmRejectedError)) throw err;
+        for (const u of batch) failed.set(u.id, { id: u.id, ok: false, reason: err.message, retryable: false });
+      }
+    }
+    return updates.map((u) => failed.get(u.id) ?? { id: u.id, ok: true });
   }
 
   async createTasks(tenant: Tenant, tasks: readonly TaskToCreate[]): Promise<TaskOutcome[]> {

@@ -1,7 +1,7 @@
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/tasks/index.js';
 import type { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/objects/tasks/models/Filter.js';
 import type { PlannedTask } from '../../core/types.ts';
-import { taskMarker, type ContactRefById } from '../../platform/crm-port.ts';
+import { taskMarker, type ContactRefById, type CrmTask, type TaskUpdate } from '../../platform/crm-port.ts';
 
 /** HubSpot's defined association type id for task → contact. */
 export const TASK_TO_CONTACT = 204;
@@ -27,6 +27,27 @@ export function taskInput(task: PlannedTask, contact: ContactRefById) {
       ...(task.ownerId ? { hubspot_owner_id: task.ownerId } : {}),
     },
     associations: [{ to: { id: contact.id }, types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: TASK_TO_CONTACT }] }],
+  };
+}
+
+/** The task properties the SLA escalation reads (developers.hubspot.com/docs/api-reference/crm-tasks-v3). */
+export const TASK_VIEW_PROPERTIES = ['hs_task_status', 'hubspot_owner_id', 'hs_task_body'];
+
+/** A task record of a batch read, as the port's view: open unless COMPLETED. */
+export function taskView(r: { id: string; properties: Record<string, string | null> }): CrmTask {
+  return { id: r.id, open: r.properties['hs_task_status'] !== 'COMPLETED', ownerId: r.properties['hubspot_owner_id'] || null, body: r.properties['hs_task_body'] ?? '' };
+}
+
+/** One input of a task batch update: only the properties the update names. */
+export function taskUpdateInput(u: TaskUpdate): { id: string; properties: Record<string, string> } {
+  return {
+    id: u.id,
+    properties: {
+      ...(u.body !== undefined ? { hs_task_body: u.body } : {}),
+      ...(u.priority ? { hs_task_priority: PRIORITY[u.priority] } : {}),
+      ...(u.ownerId ? { hubspot_owner_id: u.ownerId } : {}),
+      ...(u.close ? { hs_task_status: 'COMPLETED' } : {}),
+    },
   };
 }
 

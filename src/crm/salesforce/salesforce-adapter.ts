@@ -5,11 +5,11 @@ import type { Tenant } from '../../platform/tenant.ts';
 import { mappingFor } from '../../core/crm-mapping.ts';
 import { CrmRateLimitedError, CrmRejectedError, CrmTransientError, isRetryable } from '../../platform/crm-errors.ts';
 import { classifySalesforceError } from './salesforce-errors.ts';
-import { chunks, markerKey, type ContactRefById, type TaskToFind, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
+import { chunks, markerKey, type ContactRefById, type CrmTask, type TaskToFind, type TaskUpdate, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
 import { withDeadline } from '../../platform/deadline.ts';
 import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { listModified, type ModifiedPage } from './salesforce-modified.ts';
-import { SOBJECT, selectFields, TASK_PRIORITY, TASK_STATUS, toFields, toSnapshot, toTask } from './salesforce-mapping.ts';
+import { SOBJECT, selectFields, TASK_PRIORITY, TASK_STATUS, toFields, toSnapshot, toTask, toTaskUpdate } from './salesforce-mapping.ts';
 
 export const SALESFORCE_BATCH = 200;
 /** Sent on every update so our writes never trigger the org's lead/case assignment rules. */
@@ -160,6 +160,30 @@ export class SalesforceAdapter implements CrmPort {
       });
     }));
     return pages.flat();
+  }
+
+  async readTasks(tenant: Tenant, ids: readonly string[]): Promise<Map<string, CrmTask>> {
+    const out = new Map<string, CrmTask>();
+    type Row = { Id: string; IsClosed: boolean | null; OwnerId: string | null; Description: string | null };
+    for (const batch of chunks(ids, SALESFORCE_BATCH)) {
+      const soql = `SELECT Id, IsClosed, OwnerId, Description FROM Task WHERE Id IN (${batch.map(soqlId).join(', ')})`;
+      const result = await this.call(tenant, 'read Tasks', async (conn) => await conn.query<Row>(soql));
+      for (const r of result.records) out.set(r.Id, { id: r.Id, open: r.IsClosed !== true, ownerId: r.OwnerId, body: r.Description ?? '' });
+    }
+    return out;
+  }
+
+  async updateTasks(tenant: Tenant, updates: readonly TaskUpdate[]): Promise<WriteOutcome[]> {
+    const outcomes = new Map<string, WriteOutcome>();
+    for (const batch of chunks(updates, SALESFORCE_BATCH)) {
+      const records = batch.map(toTaskUpdate) as { Id: string }[];
+      const results = (await this.call(tenant, 'update Tasks', (conn) => conn.sobject('Task').update(records, { allOrNone: false }))) as unknown as SaveResult[];
+      batch.forEach((u, i) => {
+        const r = results[i];
+        outcomes.set(u.id, r?.success ? { id: u.id, ok: true } : { id: u.id, ok: false, ...recordFailure(r) });
+      });
+    }
+    return updates.map((u) => outcomes.get(u.id) ?? { id: u.id, ok: true });
   }
 
   /**

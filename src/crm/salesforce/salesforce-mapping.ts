@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { CrmObjectMapping } from '../../core/model.ts';
 import type { ContactSnapshot, CrmObjectType, FieldValue, PlannedTask } from '../../core/types.ts';
-import { reverse, taskMarker, type ContactWrite } from '../../platform/crm-port.ts';
+import { reverse, taskMarker, type ContactWrite, type TaskUpdate } from '../../platform/crm-port.ts';
 
 export const SOBJECT = { lead: 'Lead', contact: 'Contact' } as const;
 export type SalesforceObjectType = keyof typeof SOBJECT;
@@ -67,6 +67,19 @@ export function toFields(w: ContactWrite, m: CrmObjectMapping): Record<string, s
 /** Task values leadstage writes: Salesforce's default TaskPriority and TaskStatus values. */
 export const TASK_PRIORITY = { low: 'Low', medium: 'Normal', high: 'High' } as const;
 export const TASK_STATUS = 'Not Started';
+/** The Status a closed follow-up gets (a default TaskStatus value with IsClosed true). */
+export const TASK_CLOSED_STATUS = 'Completed';
+
+/** A Task update: only the fields the update names (developer.salesforce.com … sforce_api_objects_task.htm). */
+export function toTaskUpdate(u: TaskUpdate): Record<string, unknown> {
+  return {
+    Id: u.id,
+    ...(u.body !== undefined ? { Description: u.body } : {}),
+    ...(u.priority ? { Priority: TASK_PRIORITY[u.priority] } : {}),
+    ...(u.ownerId ? { OwnerId: u.ownerId } : {}),
+    ...(u.close ? { Status: TASK_CLOSED_STATUS } : {}),
+  };
+}
 
 /** A Task record: ActivityDate is the due day in the business-hours zone; the reminder keeps the minute. */
 export function toTask(task: PlannedTask, whoId: string, timezone: string): Record<string, unknown> {
