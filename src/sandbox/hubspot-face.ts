@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { searchContacts } from './hubspot-search.ts';
+import { readTasks, updateTasks } from './hubspot-tasks.ts';
 import { CodeFlow } from './oauth-faces.ts';
 
 /**
@@ -188,6 +189,10 @@ export class HubSpotFace {
         return { status: 200, body: { portalId: Number(this.portalId), accountType: 'STANDARD', timeZone: this.timeZone, companyCurrency: 'USD', additionalCurrencies: [], utcOffset: '-05:00', utcOffsetMilliseconds: -18_000_000, uiDomain: 'app.hubspot.com', dataHostingLocation: 'na1' } };
       case 'POST /crm/v3/objects/contacts/search':
         return searchContacts(this.contacts.values(), this.modifiedAt, body);
+      case 'POST /crm/v3/objects/tasks/batch/read':
+        return readTasks(this.tasks, body, now);
+      case 'POST /crm/v3/objects/tasks/batch/update':
+        return updateTasks(this.tasks, body, now);
       case 'POST /crm/v3/objects/tasks/search':
         return this.searchTasks(body);
       case 'GET /crm/v3/objects/contacts': {

@@ -171,7 +171,8 @@ export class SalesforceFace {
 
   private update(records: SfRecord[], allOrNone: boolean, autoAssign: string): SfReply {
     const results = records.map((rec) => {
-      const { id, attributes, ...fields } = rec as unknown as { id: string; attributes: { type: 'Lead' | 'Contact' } } & Record<string, unknown>;
+      const { id, attributes, ...fields } = rec as unknown as { id: string; attributes: { type: 'Lead' | 'Contact' | 'Task' } } & Record<string, unknown>;
+      if (attributes?.type === 'Task') return this.updateTask(id, fields);
       const type = attributes?.type;
       const existing = type && (type === 'Lead' || type === 'Contact') ? this.records[type].get(id) : undefined;
       if (!existing) return { id, success: false, errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }] };
@@ -198,8 +199,23 @@ export class SalesforceFace {
       const type = (records[i] as unknown as { attributes: { type: string } }).attributes.type;
       (changed[type] ??= []).push(r.id);
     }
-    for (const [type, ids] of Object.entries(changed)) this.onChange(type as 'Lead' | 'Contact', ids);
+    for (const [type, ids] of Object.entries(changed)) this.onChange(type as 'Lead' | 'Contact' | 'Task', ids);
     return { status: 200, body: results.map(({ id, success, errors }) => ({ id, success, errors })) };
+  }
+
+  /** A Task update: Status, Priority (restricted picklists), OwnerId, Description; IsClosed follows Status. */
+  private updateTask(id: string, fields: Record<string, unknown>) {
+    const task = this.records.Task.get(id);
+    if (!task) return { id, success: false, errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }] };
+    for (const name of ['Status', 'Priority'] as const) {
+      if (fields[name] !== undefined && !this.taskPicklists[name].includes(String(fields[name]))) {
+        return { id, success: false, errors: [{ statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', message: `${name}: bad value for restricted picklist field: ${String(fields[name])}`, fields: [name] }] };
+      }
+    }
+    return { id, success: true, errors: [] as unknown[], apply: () => {
+      Object.assign(task, fields, { SystemModstamp: new Date().toISOString() });
+      task['IsClosed'] = task['Status'] === 'Completed';
+    } };
   }
 
   private create(records: SfRecord[], allOrNone: boolean): SfReply {
@@ -215,7 +231,7 @@ export class SalesforceFace {
     const body = results.map((r) => {
       if (!r.success || !('fields' in r)) return { success: false, errors: r.errors };
       const id = this.newId('Task');
-      this.records.Task.set(id, { Id: id, CreatedDate: new Date().toISOString(), ...r.fields });
+      this.records.Task.set(id, { Id: id, CreatedDate: new Date().toISOString(), IsClosed: r.fields?.['Status'] === 'Completed', ...r.fields });
       return { id, success: true, errors: [] };
     });
     const ids = body.filter((b) => b.success).map((b) => (b as { id: string }).id);

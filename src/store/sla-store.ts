@@ -44,8 +44,11 @@ export class SlaStore {
     const p = this.redis.multi();
     p.sadd(this.keys.slaTenants(), tenantKey(tenant));
     for (const { task, at } of entries) {
-      p.hsetnx(this.keys.slaTasks(tenant), task.key, JSON.stringify(task));
-      if (at !== null) p.zadd(this.keys.slaSchedule(tenant), 'NX', at, task.key);
+      // Past the last step a task is not watched; only its loan (if any) is kept.
+      if (at !== null) {
+        p.hsetnx(this.keys.slaTasks(tenant), task.key, JSON.stringify(task));
+        p.zadd(this.keys.slaSchedule(tenant), 'NX', at, task.key);
+      }
       if (task.loanedFrom) p.hsetnx(this.keys.slaLoans(tenant), task.key, JSON.stringify(loanOf(task)));
     }
     await p.exec();

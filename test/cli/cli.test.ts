@@ -44,7 +44,7 @@ describe('leadstage check-config', () => {
   });
 
   it('exits 1 and lists every problem with file:line and path', () => {
-    const bad = readFileSync(join(ROOT, 'config/leadstage.yaml'), 'utf8').replace('weight: 2 }', 'weight: -1 }').replace('onEnter: salesqualifiedlead', 'onEnter: sql');
+    const bad = readFileSync(join(ROOT, 'config/leadstage.yaml'), 'utf8').replace('weight: 2,', 'weight: -1,').replace('onEnter: salesqualifiedlead', 'onEnter: sql');
     const path = tmpFile('bad.yaml', bad);
     const r = run(['check-config', path]);
     expect(r.code).toBe(1);

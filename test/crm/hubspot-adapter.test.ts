@@ -296,3 +296,47 @@ describe('quotas and errors', () => {
     await limiter.acquire({ crm: 'hubspot', id: 'other-portal' }); // another portal has its own quota
   });
 });
+
+// Tasks API, batch read and update: https://developers.hubspot.com/docs/api-reference/crm-tasks-v3/batch/post-crm-v3-objects-tasks-batch-read
+// and …/batch/post-crm-v3-objects-tasks-batch-update (hs_task_status NOT_STARTED | IN_PROGRESS | WAITING | COMPLETED | DEFERRED).
+describe('readTasks, updateTasks (the SLA escalation)', () => {
+  it('batch-reads status, owner and body; a completed task is closed, a missing one absent (207)', async () => {
+    nock(API)
+      .post('/crm/v3/objects/tasks/batch/read', { inputs: [{ id: '9001' }, { id: '9002' }, { id: '9003' }], properties: ['hs_task_status', 'hubspot_owner_id', 'hs_task_body'], propertiesWithHistory: [] })
+      .query({ archived: 'false' })
+      .reply(207, {
+        status: 'COMPLETE', startedAt: '2026-11-23T15:00:00.000Z', completedAt: '2026-11-23T15:00:00.050Z',
+        results: [
+          { id: '9001', properties: { hs_object_id: '9001', hs_task_status: 'NOT_STARTED', hubspot_owner_id: '1001', hs_task_body: 'Call\n\n[leadstage:ab12]' }, createdAt: '2026-11-23T15:00:00Z', updatedAt: '2026-11-23T15:00:00Z', archived: false },
+          { id: '9002', properties: { hs_object_id: '9002', hs_task_status: 'COMPLETED', hubspot_owner_id: '1002', hs_task_body: null }, createdAt: '2026-11-23T15:00:00Z', updatedAt: '2026-11-23T15:00:00Z', archived: false },
+        ],
+        numErrors: 1,
+        errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some TASK objects, they may be deleted or not exist.', context: { ids: ['9003'] } }],
+      });
+    const got = await adapter.readTasks(tenant, ['9001', '9002', '9003']);
+    expect(got).toEqual(new Map([
+      ['9001', { id: '9001', open: true, ownerId: '1001', body: 'Call\n\n[leadstage:ab12]' }],
+      ['9002', { id: '9002', open: false, ownerId: '1002', body: '' }],
+    ]));
+  });
+
+  it('updates only the named properties: a note and priority, or owner, or completed', async () => {
+    nock(API)
+      .post('/crm/v3/objects/tasks/batch/update', {
+        inputs: [
+          { id: '9001', properties: { hs_task_body: 'Call\n\nSLA missed', hs_task_priority: 'HIGH' } },
+          { id: '9002', properties: { hs_task_status: 'COMPLETED' } },
+          { id: '9003', properties: { hubspot_owner_id: '1003' } },
+        ],
+      })
+      .reply(200, { status: 'COMPLETE', startedAt: '2026-11-23T15:00:00.000Z', completedAt: '2026-11-23T15:00:00.050Z', results: [] });
+    const out = await adapter.updateTasks(tenant, [{ id: '9001', body: 'Call\n\nSLA missed', priority: 'high' }, { id: '9002', close: true }, { id: '9003', ownerId: '1003' }]);
+    expect(out.every((o) => o.ok)).toBe(true);
+  });
+
+  it('reports a refused update per task as not retryable', async () => {
+    nock(API).post('/crm/v3/objects/tasks/batch/update').reply(400, { status: 'error', message: 'Property values were not valid', category: 'VALIDATION_ERROR' });
+    const [o] = await adapter.updateTasks(tenant, [{ id: '9001', priority: 'high' }]);
+    expect(o).toMatchObject({ id: '9001', ok: false, retryable: false, reason: expect.stringContaining('Property values were not valid') });
+  });
+});

@@ -207,3 +207,37 @@ describe('listModifiedSince (the reconciliation sweep)', () => {
     expect(queries.some((q) => q.includes("WHERE (SystemModstamp > 2026-11-23T15:00:07Z OR (SystemModstamp = 2026-11-23T15:00:07Z AND Id > '00Q000000000200AAA')) AND IsConverted = false"))).toBe(true);
   });
 });
+
+// Task fields (IsClosed, OwnerId, Description, Status, Priority):
+// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm
+// sObject Collections update: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_update.htm
+describe('readTasks, updateTasks (the SLA escalation)', () => {
+  it('reads Tasks by id with one SOQL query: IsClosed, OwnerId, Description', async () => {
+    handlers.push((r) => r.method === 'GET' && r.path.includes('/query') ? {
+      status: 200,
+      body: { totalSize: 2, done: true, records: [
+        { attributes: { type: 'Task', url: `/services/data/v${V}/sobjects/Task/00T5g00000AAAAAAAA` }, Id: '00T5g00000AAAAAAAA', IsClosed: false, OwnerId: '005000000000001AAA', Description: 'Call\n\n[leadstage:ab12]' },
+        { attributes: { type: 'Task', url: `/services/data/v${V}/sobjects/Task/00T5g00000BBBBBBBB` }, Id: '00T5g00000BBBBBBBB', IsClosed: true, OwnerId: '005000000000002AAA', Description: null },
+      ] },
+    } : undefined);
+    const got = await adapter().readTasks(tenant, ['00T5g00000AAAAAAAA', '00T5g00000BBBBBBBB']);
+    expect(seen.map((s) => s.path)).toEqual([`/services/data/v${V}/query?q=SELECT Id, IsClosed, OwnerId, Description FROM Task WHERE Id IN ('00T5g00000AAAAAAAA', '00T5g00000BBBBBBBB')`]);
+    expect(got.get('00T5g00000AAAAAAAA')).toEqual({ id: '00T5g00000AAAAAAAA', open: true, ownerId: '005000000000001AAA', body: 'Call\n\n[leadstage:ab12]' });
+    expect(got.get('00T5g00000BBBBBBBB')).toMatchObject({ open: false, body: '' });
+  });
+
+  it('updates Tasks in one collections call with only the named fields, per-record results', async () => {
+    handlers.push((r) => r.method === 'PATCH' && r.path.endsWith('/composite/sobjects') ? {
+      status: 200,
+      body: [{ id: '00T5g00000AAAAAAAA', success: true, errors: [] }, { id: '00T5g00000BBBBBBBB', success: false, errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }] }],
+    } : undefined);
+    const out = await adapter().updateTasks(tenant, [{ id: '00T5g00000AAAAAAAA', body: 'note', priority: 'high', close: true }, { id: '00T5g00000BBBBBBBB', ownerId: '005000000000003AAA' }]);
+    expect((seen[0]!.body as { records: unknown[] }).records).toEqual([
+      // jsforce sends the id as `id` (the collections resource accepts either case).
+      { attributes: { type: 'Task' }, id: '00T5g00000AAAAAAAA', Description: 'note', Priority: 'High', Status: 'Completed' },
+      { attributes: { type: 'Task' }, id: '00T5g00000BBBBBBBB', OwnerId: '005000000000003AAA' },
+    ]);
+    expect(out[0]).toEqual({ id: '00T5g00000AAAAAAAA', ok: true });
+    expect(out[1]).toMatchObject({ ok: false, retryable: false, reason: expect.stringContaining('ENTITY_IS_DELETED') });
+  });
+});

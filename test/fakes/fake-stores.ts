@@ -169,7 +169,7 @@ export class FakeSlaState implements SlaState {
   readonly loanList = new Map<string, Loan>();
   async watch(_t: Tenant, entries: readonly Watched[]): Promise<void> {
     for (const { task, at } of entries) {
-      if (!this.tasks.has(task.key)) this.tasks.set(task.key, structuredClone(task));
+      if (at !== null && !this.tasks.has(task.key)) this.tasks.set(task.key, structuredClone(task));
       if (at !== null && !this.schedule.has(task.key)) this.schedule.set(task.key, at);
       if (task.loanedFrom && !this.loanList.has(task.key)) {
         this.loanList.set(task.key, { key: task.key, taskId: task.taskId, contact: task.contact, from: task.loanedFrom, to: task.ownerId });
