@@ -19,6 +19,8 @@ import { tenantKey } from '../platform/tenant.ts';
 import { ActivityStore } from '../store/activity-store.ts';
 import { DeadLetterStore } from '../store/dead-letters.ts';
 import { ScoreLedger } from '../store/score-ledger.ts';
+import { SlaStore } from '../store/sla-store.ts';
+import { escalateTenant } from '../../jobs/escalate-tenant.ts';
 import { OwnerAwayStore } from '../store/owner-away-store.ts';
 import { DecayStore } from '../store/decay-store.ts';
 import { INGEST_SCRIPT } from '../store/ingest-script.ts';
@@ -78,6 +80,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
   const decay = new DecayStore(redis, keys);
   const ledger = new ScoreLedger(redis, keys);
   const away = new OwnerAwayStore(redis, keys);
+  const sla = new SlaStore(redis, keys);
   INGEST_SCRIPT.register(redis); // the resolver writes matched activities the way ingress does
   const queues = createQueues(redis, keys.prefix, (err) => log.warn({ err: err.message }, 'queue connection error'));
   const tenants = createTenants(env, opts.configSource ? () => opts.configSource!.current : config, redis, keys);
@@ -108,7 +111,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
       if (!served) return null;
       const { record, crm } = served;
       return {
-        config: record.config, crm, activities, store, deadLetters, decay, ledger, log, clock, batchSize: env.RECOMPUTE_BATCH_SIZE,
+        config: record.config, crm, activities, store, deadLetters, decay, ledger, sla, log, clock, batchSize: env.RECOMPUTE_BATCH_SIZE,
         ...(opts.configSource ? { configVersion: opts.configSource.version } : {}),
         owners: (t) => crms.owners(t, crm),
         awayOwners: () => away.away(clock.now().getTime()),
@@ -147,6 +150,18 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
       },
       log,
     },
+    sla: {
+      tenants: () => sla.tenants(),
+      run: async (t) => {
+        const served = await crms.serve(t);
+        if (!served) return null;
+        return escalateTenant(t, {
+          config: served.record.config, crm: served.crm, sla, activities, ledger: store, clock, log, batchSize: 100,
+          awayOwners: () => away.away(clock.now().getTime()),
+        });
+      },
+      log,
+    },
     // The reconciliation sweep: every listed tenant, records modified since its watermark.
     reconcile: async () => {
       const results = [];
@@ -176,6 +191,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
   // One schedule for every worker process (upsert is idempotent): state in Redis, not in memory.
   await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.sweepStranded, { every: env.SWEEP_STRANDED_MS }, { name: MAINTENANCE_JOB.sweepStranded });
   await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.reconcile, { every: env.SWEEP_INTERVAL_MS }, { name: MAINTENANCE_JOB.reconcile });
+  await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.slaDue, { every: env.SLA_SWEEP_MS }, { name: MAINTENANCE_JOB.slaDue });
   await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.decayDue, { every: env.DECAY_SWEEP_MS }, { name: MAINTENANCE_JOB.decayDue });
   if (tenants.store) await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.eraseUninstalled, { every: 3_600_000 }, { name: MAINTENANCE_JOB.eraseUninstalled });
   maintenance.on('error', (err) => log.warn({ err: err.message }, 'maintenance worker error'));

@@ -8,6 +8,7 @@ import type { LeadstageConfig } from '../core/model.ts';
 import { SANDBOX_SECRETS, SandboxCrm, type FaultOptions } from '../sandbox/sandbox-crm.ts';
 import { loadSeed, readSeed } from '../sandbox/seed.ts';
 import { parseEnv, type Env } from '../platform/env.ts';
+import type { Clock } from '../platform/clock.ts';
 import { createLogger } from '../platform/logger.ts';
 import { startWebService, type WebService } from '../app/web-service.ts';
 import { startWorkerService, type WorkerService } from '../app/worker-service.ts';
@@ -89,6 +90,8 @@ export interface PipelineOptions {
   env?: Record<string, string>;
   /** Skip the seed's records (tests that add their own data); the Salesforce schema is always set up. */
   seed?: boolean;
+  /** The worker's clock (a ShiftedClock plays time-driven work fast); default the system clock. */
+  clock?: Clock;
 }
 
 /** Sandbox CRM + leadstage's web server and worker, wired to each other, on this machine. */
@@ -113,7 +116,7 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   const env = parsed.env;
   const log = createLogger(env.LOG_LEVEL);
   const web = await startWebService({ env, config, log });
-  const worker = await startWorkerService({ env, config, log });
+  const worker = await startWorkerService({ env, config, log, ...(opts.clock ? { clock: opts.clock } : {}) });
   sandbox.connect(url, LOCAL.salesforceToken);
 
   const tenants = [`{hubspot:${LOCAL.portalId}}`, `{salesforce:${LOCAL.orgId.slice(0, 15)}}`, '{email}'];

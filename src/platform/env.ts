@@ -86,6 +86,8 @@ const envSchema = (web: boolean) => z
     SWEEP_INTERVAL_MS: z.coerce.number().int().min(10_000).default(15 * 60_000),
     /** Worker: how often due decay is written (contacts whose visible values decay has changed). */
     DECAY_SWEEP_MS: z.coerce.number().int().min(1_000).default(60_000),
+    /** Worker: how often SLA escalation steps that fell due are run (remind, reassign, escalate). */
+    SLA_SWEEP_MS: z.coerce.number().int().min(1_000).default(60_000),
     /** Worker: how often the sweeper requeues tenants whose contacts wait without a job. */
     SWEEP_STRANDED_MS: z.coerce.number().int().min(1_000).default(60_000),
     /** Worker: Salesforce org connection (OAuth); jsforce refreshes the access token on 401. */
