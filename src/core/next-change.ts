@@ -43,7 +43,7 @@ export function nextVisibleChange(
   const engagementAt = curve ?? ((t: number) => scoreEngagement(contact, activities, config.engagement, t).points);
   const visibleAt = (t: number): Visible => {
     const e = engagementAt(t);
-    const score = Math.round(plan.score.fit + e);
+    const score = plan.disqualified ? 0 : Math.round(plan.score.fit + e); // as planContact scores it
     const facts: StageFacts = { score, engagement: Math.round(e), gradeRank: gradeRankNow, bantCount: plan.bant.count, disqualified: plan.disqualified !== null };
     const placement = placeStage(config.lifecycle, after.stage, facts, rankOf, after.leadStatus);
     const status = decideLeadStatus(config.lifecycle, placement, after.leadStatus, facts, rankOf);

@@ -33,8 +33,10 @@ export function planContact(input: PlanInput): PlanResult {
   const engagement = scoreEngagement(contact, activities, config.engagement, nowMs);
   const fit = scoreFit(contact, config.fit, nowMs);
   const bant = evaluateBant(contact, config.qualification, nowMs);
+  // A disqualified contact (a competitor, a student) scores 0: a high number next to "unqualified"
+  // would send reps the wrong signal. Its fit and engagement parts stay in the plan for `explain`.
   const score = {
-    total: Math.round(fit.points + engagement.points),
+    total: fit.disqualified ? 0 : Math.round(fit.points + engagement.points),
     fit: Math.round(fit.points),
     engagement: Math.round(engagement.points),
   };

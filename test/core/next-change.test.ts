@@ -47,6 +47,15 @@ describe('nextChangeAt', () => {
     expect(plan(makeConfig({ engagement: { halfLifeDays: 30, rules: [] } }), []).nextChangeAt).toBeNull();
   });
 
+  it('is null for a disqualified contact: it shows 0 whatever decay does', () => {
+    const cfg = config(1, {});
+    const dq = makeConfig({ ...cfg, fit: { ...cfg.fit, disqualify: [{ id: 'competitor', field: 'emailDomain', when: { in: ['rival.io'] }, reason: 'competitor' }] } });
+    const r = planContact({ contact: contact({ fields: { email: 'spy@rival.io' } }), activities: [act('demo_request', 0)], config: dq, now: NOW });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.plan.score.total).toBe(0);
+    expect(r.plan.nextChangeAt).toBeNull();
+  });
+
   it('is the same for the same input (pure)', () => {
     const a = [act('demo_request', 2), act('demo_request', 9)];
     expect(plan(config(), a).nextChangeAt).toBe(plan(config(), [...a].reverse()).nextChangeAt);

@@ -48,6 +48,10 @@ describe('planContact: scenarios on the shipped config (Monday 10:00 New York)',
     expect(p.tasks).toEqual([]);
     expect(p.owner).toBeNull();
     expect(p.reasonText).toContain('Disqualified: competitor');
+    // Scored 0, not its raw points: the parts stay visible for `leadstage explain`.
+    expect(p.score.total).toBe(0);
+    expect(p.score.engagement).toBeGreaterThan(50);
+    expect(p.changes.score).toBe(0);
   });
 
   it('a highly engaged student is nurtured, not sent to sales', () => {
