@@ -30,6 +30,8 @@ export interface EscalateDeps {
   log: Logger;
   /** Owners marked away with `leadstage owners away`: owner key → until (epoch ms). */
   awayOwners?: () => Promise<ReadonlyMap<string, number>>;
+  /** Contacts as leadstage last wrote them (the decay store): a contact recycled below its task's stage retires the task. */
+  snapshots?: (tenant: Tenant, ids: readonly string[]) => Promise<ReadonlyMap<string, { stage: string | null }>>;
   /** Watched tasks per run (the CRM reads and writes are batch-sized). */
   batchSize: number;
 }
@@ -41,6 +43,8 @@ export interface EscalationSummary {
   reminded: number;
   reassigned: number;
   escalated: number;
+  /** Tasks closed because their contact went back below the task's stage (recycled). */
+  retired: number;
   returned: number;
   /** More tasks were due than one run takes. */
   more: boolean;
@@ -59,7 +63,7 @@ export async function escalateTenant(tenant: Tenant, deps: EscalateDeps): Promis
   const { config, crm, sla } = deps;
   const now = deps.clock.now();
   const nowMs = now.getTime();
-  const sum: EscalationSummary = { tenant: tenantKey(tenant), due: 0, met: 0, reminded: 0, reassigned: 0, escalated: 0, returned: 0, more: false };
+  const sum: EscalationSummary = { tenant: tenantKey(tenant), due: 0, met: 0, reminded: 0, reassigned: 0, escalated: 0, retired: 0, returned: 0, more: false };
   const marked = (await deps.awayOwners?.()) ?? new Map<string, number>();
   const away = new Set(awayOwnerIds(config, tenant.crm, nowMs, marked));
 
@@ -69,11 +73,13 @@ export async function escalateTenant(tenant: Tenant, deps: EscalateDeps): Promis
   if (due.length) {
     const views = await crm.readTasks(tenant, due.map((t) => t.taskId).filter(Boolean));
     const acts = await deps.activities.activitiesMany(tenant, due.map((t) => t.contact.id), nowMs);
+    const known = (await deps.snapshots?.(tenant, due.map((t) => t.contact.id))) ?? new Map<string, { stage: string | null }>();
     const contactedBy = new Set(config.escalation?.contactedBy ?? []);
     const decisions = due.map((task) => {
       const contactedAt = Math.max(-Infinity, ...(acts.get(task.contact.id) ?? []).filter((a) => contactedBy.has(a.type)).map((a) => a.at));
       const view = views.get(task.taskId) ?? null;
-      return { task, view, d: decideEscalation({ config, task, view, contactedAt: Number.isFinite(contactedAt) ? contactedAt : null, nowMs, awayOwnerIds: away }) };
+      const contactStage = known.get(task.contact.id)?.stage;
+      return { task, view, d: decideEscalation({ config, task, view, contactedAt: Number.isFinite(contactedAt) ? contactedAt : null, nowMs, awayOwnerIds: away, contactStage }) };
     });
     await apply(tenant, deps, decisions, now, sum);
   }
@@ -132,6 +138,8 @@ async function apply(tenant: Tenant, deps: EscalateDeps, decisions: Decided[], n
     if (x.d.kind === 'remind') updates.push({ id: x.task.taskId, priority: 'high', ...(mark(x) ? {} : { body: x.d.body }) });
   }
   for (const h of closed) updates.push({ id: h.task.taskId, close: true, ...(mark(h) ? {} : { body: h.d.closingBody }) });
+  const retired = decisions.filter((x) => x.d.kind === 'retire');
+  for (const x of retired) if (x.d.kind === 'retire') updates.push({ id: x.task.taskId, close: true, ...(mark(x) ? {} : { body: x.d.body }) });
   const outcomes = new Map((await crm.updateTasks(tenant, updates)).map((o) => [o.id, o]));
 
   // A reassigned contact follows its task to the new owner (an escalation leaves the contact's owner).
@@ -154,6 +162,9 @@ async function apply(tenant: Tenant, deps: EscalateDeps, decisions: Decided[], n
     sum[ACTION_COUNTER[h.d.action]] += 1;
     await sla.forget(tenant, [h.task.key]);
   }
+  const ended = retired.filter((x) => outcomes.get(x.task.taskId)?.ok).map((x) => x.task.key);
+  sum.retired += ended.length;
+  await sla.forget(tenant, ended);
   const refused = [...outcomes.values()].filter((o) => !o.ok);
   if (refused.length) deps.log.warn({ tenant: tenantKey(tenant), refused: refused.length }, 'sla task updates refused; retried next run');
 }

@@ -22,7 +22,7 @@ export async function escalationSweep(deps: EscalationSweepDeps): Promise<{ tena
       for (let run = 0; run < 100; run++) {
         const s = await deps.run(t);
         if (!s) break;
-        steps += s.reminded + s.reassigned + s.escalated + s.returned;
+        steps += s.reminded + s.reassigned + s.escalated + s.retired + s.returned;
         if (!s.more) break;
       }
     } catch (err) {

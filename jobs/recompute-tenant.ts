@@ -82,7 +82,8 @@ function emptySummary(tenant: Tenant, contacts: number): BatchSummary {
 export async function recomputeTenant(tenant: Tenant, deps: RecomputeDeps): Promise<BatchSummary> {
   const started = deps.clock.now().getTime();
   const callsBefore = deps.crm.calls;
-  const members = await deps.store.takeBatch(tenant, deps.batchSize);
+  // In a stable order (a Redis set has none): the same batch always gives the same owner picks.
+  const members = (await deps.store.takeBatch(tenant, deps.batchSize)).sort();
   if (members.length === 0) return emptySummary(tenant, 0);
   const now = deps.clock.now();
   const summary = await applyIsolating(tenant, members, deps, now);

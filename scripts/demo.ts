@@ -1,144 +1,87 @@
 // npm run demo — the whole pipeline on this machine: sandbox CRM (HubSpot + Salesforce faces),
 // leadstage's web server and worker, Redis (REDIS_URL, or a private redis-server). A scripted
-// stream of activity for the seeded contacts goes in as the CRMs would send it; the tables show
-// what leadstage wrote back. Exits 0 and leaves nothing running.
+// stream of activity for the seeded personas goes in as the CRMs would send it; the tables show
+// what leadstage wrote back. Then time passes on the worker's clock (an SLA missed, thirty quiet
+// days). Exits 0 and leaves nothing running.
 import { Client } from '@hubspot/api-client';
-import { DateTime } from 'luxon';
 import { setupHubSpot } from '../src/crm/hubspot/hubspot-setup.ts';
 import { LOCAL, startPipeline } from '../src/demo/pipeline.ts';
+import { callFloor, crmRows, ownerNames, rowTable } from '../src/demo/report.ts';
+import { playStream } from '../src/demo/stream.ts';
+import { playTime } from '../src/demo/time-travel.ts';
+import { ShiftedClock } from '../src/platform/clock.ts';
 import { readSeed } from '../src/sandbox/seed.ts';
-import { signFeed } from '../webhooks/events/events-router.ts';
 
 const started = Date.now();
 const say = (s: string) => process.stdout.write(`${s}\n`);
 say('leadstage demo: starting Redis, the sandbox CRM, the webhook server and the worker…');
-const p = await startPipeline({ logLevel: 'error' });
+const clock = new ShiftedClock();
+// The time-driven sweeps run every second, so the demo can move the worker's clock and watch them act.
+const p = await startPipeline({ logLevel: 'error', clock, env: { SLA_SWEEP_MS: '1000', DECAY_SWEEP_MS: '1000' } });
 try {
   const seed = readSeed();
+  const names = ownerNames(seed);
   const setup = await setupHubSpot(new Client({ accessToken: 'pat-sandbox', basePath: p.sandbox.url }), p.config);
   say(`  setup hubspot: ${setup.filter((l) => l.startsWith('created property ')).length} contact properties and ${setup.filter((l) => l.startsWith('created property group')).length} group created in the sandbox portal`);
-
-  // The activity stream. HubSpot: property changes (e-mail engagement) and workflow webhooks
-  // (forms, downloads, demo requests); everything else through the signed event feed.
-  const now = Date.now();
-  const feed: object[] = [];
-  const hub = (id: string) => ({ crm: 'hubspot', portalId: LOCAL.portalId, id });
-  const sf = (id: string) => ({ crm: 'salesforce', orgId: LOCAL.orgId, id });
-  const ago = (minutes: number) => new Date(now - minutes * 60_000).toISOString();
-  let n = 0;
-  const event = (type: string, contact: object, minutes: number, attributes: object = {}) => feed.push({ id: `demo-${++n}`, type, occurredAt: ago(minutes), contact, attributes });
-  const workflows: Promise<number>[] = [];
-  const workflow = (type: string, id: string, properties: Record<string, string>) => workflows.push(p.sandbox.hubspotWebhooks!.workflow(p.url, type, { objectId: Number(id), properties }));
-
-  for (const c of seed.hubspot.contacts) {
-    const id = c.id;
-    switch (c.role) {
-      case 'newsletter':
-        workflow('form_submission', id, { formName: 'Newsletter sign-up' });
-        break;
-      case 'opener':
-        p.sandbox.hubspot.setProperty(id, 'hs_email_last_open_date', String(now - 3 * 86_400_000));
-        p.sandbox.hubspot.setProperty(id, 'hs_email_last_open_date', String(now - 3_600_000));
-        break;
-      case 'whitepaper':
-        p.sandbox.hubspot.setProperty(id, 'hs_email_last_open_date', String(now - 86_400_000));
-        workflow('content_download', id, { title: 'The RevOps guide to lead scoring' });
-        break;
-      case 'pricing':
-        p.sandbox.hubspot.setProperty(id, 'hs_email_last_click_date', String(now - 7_200_000));
-        event('page_view', hub(id), 90, { url: 'https://example.com/pricing' });
-        event('page_view', hub(id), 30, { url: 'https://example.com/pricing/enterprise' });
-        event('webinar_attended', hub(id), 60 * 24 * 2);
-        break;
-      case 'demo-vp':
-        event('page_view', hub(id), 10, { url: 'https://example.com/pricing' });
-        workflow('demo_request', id, { formName: 'Request a demo' });
-        break;
-      case 'competitor':
-        event('page_view', hub(id), 20, { url: 'https://example.com/pricing' });
-        workflow('demo_request', id, { formName: 'Request a demo' });
-        break;
-      case 'student':
-        event('webinar_attended', hub(id), 60 * 24);
-        event('content_download', hub(id), 60 * 20);
-        p.sandbox.hubspot.setProperty(id, 'hs_email_last_reply_date', String(now - 3_600_000));
-        workflow('demo_request', id, { formName: 'Request a demo' });
-        break;
-      case 'poor-fit':
-        event('webinar_attended', hub(id), 60 * 30);
-        event('page_view', hub(id), 45, { url: 'https://example.com/pricing' });
-        p.sandbox.hubspot.setProperty(id, 'hs_email_last_reply_date', String(now - 7_200_000));
-        break;
-    }
-  }
-  for (const { role, record } of seed.salesforce.records) {
-    const id = record.Id;
-    if (role === 'bant') {
-      // Sales confirms budget, need and timing on the Lead: Salesforce sends an outbound message.
-      p.sandbox.salesforceEdit('Lead', id, { Budget__c: '120k', Need__c: 'Replace manual lead routing', Purchase_Timeframe__c: 'This quarter' });
-    } else if (role === 'webinar') {
-      event('webinar_registered', sf(id), 60 * 24 * 5);
-      event('webinar_attended', sf(id), 60 * 24 * 4);
-      event('content_download', sf(id), 60 * 24 * 3);
-    } else if (role === 'signup') {
-      event('product_signup', sf(id), 60 * 5);
-      event('page_view', sf(id), 60 * 4, { url: 'https://example.com/pricing' });
-    } else if (role === 'demo-contact') {
-      event('demo_request', sf(id), 15);
-    } else if (role === 'call') {
-      event('email_click', sf(id), 60 * 24);
-    }
-  }
-  // One event that knows only an e-mail address: the worker finds the contact.
-  const opener = seed.hubspot.contacts.find((c) => c.role === 'opener')!;
-  event('webinar_registered', { email: opener.properties['email'] }, 60);
-
-  const body = JSON.stringify(feed);
-  const ts = String(Math.floor(Date.now() / 1000));
-  const res = await fetch(`${p.url}/webhooks/events`, {
-    method: 'POST', body,
-    headers: { 'content-type': 'application/json', 'x-leadstage-timestamp': ts, 'x-leadstage-signature': `sha256=${signFeed(LOCAL.eventsSecret, ts, body)}` },
-  });
-  if (res.status !== 202) throw new Error(`the event feed answered ${res.status}`);
-  await Promise.all(workflows);
-  say(`  played ${feed.length} feed events, ${workflows.length} workflow webhooks, HubSpot property changes and a Salesforce edit; waiting for the pipeline…`);
+  const callsBefore = p.sandbox.totalCalls;
+  // The stream is taken in whole before the worker starts on it: one batch per CRM, so the owner
+  // rotation picks the same owners on every run (a live stream's batches depend on its timing).
+  await p.worker.worker.pause();
+  const played = await playStream(p, seed);
+  await p.sandbox.webhooksIdle();
+  p.worker.worker.resume();
+  say(`  played ${played.feed} feed events, ${played.workflows} workflow webhooks, HubSpot property changes and a Salesforce edit; waiting for the pipeline…`);
   await p.drained();
+  const streamCalls = p.sandbox.totalCalls - callsBefore;
+  const streamMs = Date.now() - started;
 
   const tz = p.config.businessHours.timezone;
-  const due = (iso: string | undefined) => (iso ? DateTime.fromISO(iso, { zone: tz }).toFormat('ccc HH:mm') : '');
-  const table = (rows: string[][]) => {
-    const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-    for (const r of rows) say('  ' + r.map((cell, c) => cell.padEnd(w[c]!)).join('  ').trimEnd());
-  };
-
+  const rows = () => crmRows(p.sandbox, seed, p.config);
+  const now = rows();
   say('\nHubSpot (portal 62515)');
-  const hsRows = [['contact', 'company', 'score', 'grade', 'stage', 'status', 'owner', 'tasks (due, ' + tz + ')']];
-  for (const c of p.sandbox.hubspot.contacts.values()) {
-    const pr = c.properties;
-    const tasks = p.sandbox.hubspot.tasks.filter((t) => t.contactIds.includes(c.id));
-    hsRows.push([`${pr['firstname']} ${pr['lastname']}`, String(pr['company'] ?? ''), String(pr['leadstage_score'] ?? '-'), String(pr['leadstage_fit_grade'] ?? '-'), String(pr['lifecyclestage'] ?? ''), String(pr['hs_lead_status'] ?? ''), String(pr['hubspot_owner_id'] ?? ''),
-      tasks.map((t) => `${t.properties['hs_task_priority']} ${due(t.properties['hs_timestamp'])}`).join('; ')]);
-  }
-  table(hsRows);
-
+  for (const line of rowTable(now.filter((r) => r.crm === 'hubspot'), tz)) say(line);
   say('\nSalesforce (org 00D5g000004Sxyz)');
-  const sfRows = [['record', 'name', 'score', 'grade', 'stage', 'status', 'owner', 'tasks (due)']];
-  for (const type of ['Lead', 'Contact'] as const) {
-    for (const r of p.sandbox.salesforce.records[type].values()) {
-      const tasks = [...p.sandbox.salesforce.records.Task.values()].filter((t) => t['WhoId'] === r.Id);
-      sfRows.push([`${type} ${r.Id}`, `${r['FirstName']} ${r['LastName']}`, String(r['Lead_Score__c'] ?? '-'), String(r['Fit_Grade__c'] ?? '-'), String(r['Lifecycle_Stage__c'] ?? ''), String(r['Status'] ?? ''), String(r['OwnerId'] ?? ''),
-        tasks.map((t) => `${t['Priority']} ${due(String(t['ReminderDateTime']))}`).join('; ')]);
-    }
-  }
-  table(sfRows);
+  for (const line of rowTable(now.filter((r) => r.crm === 'salesforce'), tz)) say(line);
 
-  say('\nCRM calls leadstage made');
-  for (const [route, count] of [...p.sandbox.calls.entries()].sort()) say(`  ${String(count).padStart(4)}  ${route}`);
-  say(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Where to look next:
+  const hsValues = p.config.crm['hubspot'] as { leadStatusValues: Record<string, string> };
+  const sfValues = (p.config.crm['salesforce'] as Record<string, { leadStatusValues: Record<string, string> }>)['lead']!;
+  const top = [...now].filter((r) => r.score !== null).sort((a, b) => b.score! - a.score!)[0];
+  say(`
+How to read it:
+  - A score is points, not a percentage: fit (who they are) plus engagement (what they did, decaying with a
+    ${p.config.engagement.halfLifeDays}-day half-life). ${top ? `${top.name.replace(/^(Lead|Contact) /, '')} has ${top.score}` : ''}; an MQL needs ${describeMql(p.config)}.
+  - Nurture is a lead status: HubSpot ${hsValues.leadStatusValues['nurture']}, Salesforce ${sfValues.leadStatusValues['nurture']}. A poor fit who engages (the student)
+    is nurtured, not sent to sales; a disqualified contact (the competitor) scores 0, with the reason on the record.
+  - Owners come from a weighted rotation shared by all workers; the same stream gives the same owners.`);
+
+  say('\nTime passes on the worker\'s clock');
+  const tenants = [{ crm: 'hubspot', id: LOCAL.portalId }, { crm: 'salesforce', id: LOCAL.orgId.slice(0, 15) }];
+  const t = await playTime(p, clock, tenants, rows, names, say);
+  const d = [...t.decayed].sort((a, b) => (b.from - b.to) - (a.from - a.to)).slice(0, 3);
+  say(`    decay: ${t.decayed.length} scores written lower without any event (e.g. ${d.map((x) => `${x.name.replace(/^(Lead|Contact) /, '')} ${x.from} → ${x.to}`).join(', ')})`);
+  say(`    recycled: ${t.recycled.length} stale MQLs back to lead, status nurture${t.recycled.length ? ` (${t.recycled.slice(0, 3).join(', ')}${t.recycled.length > 3 ? ', …' : ''})` : ''}`);
+  say(`    SLA: ${t.reminded} reminders, ${t.reassigned} reassignments, ${t.escalated} escalations to the manager, ${t.retired} tasks closed as their lead was recycled — all as notes and tasks in the CRMs`);
+
+  const scored = now.filter((r) => r.score !== null);
+  const mqls = now.filter((r) => /^(marketingqualifiedlead|MQL)$/.test(r.stage)).length;
+  const sqls = now.filter((r) => /^(salesqualifiedlead|SQL)$/.test(r.stage)).length;
+  const tasks = { hubspot: now.filter((r) => r.crm === 'hubspot' && r.tasks).length, salesforce: now.filter((r) => r.crm === 'salesforce' && r.tasks).length };
+  const floor = callFloor(now, tasks);
+  say(`\nScored ${scored.length} contacts: ${plural(mqls, 'MQL')}, ${plural(sqls, 'SQL')}, ${plural(tasks.hubspot + tasks.salesforce, 'follow-up task')}; the stream cost ${streamCalls} CRM calls, ${(streamCalls / floor).toFixed(2)}× the floor of ${floor}, in ${(streamMs / 1000).toFixed(1)} s.`);
+  say(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Where to look next:
   - why a contact scored what it did:  npx leadstage score test/fixtures/contacts/demo-request-vp.json
   - tune the model:                    config/leadstage.yaml, then npx leadstage check-config
   - run it for real:                   README.md ("Running the webhook server"), npm start
   - the sandbox on its own:            npm run sandbox`);
 } finally {
   await p.stop();
+}
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+function describeMql(config: typeof p.config): string {
+  const c = config.lifecycle.criteria['marketingqualifiedlead'];
+  return c ? `a score of ${c.minScore ?? 0}${c.minGrade ? ` and fit grade ${c.minGrade} or better` : ''}` : 'the MQL criteria';
 }

@@ -157,7 +157,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
         if (!served) return null;
         return escalateTenant(t, {
           config: served.record.config, crm: served.crm, sla, activities, ledger: store, clock, log, batchSize: 100,
-          awayOwners: () => away.away(clock.now().getTime()),
+          awayOwners: () => away.away(clock.now().getTime()), snapshots: (tt, ids) => decay.snapshots(tt, ids),
         });
       },
       log,

@@ -45,11 +45,15 @@ export interface EscalationInput {
   nowMs: number;
   /** CRM ids of the owners who are away now. */
   awayOwnerIds: ReadonlySet<string>;
+  /** The contact's stage as leadstage last wrote it, when known (a recycled MQL needs no follow-up). */
+  contactStage?: string | null | undefined;
 }
 
 export type EscalationDecision =
   | { kind: 'done'; reason: 'closed' | 'contacted' | 'gone' | 'no-escalation' | 'ladder-ended' }
   | { kind: 'wait'; at: number }
+  /** The contact went back below the task's stage (recycled to nurture): close the task with the reason. */
+  | { kind: 'retire'; body: string }
   | { kind: 'remind'; body: string; next: number | null }
   | {
       kind: 'handoff';
@@ -145,6 +149,12 @@ export function decideEscalation(input: EscalationInput): EscalationDecision {
   if (!view.open) return { kind: 'done', reason: 'closed' };
   if (input.contactedAt !== null && input.contactedAt >= input.task.createdAt) return { kind: 'done', reason: 'contacted' };
 
+  const stages = config.lifecycle.stages;
+  const { contactStage } = input;
+  if (contactStage && stages.indexOf(contactStage) >= 0 && stages.indexOf(contactStage) < stages.indexOf(input.task.stage)) {
+    const note = `[leadstage] Closed: the lead went back to ${contactStage} before anyone followed up; no follow-up is due. ${stepMark(input.task)}`;
+    return { kind: 'retire', body: `${view.body}\n\n${note}` };
+  }
   let task: SlaTask = { ...input.task, ownerId: view.ownerId ?? input.task.ownerId };
   // A remind skipped because the owner is away hands the lead on at once, not at the next step's time.
   let hurry = false;

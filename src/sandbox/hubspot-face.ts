@@ -41,7 +41,7 @@ export class HubSpotFace {
   readonly accessToken: string;
   readonly contacts = new Map<string, SandboxContact>();
   readonly tasks: SandboxTask[] = [];
-  readonly owners: { id: string; archived: boolean }[] = [];
+  readonly owners: { id: string; archived: boolean; firstName?: string; lastName?: string; email?: string }[] = [];
   /** Contact properties the portal has; writes to others are rejected as HubSpot does. */
   readonly properties = new Set(BASE_PROPERTIES);
   readonly groups = new Set(['contactinformation']);
@@ -205,7 +205,7 @@ export class HubSpotFace {
       }
       case 'GET /crm/v3/owners': {
         const archived = query.get('archived') === 'true';
-        return { status: 200, body: { results: this.owners.filter((o) => o.archived === archived).map((o) => ({ id: o.id, archived: o.archived })) } };
+        return { status: 200, body: { results: this.owners.filter((o) => o.archived === archived).map((o) => ({ id: o.id, email: o.email ?? null, firstName: o.firstName ?? null, lastName: o.lastName ?? null, userId: Number(o.id) + 9_000_000, archived: o.archived })) } };
       }
       case 'GET /crm/v3/properties/contacts/groups':
         return { status: 200, body: { results: [...this.groups].map((name) => ({ name, label: name, displayOrder: 0, archived: false })) } };

@@ -3,10 +3,10 @@ import type { SfFieldSpec } from './salesforce-face.ts';
 import type { SandboxCrm } from './sandbox-crm.ts';
 
 export interface Seed {
-  hubspot: { portalId: string; owners: { id: string; archived: boolean }[]; contacts: { id: string; role: string; properties: Record<string, string | null> }[] };
+  hubspot: { portalId: string; owners: { id: string; archived: boolean; firstName?: string; lastName?: string; email?: string }[]; contacts: { id: string; role: string; properties: Record<string, string | null> }[] };
   salesforce: {
     orgId: string;
-    users: { Id: string; IsActive: boolean }[];
+    users: { Id: string; IsActive: boolean; FirstName?: string; LastName?: string; Name?: string }[];
     schema: { Lead: SfFieldSpec[]; Contact: SfFieldSpec[] };
     records: { type: 'Lead' | 'Contact'; role: string; record: Record<string, unknown> & { Id: string } }[];
   };

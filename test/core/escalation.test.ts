@@ -124,6 +124,15 @@ describe('deciding an SLA step', () => {
     expect(d).toMatchObject({ kind: 'handoff', toOwnerKey: 'ana' }); // after cy in the pool order comes ana
   });
 
+  it('retires the task when the contact went back below its stage (a recycled MQL), with the reason', () => {
+    const d = decideEscalation({ config, task: task(), view: open, contactedAt: null, nowMs: NOW_MS + 30 * MIN, awayOwnerIds: new Set(), contactStage: 'lead' });
+    expect(d).toMatchObject({ kind: 'retire', body: expect.stringContaining('the lead went back to lead before anyone followed up') });
+    // Still an MQL (or further on): the ladder goes on.
+    for (const contactStage of ['marketingqualifiedlead', 'salesqualifiedlead', null]) {
+      expect(decideEscalation({ config, task: task(), view: open, contactedAt: null, nowMs: NOW_MS + 30 * MIN, awayOwnerIds: new Set(), contactStage }).kind).toBe('remind');
+    }
+  });
+
   it('does nothing without an escalation config', () => {
     const plain = makeConfig();
     expect(decideEscalation({ config: plain, task: task(), view: open, contactedAt: null, nowMs: NOW_MS + DAY_MS, awayOwnerIds: new Set() })).toEqual({ kind: 'done', reason: 'no-escalation' });

@@ -98,6 +98,16 @@ describe('SLA escalation', () => {
     expect(sla.tasks.size).toBe(0);
   });
 
+  it('closes the task of a contact recycled back to lead (nurture) instead of escalating it', async () => {
+    await hotLead('1');
+    const d = { ...deps(), snapshots: async () => new Map([['1', { stage: 'lead' }]]) };
+    at(5);
+    expect(await escalateTenant(tenant, d)).toMatchObject({ due: 1, retired: 1, reminded: 0 });
+    expect(crm.tasks[0]).toMatchObject({ open: false });
+    expect(crm.tasks[0]!.body).toContain('Closed: the lead went back to lead before anyone followed up');
+    expect(sla.tasks.size).toBe(0);
+  });
+
   it('a reassignment that dies half-way is done again without a second task or a second note', async () => {
     await hotLead('1');
     at(5);
