@@ -21,6 +21,7 @@ import { DeadLetterStore } from '../store/dead-letters.ts';
 import { ScoreLedger } from '../store/score-ledger.ts';
 import { SlaStore } from '../store/sla-store.ts';
 import { escalateTenant } from '../../jobs/escalate-tenant.ts';
+import { recordFailedForGood } from '../../jobs/failed-for-good.ts';
 import { OwnerAwayStore } from '../store/owner-away-store.ts';
 import { DecayStore } from '../store/decay-store.ts';
 import { INGEST_SCRIPT } from '../store/ingest-script.ts';
@@ -198,7 +199,10 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
   maintenance.on('failed', (job, err) => log.warn({ job: job?.name, err: err.message }, 'maintenance job failed'));
   resolver.on('error', (err) => log.warn({ err: err.message }, 'resolver error'));
   resolver.on('failed', (job, err) => log.warn({ attempts: job?.attemptsMade, err: err.message }, 'resolve job failed'));
-  worker.on('failed', (job, err) => log.warn({ tenant: job ? tenantKey(job.data.tenant) : undefined, attempts: job?.attemptsMade, err: err.message }, 'recompute job failed'));
+  worker.on('failed', (job, err) => {
+    log.warn({ tenant: job ? tenantKey(job.data.tenant) : undefined, attempts: job?.attemptsMade, err: err.message }, 'recompute job failed');
+    if (job) void recordFailedForGood(deadLetters, job.data.tenant, QUEUE.recompute, job, err, clock.now()).catch(() => undefined);
+  });
   worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
   await worker.waitUntilReady();
   const metrics = opts.metrics ?? new Metrics({ defaultMetrics: true });

@@ -70,7 +70,9 @@ export async function deadLetterCommand(args: string[], io: CliIo): Promise<numb
     if (action === 'retry' && wanted.length) {
       const queues = createQueues(redis, keys.prefix);
       try {
-        await new WorkerStore(redis, keys).markPending(tenant, wanted);
+        // A failed job names no record: queuing the tenant resumes its batch (still in flight).
+        const records = wanted.filter((l) => l.kind !== 'job');
+        if (records.length) await new WorkerStore(redis, keys).markPending(tenant, records);
         await requestRecompute(queues.recompute, tenant, 0);
       } finally {
         await queues.close();

@@ -4,8 +4,8 @@ import type { Tenant } from '../platform/tenant.ts';
 
 /** A record the CRM refused for good (or a job that failed for good), kept for the operator. */
 export interface DeadLetter {
-  /** What failed: a contact's write, or the follow-up task that gates it. */
-  kind: 'contact' | 'task';
+  /** What failed: a contact's write, the follow-up task that gates it, or a job (its last attempt spent). */
+  kind: 'contact' | 'task' | 'job';
   objectType: string;
   id: string;
   /** The CRM's code and message; never a field value. */

@@ -67,6 +67,17 @@ describe('leadstage dead-letter', () => {
     expect((await new DeadLetterStore(redis, keys).list(tenant)).map((l) => l.id)).toEqual(['00Q000000000002AAA']);
   });
 
+  it('retries a job that failed for good by queuing its tenant, without inventing a pending record', async () => {
+    const other = { crm: 'hubspot', id: '62515' };
+    await new DeadLetterStore(redis, keys).add(other, [{ kind: 'job', objectType: 'recompute', id: 'job', reason: 'CrmTransientError: 503' }], new Date('2026-12-02T10:00:00Z'));
+    const r = await cli('retry', '--tenant', 'hubspot:62515');
+    expect(r.stdout).toBe('1 dead letter(s) queued for a recompute\n');
+    expect(await redis.smembers(keys.pending(other))).toEqual([]);
+    const queues = createQueues(redis, prefix);
+    expect((await queues.recompute.getJobs(['waiting', 'delayed'])).map((j) => j.data)).toContainEqual({ tenant: other });
+    await queues.close();
+  });
+
   it('discards, and refuses a missing tenant with usage', async () => {
     expect((await cli('discard', '--tenant', 'salesforce:00D5g000004Sxyz')).stdout).toBe('1 dead letter(s) discarded\n');
     expect(await new DeadLetterStore(redis, keys).list(tenant)).toEqual([]);
