@@ -77,7 +77,9 @@ export function oauthRouter(opts: OAuthRoutesOptions): Router {
     const { tenant } = installed;
     await opts.tenants.put({ ...installed, status: 'installing', ...(pending.configFile ? { configFile: pending.configFile } : {}) });
     try {
-      const record = { ...installed, status: 'installing' as const, config: opts.configFor(pending.configFile) };
+      // A re-install keeps the config file an operator gave the tenant: set up against that one.
+      const configFile = (await opts.tenants.stored(tenant))?.configFile;
+      const record = { ...installed, status: 'installing' as const, config: opts.configFor(configFile) };
       const setup = await opts.connector(crm)?.setup?.(record);
       if (setup?.problems.length) throw new OAuthError(`the account does not match the config: ${setup.problems.join('; ')}`);
       await opts.tenants.setStatus(tenant, 'active');

@@ -75,7 +75,7 @@ export async function startWebService(opts: WebServiceOptions): Promise<WebServi
   INGEST_SCRIPT.register(redis);
   SETTLE_SCRIPT.register(redis);
   const limits = ingestLimits(config);
-  const tenants = createTenants(env, opts.configSource ? () => opts.configSource!.current : config, redis, keys);
+  const tenants = createTenants(env, opts.configSource ? () => opts.configSource!.current : config, redis, keys, log);
   // Live sets: a config reload refreshes them in place for the routers that hold them.
   const activityTypes = new Set<string>();
   const ownBySource = new Map<string, Set<string>>(WEBHOOKS.map((w) => [w.source, new Set<string>()]));
@@ -114,7 +114,7 @@ export async function startWebService(opts: WebServiceOptions): Promise<WebServi
       connector: (k) => crms.connector(k), configFor: tenants.configFor, log,
     }));
   }
-  if (env.ADMIN_TOKEN) routers.unshift(adminRouter({ token: env.ADMIN_TOKEN, tenants: tenants.store, directory: tenants.directory, queues }));
+  if (env.ADMIN_TOKEN) routers.unshift(adminRouter({ token: env.ADMIN_TOKEN, tenants: tenants.store, directory: tenants.directory, queues, ...(env.TENANT_CONFIG_DIR ? { configDir: env.TENANT_CONFIG_DIR } : {}) }));
   const app = createApp({ routers, redis, queues, metrics, log, maxBodyBytes: env.MAX_BODY_BYTES, metricsToken: env.METRICS_TOKEN });
 
   const server = createServer(app.express);
