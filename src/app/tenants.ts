@@ -19,7 +19,7 @@ export function secretBoxFromEnv(env: Env): SecretBox | null {
 }
 
 /** A key for signing OAuth states, derived from the encryption key (never the key itself). */
-export function stateSecret(env: Env): Buffer | null {
+export function stateSecret(env: Pick<Env, 'LEADSTAGE_ENCRYPTION_KEY'>): Buffer | null {
   return env.LEADSTAGE_ENCRYPTION_KEY ? createHash('sha256').update('leadstage oauth state\0').update(env.LEADSTAGE_ENCRYPTION_KEY).digest() : null;
 }
 

@@ -111,7 +111,8 @@ export async function startWebService(opts: WebServiceOptions): Promise<WebServi
     const crms = createCrmProvider(tenants.directory, CRMS, { env, redis, keys, log, clock: systemClock, maxInlineWaitMs: 2_000, credentials: tenants.store });
     routers.unshift(oauthRouter({
       crms: CRMS, env, publicBaseUrl: env.PUBLIC_BASE_URL, states: new OAuthStates(redis, keys, secret), tenants: tenants.store,
-      connector: (k) => crms.connector(k), configFor: tenants.configFor, log,
+      connector: (k) => crms.connector(k), configFor: tenants.configFor, log, linkSecret: secret,
+      ...(env.TENANT_CONFIG_DIR ? { configDir: env.TENANT_CONFIG_DIR } : {}),
     }));
   }
   if (env.ADMIN_TOKEN) routers.unshift(adminRouter({ token: env.ADMIN_TOKEN, tenants: tenants.store, directory: tenants.directory, queues, ...(env.TENANT_CONFIG_DIR ? { configDir: env.TENANT_CONFIG_DIR } : {}) }));

@@ -1,5 +1,7 @@
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createTenants, secretBoxFromEnv } from '../app/tenants.ts';
+import { createTenants, secretBoxFromEnv, stateSecret } from '../app/tenants.ts';
+import { INSTALL_LINK_DAYS, installConfigQuery } from '../app/install-links.ts';
 import { CRMS } from '../app/crm-registry.ts';
 import { checkTenantConfigFile } from '../app/tenant-configs.ts';
 import { configPathFromEnv } from '../config/load-config.ts';
@@ -12,7 +14,9 @@ import { EXIT, loadConfigOrReport, tenantArg, type CliIo } from './cli-io.ts';
 
 const USAGE = `usage: leadstage tenants list|show|pause|resume|remove [<crm:accountId>] [--json]
        leadstage tenants config <crm:accountId> <file>|--default   (the tenant's own config, checked like check-config)
-       leadstage connect <${CRMS.map((c) => c.kind).join('|')}> [--sandbox]   (the install URL to open in a browser)
+       leadstage connect <${CRMS.map((c) => c.kind).join('|')}> [--sandbox] [--config <file in TENANT_CONFIG_DIR>]
+                                (the install URL to open in a browser; with --config a link signed for ${INSTALL_LINK_DAYS} days
+                                 that installs the account with that config file)
        leadstage keys rotate   (re-seal every tenant's tokens with LEADSTAGE_ENCRYPTION_KEY; keep the old key
                                 in LEADSTAGE_ENCRYPTION_OLD_KEYS until this has run)
 `;
@@ -104,16 +108,34 @@ async function setConfig(store: TenantStore, tenant: Tenant, id: string, file: s
   return EXIT.ok;
 }
 
-/** `leadstage connect <crm>`: the install URL of this deployment (PUBLIC_BASE_URL). */
-export function connectCommand(args: string[], io: CliIo): number {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { sandbox: { type: 'boolean', default: false } } });
+/**
+ * `leadstage connect <crm>`: the install URL of this deployment (PUBLIC_BASE_URL). With `--config`
+ * the link carries a config file name, checked now and signed with the deployment's key.
+ */
+export function connectCommand(args: string[], io: CliIo, now = Date.now()): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { sandbox: { type: 'boolean', default: false }, config: { type: 'string' } } });
   const crm = CRMS.find((c) => c.kind === positionals[0]);
   const baseUrl = io.env['PUBLIC_BASE_URL']?.replace(/\/+$/, '');
   if (!crm || !baseUrl) {
     io.stderr(`${USAGE}(needs PUBLIC_BASE_URL, the address this leadstage answers on)\n`);
     return EXIT.usage;
   }
-  io.stdout(`${baseUrl}/oauth/${crm.kind}/install${values.sandbox ? '?env=sandbox' : ''}\n`);
+  const query = new URLSearchParams(values.sandbox ? { env: 'sandbox' } : {});
+  if (values.config !== undefined) {
+    const dir = io.env['TENANT_CONFIG_DIR'];
+    const secret = stateSecret({ LEADSTAGE_ENCRYPTION_KEY: io.env['LEADSTAGE_ENCRYPTION_KEY'] });
+    if (!dir || !secret) {
+      io.stderr('--config needs TENANT_CONFIG_DIR (where tenant config files live) and LEADSTAGE_ENCRYPTION_KEY (signs the link)\n');
+      return EXIT.invalid;
+    }
+    const check = checkTenantConfigFile(values.config, dir);
+    if (!check.ok || basename(check.path) !== values.config) {
+      io.stderr(`${check.path}: cannot be an install link's config: ${check.ok ? 'give a file name in TENANT_CONFIG_DIR, no folders' : check.reason}\n`);
+      return EXIT.invalid;
+    }
+    for (const [k, v] of installConfigQuery(secret, crm.kind, values.config, now + INSTALL_LINK_DAYS * 86_400_000)) query.set(k, v);
+  }
+  io.stdout(`${baseUrl}/oauth/${crm.kind}/install${query.size ? `?${query}` : ''}\n`);
   return EXIT.ok;
 }
 

@@ -31,6 +31,8 @@ export interface InstallOptions {
   portalId?: string;
   /** Salesforce: log in at the sandbox login host (`?env=sandbox`). */
   salesforceSandbox?: boolean;
+  /** The install link to open, e.g. one `leadstage connect --config` printed (default: the plain one). */
+  link?: string;
 }
 
 /**
@@ -44,7 +46,8 @@ export async function installTenant(leadstageUrl: string, sandbox: SandboxCrm, c
     sandbox.hubspotConsentPortal = portalId;
   }
   const tenant = crm === 'hubspot' ? { crm, id: portalId } : { crm, id: sandbox.salesforce.orgId.slice(0, 15) };
-  const start = await fetch(`${leadstageUrl}/oauth/${crm}/install${opts.salesforceSandbox ? '?env=sandbox' : ''}`, { redirect: 'manual' });
+  const link = opts.link ?? `${leadstageUrl}/oauth/${crm}/install${opts.salesforceSandbox ? '?env=sandbox' : ''}`;
+  const start = await fetch(link, { redirect: 'manual' });
   const consent = start.status === 302 ? await fetch(start.headers.get('location')!, { redirect: 'manual' }) : start;
   const done = consent.status === 302 ? await fetch(consent.headers.get('location')!, { redirect: 'manual' }) : consent;
   const page = (await done.text()).replace(/<[^>]+>/g, ' ').replace(/&#(\d+);/g, (_m, c: string) => String.fromCharCode(Number(c))).replace(/\s+/g, ' ').trim();

@@ -6,6 +6,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebService, type WebService } from '../../src/app/web-service.ts';
 import { startWorkerService, type WorkerService } from '../../src/app/worker-service.ts';
+import { checkTenantConfigFile } from '../../src/app/tenant-configs.ts';
+import { connectCommand } from '../../src/cli/tenants.ts';
 import { connectedAppEnv, installTenant, setTenantConfig } from '../../src/demo/install-tenants.ts';
 import { freePort } from '../../src/demo/pipeline.ts';
 import { parseEnv } from '../../src/platform/env.ts';
@@ -29,6 +31,7 @@ let sandbox: SandboxCrm;
 let web: WebService;
 let worker: WorkerService;
 let base = '';
+const key = randomBytes(32);
 
 beforeAll(async () => {
   expect(shipped).toMatch(MQL_LINE);
@@ -44,7 +47,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   const env = parseEnv({
     REDIS_URL, PORT: String(port), PUBLIC_BASE_URL: base, LEADSTAGE_REDIS_PREFIX: prefix, LOG_LEVEL: 'silent', LEADSTAGE_SOURCES: 'hubspot',
-    ADMIN_TOKEN: ADMIN, TENANT_CONFIG_DIR: dir, BATCH_WINDOW_MS: '50', ...connectedAppEnv(sandbox, randomBytes(32)),
+    ADMIN_TOKEN: ADMIN, TENANT_CONFIG_DIR: dir, BATCH_WINDOW_MS: '50', ...connectedAppEnv(sandbox, key),
   });
   if (!env.ok) throw new Error(env.errors.join('\n'));
   const log = createLogger('silent');
@@ -108,5 +111,29 @@ describe('two HubSpot portals, each with its own config', () => {
 
     const listed = await (await fetch(`${base}/admin/tenants`, { headers: { authorization: `Bearer ${ADMIN}` } })).json() as { id: string; configVersion: string | null }[];
     expect(listed.find((t) => t.id === '62515')!.configVersion).toBe(setA.body['configVersion']);
+  });
+
+  it('installs a third portal from a signed link that picks its config; an altered link installs nothing', async () => {
+    sandbox.addHubSpotPortal('73002');
+    const printed: string[] = [];
+    const io = { stdout: (t: string) => printed.push(t.trim()), stderr: () => undefined, readFile: () => '', env: { PUBLIC_BASE_URL: base, TENANT_CONFIG_DIR: dir, LEADSTAGE_ENCRYPTION_KEY: key.toString('base64') } };
+    expect(connectCommand(['hubspot', '--config', 'strict.yaml'], io)).toBe(0);
+    expect(connectCommand(['hubspot', '--config', 'broken.yaml'], io)).toBe(1); // checked before a link is made
+    expect(connectCommand(['hubspot', '--config', '../strict.yaml'], io)).toBe(1);
+    const link = new URL(printed[0]!);
+    expect(link.searchParams.get('config')).toBe('strict.yaml');
+
+    const altered = new URL(link);
+    altered.searchParams.set('config', 'eager.yaml');
+    const refused = await installTenant(base, sandbox, 'hubspot', { portalId: '73002', link: altered.toString() });
+    expect(refused).toMatchObject({ ok: false, status: 400, page: expect.stringContaining('altered or has expired') });
+    expect(refused.page).not.toContain(dir);
+    const adminList = async () => (await (await fetch(`${base}/admin/tenants`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { id: string; configVersion: string | null }[];
+    expect((await adminList()).some((t) => t.id === '73002')).toBe(false);
+
+    const ok = await installTenant(base, sandbox, 'hubspot', { portalId: '73002', link: link.toString() });
+    expect(ok, ok.page).toMatchObject({ ok: true, tenant: { id: '73002' } });
+    const strict = checkTenantConfigFile(join(dir, 'strict.yaml'));
+    expect((await adminList()).find((t) => t.id === '73002')!.configVersion).toBe(strict.ok ? strict.version : 'invalid');
   });
 });
