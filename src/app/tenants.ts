@@ -53,7 +53,8 @@ export function createTenants(env: Env, configOf: LeadstageConfig | (() => Leads
   const configs = new TenantConfigs(log ? { log } : {});
   const configFor = (file: string | undefined) => (file ? configs.resolve(file).config : config());
   const configVersionFor = (file: string) => configs.resolve(file).version;
-  const store = box ? new TenantStore(redis, keys, box, { configFor, configVersionFor }) : null;
+  const onUnlisted = (t: Tenant, err: Error) => log?.error({ tenant: tenantKey(t), err: err.message.split('\n')[0] }, 'tenant config file cannot be used; tenant skipped');
+  const store = box ? new TenantStore(redis, keys, box, { configFor, configVersionFor, onUnlisted }) : null;
   const single = staticTenantDirectory(env, config, CRMS);
   const directory: TenantDirectory = {
     async get(tenant) {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { LeadstageConfig } from '../core/model.ts';
-import type { Keys } from '../platform/keys.ts';
+import { Keys } from '../platform/keys.ts';
 import type { CredentialStore } from '../platform/oauth.ts';
 import type { SecretBox } from '../platform/secret-box.ts';
 import type { TenantDirectory, TenantRecord, TenantStatus } from '../platform/tenant-directory.ts';
@@ -23,6 +23,8 @@ export interface TenantStoreOptions {
   configFor: (file: string | undefined) => LeadstageConfig;
   /** The version of a tenant's own config file (recorded with the plans made with it). */
   configVersionFor?: (file: string) => string;
+  /** A tenant left out of `list` because its config file cannot be used (its own jobs still fail loudly). */
+  onUnlisted?: (tenant: Tenant, err: Error) => void;
   now?: () => Date;
 }
 
@@ -86,10 +88,30 @@ export class TenantStore implements TenantDirectory, CredentialStore {
 
   async get(tenant: Tenant): Promise<TenantRecord | null> {
     const s = await this.stored(tenant);
-    if (!s) return null;
+    return s ? this.recordOf(s) : null;
+  }
+
+  /** The record with its resolved config; throws when the tenant's config file cannot be used. */
+  private recordOf(s: StoredTenant): TenantRecord {
     const { configFile, installedAt: _i, updatedAt: _u, statusReason: _r, uninstalledAt: _x, ...record } = s;
     const version = configFile ? this.opts.configVersionFor?.(configFile) : undefined;
     return { ...record, config: this.opts.configFor(configFile), ...(version ? { configVersion: version } : {}) };
+  }
+
+  async list(): Promise<TenantRecord[]> {
+    const ids = await this.redis.smembers(this.keys.tenantIndex());
+    const stored = await Promise.all(ids.sort().map((k) => this.stored(Keys.tenantOf(k))));
+    const out: TenantRecord[] = [];
+    for (const s of stored) {
+      if (!s) continue;
+      // One tenant whose config file was deleted must not take the listing (and worker start) down for all.
+      try {
+        out.push(this.recordOf(s));
+      } catch (err) {
+        this.opts.onUnlisted?.(s.tenant, err as Error);
+      }
+    }
+    return out;
   }
 
   /** Give the tenant its own config file (an absolute path, validated by the caller), or null: the default. */
@@ -111,12 +133,6 @@ export class TenantStore implements TenantDirectory, CredentialStore {
     const key = this.keys.tenantRecord(tenant);
     if (!(await this.redis.exists(key))) return;
     await this.redis.hset(key, 'rateLimit', `${limit.max}/${limit.windowMs}`, 'updatedAt', this.now());
-  }
-
-  async list(): Promise<TenantRecord[]> {
-    const ids = await this.redis.smembers(this.keys.tenantIndex());
-    const out = await Promise.all(ids.sort().map((k) => this.get({ crm: k.slice(0, k.indexOf(':')), id: k.slice(k.indexOf(':') + 1) })));
-    return out.filter((r): r is TenantRecord => r !== null);
   }
 
   async setStatus(tenant: Tenant, status: TenantStatus, reason?: string): Promise<boolean> {
