@@ -7,6 +7,8 @@ import { tenantKey } from '../platform/tenant.ts';
 import type { OAuthStates } from '../store/oauth-states.ts';
 import type { TenantStore } from '../store/tenant-store.ts';
 import type { LeadstageConfig } from '../core/model.ts';
+import { installConfigOf } from './install-links.ts';
+import { checkTenantConfigFile } from './tenant-configs.ts';
 
 export interface OAuthRoutesOptions {
   crms: readonly CrmModule[];
@@ -17,6 +19,10 @@ export interface OAuthRoutesOptions {
   /** The connector of a CRM, to run its setup on a fresh install. */
   connector: (kind: string) => CrmConnector | undefined;
   configFor: (file: string | undefined) => LeadstageConfig;
+  /** Verifies install links that pick a config file (`leadstage connect --config`), signed with it. */
+  linkSecret: Buffer;
+  /** TENANT_CONFIG_DIR: where a link's config name is looked up; unset, such links are refused. */
+  configDir?: string;
   log: Logger;
 }
 
@@ -43,10 +49,25 @@ export function oauthRouter(opts: OAuthRoutesOptions): Router {
     const crm = String(req.params['crm']);
     const p = provider(crm);
     if (!p) return page(res, 404, 'Not available', `Installing on ${crm} is not configured on this server.`);
+    // A config choice only from a link the operator signed, and only a file inside TENANT_CONFIG_DIR.
+    const choice = installConfigOf(opts.linkSecret, crm, req.query, Date.now());
+    if (!choice.ok || (choice.name && !opts.configDir)) {
+      opts.log.warn({ crm, reason: choice.ok ? 'no_config_dir' : choice.reason }, 'install link with a config choice refused');
+      return page(res, 400, 'Install link not valid', 'This install link was altered or has expired. Ask for a new one.');
+    }
+    let configFile: string | undefined;
+    if (choice.name) {
+      const check = checkTenantConfigFile(choice.name, opts.configDir);
+      if (!check.ok) {
+        opts.log.error({ crm, path: check.path, reason: check.reason }, 'install link names a config that is not valid now');
+        return page(res, 400, 'Not available', 'The configuration chosen for this install link cannot be used right now. Ask the operator.');
+      }
+      configFile = check.path;
+    }
     const env = String(req.query['env'] ?? 'production');
     const loginHost = crm === 'salesforce' && env === 'sandbox' ? SALESFORCE_HOSTS['sandbox'] : undefined;
     const verifier = p.pkce ? randomBytes(48).toString('base64url') : undefined;
-    const state = await opts.states.create({ crm, ...(verifier ? { verifier } : {}), ...(loginHost ? { loginHost } : {}) });
+    const state = await opts.states.create({ crm, ...(verifier ? { verifier } : {}), ...(loginHost ? { loginHost } : {}), ...(configFile ? { configFile } : {}) });
     const challenge = verifier ? createHash('sha256').update(verifier).digest('base64url') : undefined;
     res.redirect(302, p.authorizeUrl({ state, redirectUri: redirectUri(crm), ...(challenge ? { codeChallenge: challenge } : {}), ...(loginHost ? { loginHost } : {}) }));
   });
@@ -77,7 +98,9 @@ export function oauthRouter(opts: OAuthRoutesOptions): Router {
     const { tenant } = installed;
     await opts.tenants.put({ ...installed, status: 'installing', ...(pending.configFile ? { configFile: pending.configFile } : {}) });
     try {
-      const record = { ...installed, status: 'installing' as const, config: opts.configFor(pending.configFile) };
+      // A re-install keeps the config file an operator gave the tenant: set up against that one.
+      const configFile = (await opts.tenants.stored(tenant))?.configFile;
+      const record = { ...installed, status: 'installing' as const, config: opts.configFor(configFile) };
       const setup = await opts.connector(crm)?.setup?.(record);
       if (setup?.problems.length) throw new OAuthError(`the account does not match the config: ${setup.problems.join('; ')}`);
       await opts.tenants.setStatus(tenant, 'active');

@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { loadConfigFile } from '../config/load-config.ts';
 import type { LeadstageConfig } from '../core/model.ts';
 import type { Env } from '../platform/env.ts';
 import type { Keys } from '../platform/keys.ts';
+import type { Logger } from '../platform/logger.ts';
 import { parseKeyList, SecretBox } from '../platform/secret-box.ts';
 import type { TenantDirectory, TenantRecord } from '../platform/tenant-directory.ts';
 import { tenantKey, type Tenant } from '../platform/tenant.ts';
 import { TenantStore } from '../store/tenant-store.ts';
 import { CRMS } from './crm-registry.ts';
 import { staticTenantDirectory } from './static-tenant-directory.ts';
+import { TenantConfigs } from './tenant-configs.ts';
 
 /** The SecretBox from LEADSTAGE_ENCRYPTION_KEY (+ retired keys), or null when no key is set. */
 export function secretBoxFromEnv(env: Env): SecretBox | null {
@@ -18,7 +19,7 @@ export function secretBoxFromEnv(env: Env): SecretBox | null {
 }
 
 /** A key for signing OAuth states, derived from the encryption key (never the key itself). */
-export function stateSecret(env: Env): Buffer | null {
+export function stateSecret(env: Pick<Env, 'LEADSTAGE_ENCRYPTION_KEY'>): Buffer | null {
   return env.LEADSTAGE_ENCRYPTION_KEY ? createHash('sha256').update('leadstage oauth state\0').update(env.LEADSTAGE_ENCRYPTION_KEY).digest() : null;
 }
 
@@ -31,7 +32,10 @@ export interface Tenants {
   directory: TenantDirectory;
   /** Installed tenants (the connected app); null without an encryption key. */
   store: TenantStore | null;
-  /** Resolve a tenant config file (validated on first use); undefined: the default. */
+  /**
+   * Resolve a tenant config file (validated on first use, re-read when it changes: a valid change
+   * is used for new work, an invalid one is logged and the last good one kept); undefined: the default.
+   */
   configFor: (file: string | undefined) => LeadstageConfig;
   /**
    * Whether ingress queues this tenant's events. Connected app: installed and active, or one of the
@@ -43,21 +47,14 @@ export interface Tenants {
   isKnown: (tenant: Tenant) => Promise<boolean>;
 }
 
-export function createTenants(env: Env, configOf: LeadstageConfig | (() => LeadstageConfig), redis: Redis, keys: Keys): Tenants {
+export function createTenants(env: Env, configOf: LeadstageConfig | (() => LeadstageConfig), redis: Redis, keys: Keys, log?: Logger): Tenants {
   const config = typeof configOf === 'function' ? configOf : () => configOf;
   const box = secretBoxFromEnv(env);
-  const configs = new Map<string, LeadstageConfig>();
-  const configFor = (file: string | undefined) => {
-    if (!file) return config();
-    let c = configs.get(file);
-    if (!c) {
-      const loaded = loadConfigFile(file);
-      if (!loaded.ok) throw loaded.error;
-      configs.set(file, (c = loaded.config));
-    }
-    return c;
-  };
-  const store = box ? new TenantStore(redis, keys, box, { configFor }) : null;
+  const configs = new TenantConfigs(log ? { log } : {});
+  const configFor = (file: string | undefined) => (file ? configs.resolve(file).config : config());
+  const configVersionFor = (file: string) => configs.resolve(file).version;
+  const onUnlisted = (t: Tenant, err: Error) => log?.error({ tenant: tenantKey(t), err: err.message.split('\n')[0] }, 'tenant config file cannot be used; tenant skipped');
+  const store = box ? new TenantStore(redis, keys, box, { configFor, configVersionFor, onUnlisted }) : null;
   const single = staticTenantDirectory(env, config, CRMS);
   const directory: TenantDirectory = {
     async get(tenant) {

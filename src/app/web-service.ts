@@ -75,7 +75,7 @@ export async function startWebService(opts: WebServiceOptions): Promise<WebServi
   INGEST_SCRIPT.register(redis);
   SETTLE_SCRIPT.register(redis);
   const limits = ingestLimits(config);
-  const tenants = createTenants(env, opts.configSource ? () => opts.configSource!.current : config, redis, keys);
+  const tenants = createTenants(env, opts.configSource ? () => opts.configSource!.current : config, redis, keys, log);
   // Live sets: a config reload refreshes them in place for the routers that hold them.
   const activityTypes = new Set<string>();
   const ownBySource = new Map<string, Set<string>>(WEBHOOKS.map((w) => [w.source, new Set<string>()]));
@@ -111,10 +111,11 @@ export async function startWebService(opts: WebServiceOptions): Promise<WebServi
     const crms = createCrmProvider(tenants.directory, CRMS, { env, redis, keys, log, clock: systemClock, maxInlineWaitMs: 2_000, credentials: tenants.store });
     routers.unshift(oauthRouter({
       crms: CRMS, env, publicBaseUrl: env.PUBLIC_BASE_URL, states: new OAuthStates(redis, keys, secret), tenants: tenants.store,
-      connector: (k) => crms.connector(k), configFor: tenants.configFor, log,
+      connector: (k) => crms.connector(k), configFor: tenants.configFor, log, linkSecret: secret,
+      ...(env.TENANT_CONFIG_DIR ? { configDir: env.TENANT_CONFIG_DIR } : {}),
     }));
   }
-  if (env.ADMIN_TOKEN) routers.unshift(adminRouter({ token: env.ADMIN_TOKEN, tenants: tenants.store, directory: tenants.directory, queues }));
+  if (env.ADMIN_TOKEN) routers.unshift(adminRouter({ token: env.ADMIN_TOKEN, tenants: tenants.store, directory: tenants.directory, queues, ...(env.TENANT_CONFIG_DIR ? { configDir: env.TENANT_CONFIG_DIR } : {}) }));
   const app = createApp({ routers, redis, queues, metrics, log, maxBodyBytes: env.MAX_BODY_BYTES, metricsToken: env.METRICS_TOKEN });
 
   const server = createServer(app.express);

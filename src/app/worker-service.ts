@@ -84,11 +84,16 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
   const sla = new SlaStore(redis, keys);
   INGEST_SCRIPT.register(redis); // the resolver writes matched activities the way ingress does
   const queues = createQueues(redis, keys.prefix, (err) => log.warn({ err: err.message }, 'queue connection error'));
-  const tenants = createTenants(env, opts.configSource ? () => opts.configSource!.current : config, redis, keys);
+  const tenants = createTenants(env, opts.configSource ? () => opts.configSource!.current : config, redis, keys, log);
   const directory = opts.directory ?? tenants.directory;
+  // Plans record the version of the config that made them: the tenant's own file, or the main one.
+  const configVersionOf = (own: string | undefined) => {
+    const v = own ?? opts.configSource?.version;
+    return v ? { configVersion: v } : {};
+  };
   // Short quota waits happen in-process; longer ones delay the job, freeing the worker for other tenants.
   const crms = createCrmProvider(directory, CRMS, {
-    env, redis, keys, log, clock, maxInlineWaitMs: 2_000, ...(tenants.store ? { credentials: tenants.store } : {}),
+    env, redis, keys, log, clock, maxInlineWaitMs: 2_000, ...(tenants.store ? { credentials: tenants.store, tenantFacts: tenants.store } : {}),
   });
 
   // A mapped field that does not exist is a start-up error, not a failure at the first write.
@@ -113,7 +118,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
       const { record, crm } = served;
       return {
         config: record.config, crm, activities, store, deadLetters, decay, ledger, sla, log, clock, batchSize: env.RECOMPUTE_BATCH_SIZE,
-        ...(opts.configSource ? { configVersion: opts.configSource.version } : {}),
+        ...configVersionOf(record.configVersion),
         owners: (t) => crms.owners(t, crm),
         awayOwners: () => away.away(clock.now().getTime()),
       };
@@ -142,7 +147,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
         if (!served) return null;
         return decayTenant(t, {
           config: served.record.config, crm: served.crm, activities, decay, ledger, clock, log, batchSize: env.RECOMPUTE_BATCH_SIZE,
-          ...(opts.configSource ? { configVersion: opts.configSource.version } : {}),
+          ...configVersionOf(served.record.configVersion),
           markPending: async (tt, refs) => {
             await store.markPending(tt, refs);
             await requestRecompute(queues.recompute, tt, 0);

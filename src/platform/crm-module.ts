@@ -7,6 +7,7 @@ import type { Keys } from './keys.ts';
 import type { Logger } from './logger.ts';
 import type { CredentialStore, OAuthProvider } from './oauth.ts';
 import type { TenantRecord } from './tenant-directory.ts';
+import type { Tenant } from './tenant.ts';
 
 /** What a CRM module gets from the process that runs it. */
 export interface CrmConnectorContext {
@@ -20,6 +21,14 @@ export interface CrmConnectorContext {
   maxInlineWaitMs: number;
   /** Installed tenants' tokens, for refreshing them (absent: single-account mode only). */
   credentials?: CredentialStore;
+  /** Where facts learned about an installed tenant are kept (absent: single-account mode only). */
+  tenantFacts?: TenantFacts;
+}
+
+/** Facts a CRM module learns about an installed account while serving it, kept on its record. */
+export interface TenantFacts {
+  /** The rate limit the CRM announced (call only when it differs from the record's `limit`). */
+  recordLimit(tenant: Tenant, limit: { max: number; windowMs: number }): Promise<void>;
 }
 
 /** A CRM's per-process state (connections, limiters); ports for tenants come from it. */

@@ -36,6 +36,11 @@ const envSchema = (web: boolean) => z
     LEADSTAGE_ENCRYPTION_OLD_KEYS: z.string().optional(),
     /** Bearer token of the admin routes (/admin/…); unset: the admin routes are off. */
     ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+    /**
+     * Where per-tenant config files live. When set, `leadstage tenants config` and the admin route
+     * take names inside it only; the admin route is refused without it (a route must not read any file).
+     */
+    TENANT_CONFIG_DIR: z.string().min(1).optional(),
     /** An uninstalled tenant's data is erased this long after the uninstall (default 7 days). */
     TENANT_ERASE_AFTER_MS: z.coerce.number().int().min(0).default(7 * 86_400_000),
     /** Optional: our HubSpot app id; property changes made by our app are echoes of our writes. */

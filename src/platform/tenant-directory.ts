@@ -19,8 +19,15 @@ export interface TenantRecord {
   timezone?: string;
   /** The account's tier or app type, where it sets the rate limit. */
   tier?: string;
+  /**
+   * The rate limit the CRM announced for this account (HubSpot's X-HubSpot-RateLimit-Max and
+   * -Interval-Milliseconds), kept so a restart starts from it rather than from the tier's default.
+   */
+  limit?: { max: number; windowMs: number };
   /** This tenant's scoring model (its own file, or the default). */
   config: LeadstageConfig;
+  /** The version (hash) of the tenant's own config file; absent: the default config's. */
+  configVersion?: string;
 }
 
 /**

@@ -61,6 +61,8 @@ export class HubSpotFace {
   /** Requests allowed per window (HubSpot public apps: 110 per 10 s per portal). */
   rateLimit = { max: 110, windowMs: 10_000 };
   onChange: (changes: HsChange[]) => void = () => undefined;
+  /** This portal alone answers 429 until this epoch ms (one tenant's storm; faults.stormUntil hits all). */
+  stormUntil = 0;
   private readonly recent: number[] = [];
   private nextId = 5_000;
 
@@ -275,6 +277,11 @@ export class HubSpotFace {
     const refresh = grant === 'refresh_token' ? form.get('refresh_token')! : `na1-${randomBytes(12).toString('hex')}`;
     this.refreshTokens.add(refresh);
     return { status: 200, body: { token_type: 'bearer', refresh_token: refresh, access_token: access, hub_id: Number(this.portalId), scopes: ['oauth', 'crm.objects.contacts.read', 'crm.objects.contacts.write'], expires_in: 1800 } };
+  }
+
+  /** Whether this portal issued `token` and has not revoked it (which portal a refresh belongs to). */
+  hasRefreshToken(token: string): boolean {
+    return this.refreshTokens.has(token);
   }
 
   /** Every access token but the static one stops working (30 minutes passed). */

@@ -67,6 +67,11 @@ export class CodeFlow {
     return null;
   }
 
+  /** Whether this flow issued `code` and it is still outstanding (which portal a code belongs to). */
+  has(code: string): boolean {
+    return this.grants.has(code);
+  }
+
   /** Let every outstanding code expire (tests of "an expired code"). */
   expireCodes(): void {
     for (const g of this.grants.values()) g.expiresAt = 0;

@@ -43,7 +43,12 @@ export interface SandboxOptions {
  * once `connect` has been called. It counts calls per route.
  */
 export class SandboxCrm {
+  /** The first HubSpot portal (most runs have one); every portal is in `hubspotPortals`. */
   readonly hubspot: HubSpotFace;
+  /** HubSpot portals by id: API calls reach the portal whose token they carry. */
+  readonly hubspotPortals = new Map<string, HubSpotFace>();
+  /** The portal the consent screen picks (a person choosing an account on HubSpot's consent page). */
+  hubspotConsentPortal: string;
   readonly salesforce: SalesforceFace;
   readonly calls = new Map<string, number>();
   /** When each API call arrived (epoch ms), for utilisation figures. */
@@ -54,6 +59,9 @@ export class SandboxCrm {
   /** Faults injected so far, by kind (tests check that their faults really happened). */
   readonly injected = { errors: 0, timeouts: 0, storm: 0 };
   hubspotWebhooks: HubSpotWebhookSender | undefined;
+  /** Webhook senders per portal (each signs and names its own portalId). */
+  readonly hubspotSenders = new Map<string, HubSpotWebhookSender>();
+  private leadstageUrl = '';
   salesforceOutbound: SalesforceOutboundSender | undefined;
   url = '';
   private readonly opts: Required<Pick<SandboxOptions, 'hubspot' | 'salesforce'>>;
@@ -66,6 +74,8 @@ export class SandboxCrm {
       salesforce: opts.salesforce ?? { orgId: '00D5g000004SxyzEAC', accessToken: 'sandbox-access-token', integrationUserId: '005000000000009AAA' },
     };
     this.hubspot = new HubSpotFace(this.opts.hubspot.portalId, this.opts.hubspot.accessToken);
+    this.hubspotPortals.set(this.hubspot.portalId, this.hubspot);
+    this.hubspotConsentPortal = this.hubspot.portalId;
     this.salesforce = new SalesforceFace(this.opts.salesforce.orgId, this.opts.salesforce.accessToken);
     this.faults = opts.faults ?? {};
     let seed = this.faults.seed ?? 1;
@@ -96,11 +106,45 @@ export class SandboxCrm {
     return [...this.calls.values()].reduce((a, b) => a + b, 0);
   }
 
+  /**
+   * Another HubSpot portal on the same sandbox (the same OAuth app installed on several accounts):
+   * its own contacts, tokens, rate limit and storm. Its static token is `pat-sandbox-<portalId>`.
+   */
+  addHubSpotPortal(portalId: string): HubSpotFace {
+    const existing = this.hubspotPortals.get(portalId);
+    if (existing) return existing;
+    const face = new HubSpotFace(portalId, `pat-sandbox-${portalId}`);
+    this.hubspotPortals.set(portalId, face);
+    if (this.leadstageUrl) this.connectHubSpot(face);
+    return face;
+  }
+
+  private connectHubSpot(face: HubSpotFace): void {
+    const hs = this.opts.hubspot;
+    const sender = new HubSpotWebhookSender({ url: `${this.leadstageUrl}/webhooks/hubspot`, clientSecret: hs.clientSecret, portalId: face.portalId, appId: hs.appId });
+    this.hubspotSenders.set(face.portalId, sender);
+    face.onChange = (changes) => sender.enqueue(changes);
+  }
+
+  /** The portal a HubSpot request is for: by its token, or (OAuth) the code or refresh token it redeems. */
+  private hubspotFaceFor(path: string, headers: IncomingMessage['headers'], raw: string): HubSpotFace {
+    const faces = [...this.hubspotPortals.values()];
+    if (path === '/oauth/authorize') return this.hubspotPortals.get(this.hubspotConsentPortal) ?? this.hubspot;
+    if (path.startsWith('/oauth/')) {
+      const form = new URLSearchParams(raw);
+      const code = form.get('code') ?? '';
+      const refresh = form.get('refresh_token') ?? '';
+      return faces.find((f) => (code && f.codeFlow.has(code)) || (refresh && f.hasRefreshToken(refresh))) ?? this.hubspot;
+    }
+    const token = String(headers['authorization'] ?? '').replace(/^Bearer /, '');
+    return faces.find((f) => f.tokens.has(token)) ?? this.hubspot;
+  }
+
   /** Where to send webhooks: leadstage's base URL and its Salesforce token. */
   connect(leadstageUrl: string, salesforceToken: string): void {
-    const hs = this.opts.hubspot;
-    this.hubspotWebhooks = new HubSpotWebhookSender({ url: `${leadstageUrl}/webhooks/hubspot`, clientSecret: hs.clientSecret, portalId: hs.portalId, appId: hs.appId });
-    this.hubspot.onChange = (changes) => this.hubspotWebhooks!.enqueue(changes);
+    this.leadstageUrl = leadstageUrl;
+    for (const face of this.hubspotPortals.values()) this.connectHubSpot(face);
+    this.hubspotWebhooks = this.hubspotSenders.get(this.hubspot.portalId);
     this.salesforceOutbound = new SalesforceOutboundSender({ url: `${leadstageUrl}/webhooks/salesforce?token=${encodeURIComponent(salesforceToken)}`, orgId: this.opts.salesforce.orgId });
     this.salesforce.onChange = (type, ids) => {
       const table = this.salesforce.records[type];
@@ -121,7 +165,7 @@ export class SandboxCrm {
 
   /** All webhooks sent and answered (or given up on). */
   async webhooksIdle(): Promise<void> {
-    await Promise.all([this.hubspotWebhooks?.idle(), this.salesforceOutbound?.idle()]);
+    await Promise.all([...[...this.hubspotSenders.values()].map((s) => s.idle()), this.salesforceOutbound?.idle()]);
   }
 
   async start(port = 0): Promise<string> {
@@ -153,6 +197,7 @@ export class SandboxCrm {
       res.end(JSON.stringify(body));
     };
 
+    const face = isHubSpot ? this.hubspotFaceFor(url.pathname, req.headers, raw) : this.hubspot;
     const delay = [...this.delays.entries()].find(([p]) => route.includes(p))?.[1];
     if (delay) await new Promise((r) => setTimeout(r, delay));
     if (!/^\/(services\/oauth2|oauth)\//.test(url.pathname)) {
@@ -162,7 +207,7 @@ export class SandboxCrm {
         this.injected.timeouts += 1;
         return; // never answers; the client gives up
       }
-      if (isHubSpot && f.stormUntil && Date.now() < f.stormUntil) {
+      if (isHubSpot && ((f.stormUntil && Date.now() < f.stormUntil) || Date.now() < face.stormUntil)) {
         this.injected.storm += 1;
         return send(429, { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' }, { 'X-HubSpot-RateLimit-Max': '110', 'X-HubSpot-RateLimit-Remaining': '0', 'X-HubSpot-RateLimit-Interval-Milliseconds': '1000' });
       }
@@ -176,7 +221,7 @@ export class SandboxCrm {
     const headers = req.headers;
     if (isHubSpot) {
       const body = raw && String(headers['content-type'] ?? '').includes('json') ? JSON.parse(raw) : raw || undefined;
-      const reply = this.hubspot.handle(req.method!, url.pathname, url.searchParams, headers, body);
+      const reply = face.handle(req.method!, url.pathname, url.searchParams, headers, body);
       if (route.startsWith('POST /crm/v3/objects/tasks') && !route.endsWith('/search') && (this.faults.lostTaskCreates ?? 0) > 0 && reply.status < 300) {
         this.faults.lostTaskCreates! -= 1;
         this.injected.errors += 1;

@@ -1,13 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { LeadstageConfig } from '../core/model.ts';
-import type { Keys } from '../platform/keys.ts';
+import { Keys } from '../platform/keys.ts';
 import type { CredentialStore } from '../platform/oauth.ts';
 import type { SecretBox } from '../platform/secret-box.ts';
 import type { TenantDirectory, TenantRecord, TenantStatus } from '../platform/tenant-directory.ts';
 import { tenantKey, type Tenant } from '../platform/tenant.ts';
 
 /** What an install stores: the record without its resolved config, plus where its config is. */
-export interface StoredTenant extends Omit<TenantRecord, 'config'> {
+export interface StoredTenant extends Omit<TenantRecord, 'config' | 'configVersion'> {
   /** A config file of this tenant's own; absent: the default config. */
   configFile?: string;
   installedAt: string;
@@ -21,6 +21,10 @@ export interface StoredTenant extends Omit<TenantRecord, 'config'> {
 export interface TenantStoreOptions {
   /** Resolves a tenant's config: its own file, or the default when `file` is undefined. */
   configFor: (file: string | undefined) => LeadstageConfig;
+  /** The version of a tenant's own config file (recorded with the plans made with it). */
+  configVersionFor?: (file: string) => string;
+  /** A tenant left out of `list` because its config file cannot be used (its own jobs still fail loudly). */
+  onUnlisted?: (tenant: Tenant, err: Error) => void;
   now?: () => Date;
 }
 
@@ -46,14 +50,20 @@ export class TenantStore implements TenantDirectory, CredentialStore {
     return (this.opts.now?.() ?? new Date()).toISOString();
   }
 
+  /**
+   * Store an install. A re-install (reconnecting a paused org) keeps what an operator chose and
+   * what was learned — the config file and the announced rate limit — unless the install names them.
+   */
   async put(t: Omit<StoredTenant, 'installedAt' | 'updatedAt'>): Promise<void> {
-    const existing = await this.redis.hget(this.keys.tenantRecord(t.tenant), 'installedAt');
+    const [installedAt, configFile, rateLimit] = await this.redis.hmget(this.keys.tenantRecord(t.tenant), 'installedAt', 'configFile', 'rateLimit');
     const at = this.now();
     const fields: Record<string, string> = {
       crm: t.tenant.crm, id: t.tenant.id, status: t.status, credentials: this.box.seal(JSON.stringify(t.credentials)),
-      installedAt: existing ?? at, updatedAt: at,
+      installedAt: installedAt ?? at, updatedAt: at,
+      ...(configFile ? { configFile } : {}), ...(rateLimit ? { rateLimit } : {}),
     };
     for (const k of ['instanceUrl', 'timezone', 'tier', 'configFile', 'statusReason'] as const) if (t[k]) fields[k] = t[k]!;
+    if (t.limit) fields['rateLimit'] = `${t.limit.max}/${t.limit.windowMs}`;
     await this.redis.multi().del(this.keys.tenantRecord(t.tenant)).hset(this.keys.tenantRecord(t.tenant), fields)
       .sadd(this.keys.tenantIndex(), tenantKey(t.tenant)).exec();
   }
@@ -70,6 +80,7 @@ export class TenantStore implements TenantDirectory, CredentialStore {
       ...(h['timezone'] ? { timezone: h['timezone'] } : {}),
       ...(h['tier'] ? { tier: h['tier'] } : {}),
       ...(h['configFile'] ? { configFile: h['configFile'] } : {}),
+      ...(limitOf(h['rateLimit']) ? { limit: limitOf(h['rateLimit'])! } : {}),
       ...(h['statusReason'] ? { statusReason: h['statusReason'] } : {}),
       ...(h['uninstalledAt'] ? { uninstalledAt: h['uninstalledAt'] } : {}),
     };
@@ -77,15 +88,51 @@ export class TenantStore implements TenantDirectory, CredentialStore {
 
   async get(tenant: Tenant): Promise<TenantRecord | null> {
     const s = await this.stored(tenant);
-    if (!s) return null;
+    return s ? this.recordOf(s) : null;
+  }
+
+  /** The record with its resolved config; throws when the tenant's config file cannot be used. */
+  private recordOf(s: StoredTenant): TenantRecord {
     const { configFile, installedAt: _i, updatedAt: _u, statusReason: _r, uninstalledAt: _x, ...record } = s;
-    return { ...record, config: this.opts.configFor(configFile) };
+    const version = configFile ? this.opts.configVersionFor?.(configFile) : undefined;
+    return { ...record, config: this.opts.configFor(configFile), ...(version ? { configVersion: version } : {}) };
   }
 
   async list(): Promise<TenantRecord[]> {
     const ids = await this.redis.smembers(this.keys.tenantIndex());
-    const out = await Promise.all(ids.sort().map((k) => this.get({ crm: k.slice(0, k.indexOf(':')), id: k.slice(k.indexOf(':') + 1) })));
-    return out.filter((r): r is TenantRecord => r !== null);
+    const stored = await Promise.all(ids.sort().map((k) => this.stored(Keys.tenantOf(k))));
+    const out: TenantRecord[] = [];
+    for (const s of stored) {
+      if (!s) continue;
+      // One tenant whose config file was deleted must not take the listing (and worker start) down for all.
+      try {
+        out.push(this.recordOf(s));
+      } catch (err) {
+        this.opts.onUnlisted?.(s.tenant, err as Error);
+      }
+    }
+    return out;
+  }
+
+  /** Give the tenant its own config file (an absolute path, validated by the caller), or null: the default. */
+  async setConfigFile(tenant: Tenant, file: string | null): Promise<boolean> {
+    const key = this.keys.tenantRecord(tenant);
+    if (!(await this.redis.exists(key))) return false;
+    const m = this.redis.multi().hset(key, 'updatedAt', this.now());
+    if (file) m.hset(key, 'configFile', file);
+    else m.hdel(key, 'configFile');
+    await m.exec();
+    return true;
+  }
+
+  /**
+   * The rate limit the CRM announced for the tenant. Written only when it differs from the stored
+   * one (callers compare with the record they hold), and never for a tenant that is gone.
+   */
+  async recordLimit(tenant: Tenant, limit: { max: number; windowMs: number }): Promise<void> {
+    const key = this.keys.tenantRecord(tenant);
+    if (!(await this.redis.exists(key))) return;
+    await this.redis.hset(key, 'rateLimit', `${limit.max}/${limit.windowMs}`, 'updatedAt', this.now());
   }
 
   async setStatus(tenant: Tenant, status: TenantStatus, reason?: string): Promise<boolean> {
@@ -139,4 +186,10 @@ export class TenantStore implements TenantDirectory, CredentialStore {
     } while (cursor !== '0');
     await this.redis.srem(this.keys.tenantIndex(), tenantKey(tenant));
   }
+}
+
+/** "max/windowMs" as stored; undefined when absent or malformed. */
+function limitOf(text: string | undefined): { max: number; windowMs: number } | undefined {
+  const [max, windowMs] = (text ?? '').split('/').map(Number);
+  return max! > 0 && windowMs! > 0 ? { max: max!, windowMs: windowMs! } : undefined;
 }

@@ -5,6 +5,7 @@ import { runLatency, runRescore, runThroughput } from '../../bench/pipeline-benc
 import { runIngestBench } from '../../bench/ingest-bench.ts';
 import { runDecayBench } from '../../bench/decay-bench.ts';
 import { runReconcileBench } from '../../bench/reconcile-bench.ts';
+import { runIsolationBench } from '../../bench/isolation-bench.ts';
 import { defaultConfig } from '../helpers/fixtures.ts';
 
 // Smoke runs: the benchmarks still work end to end. They assert that work was done without
@@ -55,5 +56,14 @@ describe('benchmark smoke runs', () => {
     const r = await runRescore(250);
     expect(r.queued).toBe(250);
     expect(r.calls).toBeGreaterThanOrEqual(9); // 3 list pages, 3 reads, 3 writes (+ owners)
+  }, 60_000);
+
+  it('bench:isolation installs two portals, storms one and measures the other', async () => {
+    const r = await runIsolationBench({ perSecond: 20, seconds: 1, rounds: 1, backlog: 50 });
+    expect(r.idle.n).toBe(20);
+    expect(r.storm.n).toBe(20);
+    expect(r.storm429).toBeGreaterThan(0); // the storm really hit tenant A
+    expect(r.b429).toBe(0); // and never tenant B
+    expect(r.storm.p99Ms).toBeGreaterThanOrEqual(r.storm.p50Ms);
   }, 60_000);
 });

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
@@ -22,7 +25,9 @@ beforeAll(async () => {
   await new TenantStore(redis, keys, new SecretBox({ id: 'k1', key: k1 }), { configFor: () => defaultConfig() })
     .put({ tenant: { crm: 'hubspot', id: '62515' }, status: 'active', credentials: { accessToken: 'at-very-secret', refreshToken: 'rt-very-secret' } });
 });
+const dir = mkdtempSync(join(tmpdir(), 'ls-cli-tenants-'));
 afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
   await deleteByPrefix(redis, prefix);
   await redis.quit();
 });
@@ -47,6 +52,26 @@ describe('leadstage tenants / keys / connect', () => {
     expect((await cli('tenants', 'pause', 'hubspot:62515')).stdout).toBe('hubspot:62515: paused\n');
     expect((await cli('tenants', 'list')).stdout).toMatch(/paused\s+paused by an operator/);
     expect((await cli('tenants', 'resume', 'hubspot:62515')).stdout).toBe('hubspot:62515: active\n');
+  });
+
+  it('gives a tenant its own config file only when it is valid, shows it with its version, and goes back to the default', async () => {
+    const shipped = readFileSync(`${ROOT}config/leadstage.yaml`, 'utf8');
+    writeFileSync(join(dir, 'own.yaml'), shipped.replace(/halfLifeDays: \d+/, 'halfLifeDays: 14'));
+    writeFileSync(join(dir, 'broken.yaml'), shipped.replace(/halfLifeDays: \d+/, 'halfLifeDays: nope'));
+    const refused = await cli('tenants', 'config', 'hubspot:62515', join(dir, 'broken.yaml'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`^${join(dir, 'broken.yaml')}: invalid config for hubspot:62515, nothing stored: .*broken\\.yaml:\\d+ engagement\\.halfLifeDays`));
+    expect(await redis.hget(keys.tenantRecord({ crm: 'hubspot', id: '62515' }), 'configFile')).toBeNull();
+
+    const set = await cli('tenants', 'config', 'hubspot:62515', join(dir, 'own.yaml'));
+    expect(set.code, set.stderr).toBe(0);
+    const version = /version ([0-9a-f]{12})/.exec(set.stdout)![1];
+    expect(JSON.parse((await cli('tenants', 'show', 'hubspot:62515')).stdout)).toMatchObject({ configFile: join(dir, 'own.yaml'), configVersion: version });
+
+    expect((await cli('tenants', 'config', 'hubspot:62515', '--default')).stdout).toBe('hubspot:62515: the default config from now on (new work)\n');
+    expect(JSON.parse((await cli('tenants', 'show', 'hubspot:62515')).stdout)).toMatchObject({ configFile: 'default' });
+    expect((await cli('tenants', 'config', 'hubspot:62515')).code).toBe(2);
+    expect((await cli('tenants', 'config', 'hubspot:62515', 'x.yaml', '--default')).code).toBe(2);
   });
 
   it('rotates the key: re-seals under the new one, which alone then opens them', async () => {

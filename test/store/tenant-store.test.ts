@@ -22,6 +22,7 @@ beforeAll(() => {
 });
 afterAll(async () => {
   await deleteByPrefix(redis, prefix);
+  await deleteByPrefix(redis, `${prefix}x`);
   await redis.quit();
 });
 
@@ -46,6 +47,32 @@ describe('TenantStore', () => {
     expect(await rotated.reseal()).toBe(1);
     expect((await redis.hget(keys.tenantRecord(portal), 'credentials'))!.split('.')[1]).toBe('k2');
     expect((await new TenantStore(redis, keys, new SecretBox(k2), { configFor }).get(portal))!.credentials).toEqual({ accessToken: 'at-secret-2', refreshToken: 'rt-secret-1' });
+  });
+
+  it('keeps an operator\'s config file and the learned limit across a re-install, and lists around a tenant whose file is gone', async () => {
+    const skipped: string[] = [];
+    const strict = (file: string | undefined) => {
+      if (file === 'deleted.yaml') throw new Error('tenant config deleted.yaml: cannot read it (ENOENT)');
+      return configFor(file);
+    };
+    const own = new Keys(`${prefix}x`); // its own directory: the other tests rotate keys
+    const store = new TenantStore(redis, own, new SecretBox(k1), { configFor: strict, configVersionFor: (f) => `v-${f}`, onUnlisted: (t) => skipped.push(t.id) });
+    const a = { crm: 'hubspot', id: '70001' };
+    const b = { crm: 'hubspot', id: '70002' };
+    await store.put({ tenant: a, status: 'active', credentials: { accessToken: 'x' } });
+    expect(await store.setConfigFile(a, 'other.yaml')).toBe(true);
+    await store.recordLimit(a, { max: 190, windowMs: 10_000 });
+    await store.put({ tenant: a, status: 'installing', credentials: { accessToken: 'y' }, tier: 'oauth:unknown' });
+    expect(await store.get(a)).toMatchObject({ configVersion: 'v-other.yaml', limit: { max: 190, windowMs: 10_000 }, credentials: { accessToken: 'y' } });
+    expect((await store.get(a))!.config).toBe(other);
+
+    await store.put({ tenant: b, status: 'active', credentials: { accessToken: 'z' }, configFile: 'deleted.yaml' });
+    await expect(store.get(b)).rejects.toThrow(/deleted\.yaml/);
+    expect((await store.list()).map((r) => r.tenant.id)).toEqual(['70001']);
+    expect(skipped).toEqual(['70002']);
+    expect(await store.setConfigFile({ crm: 'hubspot', id: '1' }, 'other.yaml')).toBe(false);
+    await store.erase(a);
+    await store.erase(b);
   });
 
   it('erases a tenant and all its keys', async () => {

@@ -36,6 +36,8 @@ export interface HubSpotAdapterOptions {
   limit?: { max: number; windowMs: number };
   /** The account's IANA time zone: its daily limit resets at midnight there (default UTC). */
   timezone?: (tenant: Tenant) => Promise<string | undefined>;
+  /** Told once per adapter when HubSpot's headers announce a limit other than `limit` (to keep it). */
+  onLimit?: (tenant: Tenant, limit: { max: number; windowMs: number }) => Promise<void>;
 }
 
 interface BatchError {
@@ -127,6 +129,7 @@ export class HubSpotAdapter implements CrmPort {
     if (!(max > 0 && windowMs > 0) || (this.learned?.max === max && this.learned.windowMs === windowMs)) return;
     this.learned = { max, windowMs };
     await this.opts.limiter.learn(tenant, max, windowMs);
+    if (this.opts.onLimit && (this.opts.limit?.max !== max || this.opts.limit.windowMs !== windowMs)) await this.opts.onLimit(tenant, this.learned);
   }
 
   /** HubSpot record ids are numeric; anything else is refused before any call. */

@@ -42,7 +42,9 @@ export const hubspotCrm: CrmModule = {
       const token = record.credentials['accessToken'];
       const adapter: HubSpotAdapter = new HubSpotAdapter({
         config: record.config, limiter, retries: env.HUBSPOT_RETRIES, timeoutMs: env.CRM_TIMEOUT_MS,
-        limit: { max: env.HUBSPOT_REQUESTS_PER_WINDOW ?? hubspotDefaultLimit(record.tier), windowMs: env.HUBSPOT_WINDOW_MS },
+        // What the portal announced last time (kept on its record) beats the tier's default.
+        limit: record.limit ?? { max: env.HUBSPOT_REQUESTS_PER_WINDOW ?? hubspotDefaultLimit(record.tier), windowMs: env.HUBSPOT_WINDOW_MS },
+        ...(ctx.tenantFacts ? { onLimit: (t, l) => ctx.tenantFacts!.recordLimit(t, l).catch(() => undefined) } : {}),
         timezone: async (t) => {
           if (record.timezone) return record.timezone;
           let zone = zones.get(t.id);
