@@ -27,7 +27,7 @@ export async function planWithRotation(
 ): Promise<Map<string, Plan>> {
   const pools = config.assignment.pools.map((p) => p.id);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const snap = await state.loadRotation(tenant.crm, pools);
+    const snap = await state.loadRotation(tenant, pools);
     const assignment: AssignmentState = { rotation: structuredClone(snap.credits), unavailableOwnerIds };
     const plans = new Map<string, Plan>();
     const moved = new Set<string>();
@@ -41,7 +41,7 @@ export async function planWithRotation(
     }
     let ok = true;
     for (const pool of moved) {
-      if (!(await state.commitRotation(tenant.crm, pool, snap.versions[pool]!, assignment.rotation[pool]!))) ok = false;
+      if (!(await state.commitRotation(tenant, pool, snap.versions[pool]!, assignment.rotation[pool]!))) ok = false;
     }
     if (ok) return plans;
   }

@@ -25,10 +25,10 @@ export interface TaskLedger {
   releaseTask(tenant: Tenant, key: string): Promise<void>;
 }
 
-/** Owner rotation shared by all workers (compare-and-set), and stage-entry counts. */
+/** Owner rotation per tenant, shared by all workers (compare-and-set), and stage-entry counts. */
 export interface RotationState {
-  loadRotation(crm: string, poolIds: readonly string[]): Promise<RotationSnapshot>;
-  commitRotation(crm: string, poolId: string, version: string, credits: Record<string, number>): Promise<boolean>;
+  loadRotation(tenant: Tenant, poolIds: readonly string[]): Promise<RotationSnapshot>;
+  commitRotation(tenant: Tenant, poolId: string, version: string, credits: Record<string, number>): Promise<boolean>;
   stageEntries(tenant: Tenant, ids: readonly string[]): Promise<Map<string, Record<string, number>>>;
   recordEntries(tenant: Tenant, entries: readonly { id: string; stage: string }[]): Promise<void>;
 }

@@ -12,6 +12,7 @@ import type { Clock } from '../platform/clock.ts';
 import { createLogger } from '../platform/logger.ts';
 import { startWebService, type WebService } from '../app/web-service.ts';
 import { startWorkerService, type WorkerService } from '../app/worker-service.ts';
+import { connectedAppEnv } from './install-tenants.ts';
 
 /** The secrets the sandbox and leadstage share in a local run (never used anywhere real). */
 export const LOCAL = {
@@ -92,7 +93,15 @@ export interface PipelineOptions {
   seed?: boolean;
   /** The worker's clock (a ShiftedClock plays time-driven work fast); default the system clock. */
   clock?: Clock;
+  /**
+   * Run as the connected app: no single-account tokens; accounts are installed through the OAuth
+   * routes (src/demo/install-tenants.ts), admin routes on with this token, tenant configs from `configDir`.
+   */
+  connectedApp?: { adminToken: string; configDir: string };
 }
+
+/** The single-account settings a connected-app run leaves out (its accounts install by OAuth). */
+const SINGLE_ACCOUNT = ['HUBSPOT_ACCESS_TOKEN', 'HUBSPOT_PORTAL_ID', 'SALESFORCE_ACCESS_TOKEN', 'SALESFORCE_REFRESH_TOKEN', 'SALESFORCE_INSTANCE_URL'];
 
 /** Sandbox CRM + leadstage's web server and worker, wired to each other, on this machine. */
 export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipeline> {
@@ -108,9 +117,17 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const prefix = `lsrun${randomBytes(4).toString('hex')}`;
+  const base = sandbox.leadstageEnv(url);
+  const app = opts.connectedApp;
+  const accountEnv = app
+    ? {
+      ...Object.fromEntries(Object.entries(base).filter(([k]) => !SINGLE_ACCOUNT.includes(k))),
+      ...connectedAppEnv(sandbox, randomBytes(32)), ADMIN_TOKEN: app.adminToken, TENANT_CONFIG_DIR: app.configDir,
+    }
+    : base;
   const parsed = parseEnv({
     PORT: String(port), REDIS_URL: redis.url, LEADSTAGE_REDIS_PREFIX: prefix, LOG_LEVEL: opts.logLevel ?? 'warn',
-    ...sandbox.leadstageEnv(url), BATCH_WINDOW_MS: '100', ...opts.env,
+    ...accountEnv, BATCH_WINDOW_MS: '100', ...opts.env,
   });
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
   const env = parsed.env;
@@ -119,8 +136,8 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   const worker = await startWorkerService({ env, config, log, ...(opts.clock ? { clock: opts.clock } : {}) });
   sandbox.connect(url, LOCAL.salesforceToken);
 
-  const tenants = [`{hubspot:${LOCAL.portalId}}`, `{salesforce:${LOCAL.orgId.slice(0, 15)}}`, '{email}'];
   const idle = async () => {
+    const tenants = [...[...sandbox.hubspotPortals.keys()].map((id) => `{hubspot:${id}}`), `{salesforce:${LOCAL.orgId.slice(0, 15)}}`, '{email}'];
     const counts = await Promise.all([web.queues.recompute, web.queues.resolve].map((q) => q.getJobCounts('waiting', 'delayed', 'active', 'prioritized')));
     const jobs = counts.flatMap((c) => Object.values(c)).reduce((a, b) => a + b, 0);
     const sets = await Promise.all(tenants.flatMap((t) => [`${prefix}:${t}:pending`, `${prefix}:${t}:inflight`]).map((k) => web.redis.scard(k)));

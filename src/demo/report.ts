@@ -24,6 +24,9 @@ export const PERSONAS: Record<string, string> = {
 
 export interface Row {
   crm: 'hubspot' | 'salesforce';
+  /** The portal or org id. */
+  account: string;
+  /** Unique across accounts: "<account>:<record id>". */
   id: string;
   persona: string;
   name: string;
@@ -49,19 +52,20 @@ function statusLabel(value: string, values: Record<string, string>): string {
   return name && name !== value ? `${value} (${name})` : value;
 }
 
-/** The rows the demo prints: every seeded record as the sandbox CRM shows it now. */
-export function crmRows(sandbox: SandboxCrm, seed: Seed, config: LeadstageConfig): Row[] {
+/** The rows the demo prints: every seeded record as the sandbox CRM shows it now, in each HubSpot portal. */
+export function crmRows(sandbox: SandboxCrm, seed: Seed, config: LeadstageConfig, portals: readonly string[] = [sandbox.hubspot.portalId]): Row[] {
   const names = ownerNames(seed);
   const tz = config.businessHours.timezone;
   const due = (iso: string | undefined) => (iso ? DateTime.fromISO(iso, { zone: tz }).toFormat('ccc HH:mm') : '');
   const owner = (id: unknown) => (id ? names.get(String(id)) ?? String(id) : '');
   const hsValues = mappingFor(config, { crm: 'hubspot', objectType: 'contact' })?.leadStatusValues ?? {};
   const rows: Row[] = [];
-  for (const c of seed.hubspot.contacts) {
-    const pr = sandbox.hubspot.contacts.get(c.id)?.properties ?? {};
-    const tasks = sandbox.hubspot.tasks.filter((t) => t.contactIds.includes(c.id) && t.properties['hs_task_status'] !== 'COMPLETED');
+  for (const portal of portals) for (const c of seed.hubspot.contacts) {
+    const face = sandbox.hubspotPortals.get(portal)!;
+    const pr = face.contacts.get(c.id)?.properties ?? {};
+    const tasks = face.tasks.filter((t) => t.contactIds.includes(c.id) && t.properties['hs_task_status'] !== 'COMPLETED');
     rows.push({
-      crm: 'hubspot', id: c.id, persona: PERSONAS[c.role] ?? c.role, name: `${pr['firstname']} ${pr['lastname']}`,
+      crm: 'hubspot', account: portal, id: `${portal}:${c.id}`, persona: PERSONAS[c.role] ?? c.role, name: `${pr['firstname']} ${pr['lastname']}`,
       score: pr['leadstage_score'] ? Number(pr['leadstage_score']) : null, grade: String(pr['leadstage_fit_grade'] ?? '-'),
       stage: String(pr['lifecyclestage'] ?? ''), status: pr['hs_lead_status'] ? statusLabel(pr['hs_lead_status'], hsValues) : '',
       owner: owner(pr['hubspot_owner_id']),
@@ -73,7 +77,7 @@ export function crmRows(sandbox: SandboxCrm, seed: Seed, config: LeadstageConfig
     const values = mappingFor(config, { crm: 'salesforce', objectType: type === 'Lead' ? 'lead' : 'contact' })?.leadStatusValues ?? {};
     const tasks = [...sandbox.salesforce.records.Task.values()].filter((t) => t['WhoId'] === r.Id && t['IsClosed'] !== true);
     rows.push({
-      crm: 'salesforce', id: String(r.Id), persona: PERSONAS[role] ?? role, name: `${type} ${r['FirstName']} ${r['LastName']}`,
+      crm: 'salesforce', account: sandbox.salesforce.orgId.slice(0, 15), id: `salesforce:${r.Id}`, persona: PERSONAS[role] ?? role, name: `${type} ${r['FirstName']} ${r['LastName']}`,
       score: r['Lead_Score__c'] != null ? Number(r['Lead_Score__c']) : null, grade: String(r['Fit_Grade__c'] ?? '-'),
       stage: String(r['Lifecycle_Stage__c'] ?? ''), status: r['Status'] ? statusLabel(String(r['Status']), values) : '',
       owner: owner(r['OwnerId']),
@@ -97,16 +101,23 @@ export function rowTable(rows: readonly Row[], dueZone: string): string[] {
 }
 
 /**
- * The CRM calls the stream cost against its floor: per CRM, one read call per batch of contacts
+ * The CRM calls the stream cost against its floor: per account, one read call per batch of contacts
  * scored, one write call per batch of contacts written, one task call per batch of tasks, and one
- * owner list per CRM (HubSpot batches hold 100; a Salesforce query 200 ids per object type, a write 200).
+ * owner list (HubSpot batches hold 100; a Salesforce query 200 ids per object type, a write 200).
  */
-export function callFloor(rows: readonly Row[], tasks: { hubspot: number; salesforce: number }): number {
+export function callFloor(rows: readonly Row[]): number {
   const pages = (n: number, size: number) => Math.ceil(n / size);
-  const hs = rows.filter((r) => r.crm === 'hubspot' && r.score !== null).length;
-  const leads = rows.filter((r) => r.crm === 'salesforce' && r.score !== null && r.name.startsWith('Lead ')).length;
-  const contacts = rows.filter((r) => r.crm === 'salesforce' && r.score !== null && r.name.startsWith('Contact ')).length;
-  const hubspot = hs ? 2 * pages(hs, 100) + pages(tasks.hubspot, 100) + 1 : 0;
-  const salesforce = leads + contacts ? 2 * (pages(leads, 200) + pages(contacts, 200)) + pages(tasks.salesforce, 200) + 1 : 0;
-  return hubspot + salesforce;
+  let floor = 0;
+  for (const account of new Set(rows.map((r) => r.account))) {
+    const mine = rows.filter((r) => r.account === account && r.score !== null);
+    if (mine.length === 0) continue;
+    const tasks = mine.filter((r) => r.tasks).length;
+    if (mine[0]!.crm === 'hubspot') floor += 2 * pages(mine.length, 100) + pages(tasks, 100) + 1;
+    else {
+      const leads = mine.filter((r) => r.name.startsWith('Lead ')).length;
+      const contacts = mine.length - leads;
+      floor += 2 * (pages(leads, 200) + pages(contacts, 200)) + pages(tasks, 200) + 1;
+    }
+  }
+  return floor;
 }

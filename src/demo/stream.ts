@@ -7,56 +7,60 @@ import { LOCAL, type Pipeline } from './pipeline.ts';
  * engagement) and workflow webhooks (forms, downloads, demo requests); Salesforce: an edit by
  * sales (an outbound message); everything else through the signed event feed.
  */
-export async function playStream(p: Pipeline, seed: Seed): Promise<{ feed: number; workflows: number }> {
+export async function playStream(p: Pipeline, seed: Seed, portals: readonly string[] = [LOCAL.portalId]): Promise<{ feed: number; workflows: number }> {
   const now = Date.now();
   const feed: object[] = [];
-  const hub = (id: string) => ({ crm: 'hubspot', portalId: LOCAL.portalId, id });
   const sf = (id: string) => ({ crm: 'salesforce', orgId: LOCAL.orgId, id });
   const ago = (minutes: number) => new Date(now - minutes * 60_000).toISOString();
   let n = 0;
   const event = (type: string, contact: object, minutes: number, attributes: object = {}) => feed.push({ id: `demo-${++n}`, type, occurredAt: ago(minutes), contact, attributes });
   const workflows: Promise<number>[] = [];
-  const workflow = (type: string, id: string, properties: Record<string, string>) => workflows.push(p.sandbox.hubspotWebhooks!.workflow(p.url, type, { objectId: Number(id), properties }));
-
-  for (const c of seed.hubspot.contacts) {
-    const id = c.id;
-    switch (c.role) {
-      case 'newsletter':
-        workflow('form_submission', id, { formName: 'Newsletter sign-up' });
-        break;
-      case 'opener':
-        p.sandbox.hubspot.setProperty(id, 'hs_email_last_open_date', String(now - 3 * 86_400_000));
-        p.sandbox.hubspot.setProperty(id, 'hs_email_last_open_date', String(now - 3_600_000));
-        break;
-      case 'whitepaper':
-        p.sandbox.hubspot.setProperty(id, 'hs_email_last_open_date', String(now - 86_400_000));
-        workflow('content_download', id, { title: 'The RevOps guide to lead scoring' });
-        break;
-      case 'pricing':
-        p.sandbox.hubspot.setProperty(id, 'hs_email_last_click_date', String(now - 7_200_000));
-        event('page_view', hub(id), 90, { url: 'https://example.com/pricing' });
-        event('page_view', hub(id), 30, { url: 'https://example.com/pricing/enterprise' });
-        event('webinar_attended', hub(id), 60 * 24 * 2);
-        break;
-      case 'demo-vp':
-        event('page_view', hub(id), 10, { url: 'https://example.com/pricing' });
-        workflow('demo_request', id, { formName: 'Request a demo' });
-        break;
-      case 'competitor':
-        event('page_view', hub(id), 20, { url: 'https://example.com/pricing' });
-        workflow('demo_request', id, { formName: 'Request a demo' });
-        break;
-      case 'student':
-        event('webinar_attended', hub(id), 60 * 24);
-        event('content_download', hub(id), 60 * 20);
-        p.sandbox.hubspot.setProperty(id, 'hs_email_last_reply_date', String(now - 3_600_000));
-        workflow('demo_request', id, { formName: 'Request a demo' });
-        break;
-      case 'poor-fit':
-        event('webinar_attended', hub(id), 60 * 30);
-        event('page_view', hub(id), 45, { url: 'https://example.com/pricing' });
-        p.sandbox.hubspot.setProperty(id, 'hs_email_last_reply_date', String(now - 7_200_000));
-        break;
+  // The same HubSpot personas and activity in every portal (each portal scores them with its own config).
+  for (const portalId of portals) {
+    const face = p.sandbox.hubspotPortals.get(portalId)!;
+    const hub = (id: string) => ({ crm: 'hubspot', portalId, id });
+    const workflow = (type: string, id: string, properties: Record<string, string>) =>
+      workflows.push(p.sandbox.hubspotSenders.get(portalId)!.workflow(p.url, type, { objectId: Number(id), properties }));
+    for (const c of seed.hubspot.contacts) {
+      const id = c.id;
+      switch (c.role) {
+        case 'newsletter':
+          workflow('form_submission', id, { formName: 'Newsletter sign-up' });
+          break;
+        case 'opener':
+          face.setProperty(id, 'hs_email_last_open_date', String(now - 3 * 86_400_000));
+          face.setProperty(id, 'hs_email_last_open_date', String(now - 3_600_000));
+          break;
+        case 'whitepaper':
+          face.setProperty(id, 'hs_email_last_open_date', String(now - 86_400_000));
+          workflow('content_download', id, { title: 'The RevOps guide to lead scoring' });
+          break;
+        case 'pricing':
+          face.setProperty(id, 'hs_email_last_click_date', String(now - 7_200_000));
+          event('page_view', hub(id), 90, { url: 'https://example.com/pricing' });
+          event('page_view', hub(id), 30, { url: 'https://example.com/pricing/enterprise' });
+          event('webinar_attended', hub(id), 60 * 24 * 2);
+          break;
+        case 'demo-vp':
+          event('page_view', hub(id), 10, { url: 'https://example.com/pricing' });
+          workflow('demo_request', id, { formName: 'Request a demo' });
+          break;
+        case 'competitor':
+          event('page_view', hub(id), 20, { url: 'https://example.com/pricing' });
+          workflow('demo_request', id, { formName: 'Request a demo' });
+          break;
+        case 'student':
+          event('webinar_attended', hub(id), 60 * 24);
+          event('content_download', hub(id), 60 * 20);
+          face.setProperty(id, 'hs_email_last_reply_date', String(now - 3_600_000));
+          workflow('demo_request', id, { formName: 'Request a demo' });
+          break;
+        case 'poor-fit':
+          event('webinar_attended', hub(id), 60 * 30);
+          event('page_view', hub(id), 45, { url: 'https://example.com/pricing' });
+          face.setProperty(id, 'hs_email_last_reply_date', String(now - 7_200_000));
+          break;
+      }
     }
   }
   for (const { role, record } of seed.salesforce.records) {

@@ -73,7 +73,8 @@ export async function playTime(
     return b?.score != null && r.score != null && r.score < b.score ? [{ name: r.name, from: b.score, to: r.score }] : [];
   });
   const recycled = after.filter((r) => /marketingqualifiedlead|^MQL$/.test(before.get(r.id)?.stage ?? '') && !/marketingqualifiedlead|^MQL$/.test(r.stage)).map((r) => r.name);
-  const bodies = [...hs.tasks.map((t) => t.properties['hs_task_body'] ?? ''), ...[...p.sandbox.salesforce.records.Task.values()].map((t) => String(t['Description'] ?? ''))];
+  const hsTasks = [...p.sandbox.hubspotPortals.values()].flatMap((face) => face.tasks);
+  const bodies = [...hsTasks.map((t) => t.properties['hs_task_body'] ?? ''), ...[...p.sandbox.salesforce.records.Task.values()].map((t) => String(t['Description'] ?? ''))];
   const count = (re: RegExp) => bodies.reduce((n, b) => n + (b.match(re)?.length ?? 0), 0);
   return {
     reminded: count(/Priority raised to high/g), reassigned: count(/^\[leadstage\] Reassigned from/gm), escalated: count(/^\[leadstage\] Escalated to the manager/gm),

@@ -111,9 +111,12 @@ export class Keys {
   refreshToken(tenant: Tenant): string {
     return `${this.tenantRoot(tenant)}:refresh-token`;
   }
-  /** HASH owner key → smooth weighted round-robin credit, plus "__v" (compare-and-set version). */
-  rotation(crm: string, poolId: string): string {
-    return `${this.prefix}:rotation:${crm}:${poolId}`;
+  /**
+   * HASH owner key → smooth weighted round-robin credit, plus "__v" (compare-and-set version). Per
+   * tenant: two companies on one CRM have their own teams, and one's leads must not move the other's turn.
+   */
+  rotation(tenant: Tenant, poolId: string): string {
+    return `${this.tenantRoot(tenant)}:rotation:${poolId}`;
   }
 
   /** HASH: an installed tenant's record (status, sealed credentials, instance URL, zone, tier, config). */

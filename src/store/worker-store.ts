@@ -155,9 +155,9 @@ export class WorkerStore {
     await this.redis.del(this.keys.task(tenant, key));
   }
 
-  async loadRotation(crm: string, poolIds: readonly string[]): Promise<RotationSnapshot> {
+  async loadRotation(tenant: Tenant, poolIds: readonly string[]): Promise<RotationSnapshot> {
     const p = this.redis.pipeline();
-    for (const id of poolIds) p.hgetall(this.keys.rotation(crm, id));
+    for (const id of poolIds) p.hgetall(this.keys.rotation(tenant, id));
     const r = (await p.exec()) ?? [];
     const snap: RotationSnapshot = { credits: {}, versions: {} };
     poolIds.forEach((id, i) => {
@@ -169,9 +169,9 @@ export class WorkerStore {
   }
 
   /** Store a pool's new credits if nobody else moved the rotation since `version`; false if they did. */
-  async commitRotation(crm: string, poolId: string, version: string, credits: Record<string, number>): Promise<boolean> {
+  async commitRotation(tenant: Tenant, poolId: string, version: string, credits: Record<string, number>): Promise<boolean> {
     const args = Object.entries(credits).flatMap(([k, v]) => [k, String(v)]);
-    return (await COMMIT_ROTATION.run(this.redis, [this.keys.rotation(crm, poolId)], [version, ...args])) === 1;
+    return (await COMMIT_ROTATION.run(this.redis, [this.keys.rotation(tenant, poolId)], [version, ...args])) === 1;
   }
 
   async stageEntries(tenant: Tenant, ids: readonly string[]): Promise<Map<string, Record<string, number>>> {

@@ -10,6 +10,12 @@ describe('npm run demo', () => {
     const out = r.stdout;
     expect(out).toMatch(/^HubSpot \(portal 62515\)$/m);
     expect(out).toMatch(/^Salesforce \(org 00D5g000004Sxyz\)$/m);
+    // The connected app: two portals and one org installed through the OAuth routes; the second portal's
+    // own config (MQL from 100) makes fewer MQLs from the same stream.
+    expect(out).toMatch(/installed through \/oauth\/…\/install: HubSpot portals 62515 \(default config\) and 73001 \(enterprise\.yaml/);
+    const portals = /the same stream makes (\d+) MQLs instead of (\d+)/.exec(out);
+    expect(portals, out).not.toBeNull();
+    expect(Number(portals![1])).toBeLessThan(Number(portals![2]));
     // Each row names its persona and its owner; the rotation is seeded by the stream, so the same owners every run.
     expect(out).toMatch(/strong-fit VP, asked for a demo\s+Dana Ortiz\s+\d+\s+A\s+marketingqualifiedlead\s+NEW \(new\)\s+Avery Brooks\s+HIGH /);
     // The competitor is disqualified at 0, not kept at its raw points; the student is nurtured (the CRM value and its meaning).

@@ -78,19 +78,19 @@ export class FakeRecomputeStore implements RecomputeStore {
   async releaseTask(tenant: Tenant, key: string): Promise<void> {
     this.ledger.delete(`${tenantKey(tenant)}:${key}`);
   }
-  async loadRotation(crm: string, poolIds: readonly string[]): Promise<RotationSnapshot> {
+  async loadRotation(tenant: Tenant, poolIds: readonly string[]): Promise<RotationSnapshot> {
     const snap: RotationSnapshot = { credits: {}, versions: {} };
     for (const id of poolIds) {
-      const r = this.rotation.get(`${crm}:${id}`);
+      const r = this.rotation.get(`${tenantKey(tenant)}:${id}`);
       snap.credits[id] = { ...(r?.credits ?? {}) };
       snap.versions[id] = String(r?.v ?? 0);
     }
     return snap;
   }
-  async commitRotation(crm: string, poolId: string, version: string, credits: Record<string, number>): Promise<boolean> {
-    const r = this.rotation.get(`${crm}:${poolId}`);
+  async commitRotation(tenant: Tenant, poolId: string, version: string, credits: Record<string, number>): Promise<boolean> {
+    const r = this.rotation.get(`${tenantKey(tenant)}:${poolId}`);
     if (String(r?.v ?? 0) !== version) return false;
-    this.rotation.set(`${crm}:${poolId}`, { v: (r?.v ?? 0) + 1, credits: { ...credits } });
+    this.rotation.set(`${tenantKey(tenant)}:${poolId}`, { v: (r?.v ?? 0) + 1, credits: { ...credits } });
     return true;
   }
   async stageEntries(tenant: Tenant, ids: readonly string[]): Promise<Map<string, Record<string, number>>> {

@@ -65,13 +65,16 @@ describe.each(makers)('%s', (_name, make) => {
     expect((await s.claimTasks(tenant, k1(null), 'tok-e', later)).get('k1')).toEqual({ state: 'stale', claimedAt: later.getTime(), ownerId: null });
   });
 
-  it('commits rotation credits only on the version it loaded', async () => {
+  it('commits rotation credits only on the version it loaded, per tenant', async () => {
     const s = make();
-    const snap = await s.loadRotation('hubspot', ['us']);
+    const snap = await s.loadRotation(tenant, ['us']);
     expect(snap).toEqual({ credits: { us: {} }, versions: { us: '0' } });
-    expect(await s.commitRotation('hubspot', 'us', '0', { a: 1, b: -1 })).toBe(true);
-    expect(await s.commitRotation('hubspot', 'us', '0', { a: 5 })).toBe(false);
-    expect(await s.loadRotation('hubspot', ['us'])).toEqual({ credits: { us: { a: 1, b: -1 } }, versions: { us: '1' } });
+    expect(await s.commitRotation(tenant, 'us', '0', { a: 1, b: -1 })).toBe(true);
+    expect(await s.commitRotation(tenant, 'us', '0', { a: 5 })).toBe(false);
+    expect(await s.loadRotation(tenant, ['us'])).toEqual({ credits: { us: { a: 1, b: -1 } }, versions: { us: '1' } });
+    // Another company on the same CRM has its own rotation: a pool of the same name starts fresh.
+    const other = { ...tenant, id: `${tenant.id}-other` };
+    expect(await s.loadRotation(other, ['us'])).toEqual({ credits: { us: {} }, versions: { us: '0' } });
   });
 
   it('counts stage entries per contact', async () => {
