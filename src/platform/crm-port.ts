@@ -69,6 +69,12 @@ export interface CrmPort {
   /** Every contact id of the account, page by page (for a full rescore). */
   listContactIds(tenant: Tenant): AsyncIterable<ContactRefById[]>;
   /**
+   * One page of the account's contacts as snapshots (with the properties the config maps), from
+   * `cursor` (null: the first page); `next` is null after the last page. Optional until every
+   * adapter has it (the config simulation needs it).
+   */
+  listContacts?(tenant: Tenant, page: { cursor: string | null }): Promise<{ contacts: ContactSnapshot[]; next: string | null }>;
+  /**
    * Contacts modified at or after `since`, oldest first, page by page, as snapshots with their
    * modified time (the reconciliation sweep). About `maxRecords` in one run, never ending inside a
    * run of records sharing one modified time (see toEndOfGroup); the caller resumes from the

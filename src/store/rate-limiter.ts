@@ -23,6 +23,12 @@ end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + window - now)`);
 
+/** The limit the CRM announced for this tenant (see `TenantRateLimiter.learn`), or null: read-only. */
+export async function learnedLimit(redis: Redis, keys: Keys, t: Tenant): Promise<{ max: number; windowMs: number } | null> {
+  const [max, windowMs] = (await redis.hmget(keys.quotaLimit(t), 'max', 'windowMs')).map(Number);
+  return max! > 0 && windowMs! > 0 ? { max: max!, windowMs: windowMs! } : null;
+}
+
 export interface QuotaOptions {
   /** Requests allowed per window per tenant (HubSpot public apps: 110 per 10 s). */
   max: number;

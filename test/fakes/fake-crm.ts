@@ -123,6 +123,16 @@ export class FakeCrm implements CrmPort {
     }
   }
 
+  /** Pages of `listPageSize` snapshots; the cursor is the index of the next contact. */
+  listPageSize = 100;
+  async listContacts(_t: Tenant, page: { cursor: string | null }): Promise<{ contacts: ContactSnapshot[]; next: string | null }> {
+    this.count('list-contacts');
+    const all = [...this.contacts.values()];
+    const from = page.cursor === null ? 0 : Number(page.cursor);
+    const to = from + this.listPageSize;
+    return { contacts: all.slice(from, to).map((c) => structuredClone(c)), next: to < all.length ? String(to) : null };
+  }
+
   async listOwners(): Promise<CrmOwner[]> {
     this.count('owners');
     return this.owners;
