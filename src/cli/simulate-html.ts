@@ -76,7 +76,7 @@ ${histogramSvg(r)}
 ${tasks ? `<table><tr><th class="l">owner</th><th class="l">CRM id</th><th>tasks</th></tr>${tasks}</table>` : ''}
 <h2>Contacts that change most</h2>${movers ? `<table><tr><th class="l">contact id</th><th>score now</th><th>new score</th><th>change</th><th class="l">stage now</th><th class="l">new stage</th></tr>${movers}</table>` : '<p>No contact changes score or stage.</p>'}
 <h2>Cost of applying it</h2><p>${n(c.totalCalls)} CRM calls: ${n(c.readCalls)} reads, ${n(c.writeCalls)} batch writes for ${n(c.changedContacts)} changed contacts, ${n(c.taskCalls)} task batches.
-At the account's quota of ${c.limit.max} calls per ${c.limit.windowMs / 1000} s: at least ${e(duration(c.seconds))}.</p>
+At the account's quota of ${c.limit.max} calls per ${c.limit.windowMs / 1000} s: ${c.seconds === 0 ? 'fits in one window' : `at least ${e(duration(c.seconds))}`}.</p>
 </body></html>
 `;
 }
