@@ -18,8 +18,10 @@ Commands
         [--config path]
   setup hubspot [--config path]                create leadstage's contact properties in HubSpot if missing
                                                (HUBSPOT_ACCESS_TOKEN; safe to run twice)
-  rescore <hubspot|salesforce> [accountId]     queue every contact of the account for a recompute
-                                               (after a config change; running workers do the work)
+  rescore <crm:accountId> [--restart] [--every N] [--json]
+                                               rescore every contact of the account (after a config
+                                               change): one read per page, writes only what changed;
+                                               resumes after a stop; yields to live work
   dead-letter list|show|retry|discard --tenant <crm:id> [--id <type:id>]... [--json]
                                                records the CRM refused for good: see, retry or drop them
   explain <crm:accountId> <[type:]contactId> [--json]

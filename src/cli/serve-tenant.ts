@@ -16,10 +16,13 @@ import type { CliIo } from './cli-io.ts';
  */
 export async function serveTenant(
   io: CliIo, ctx: { env: Env; config: LeadstageConfig; redis: Redis; keys: Keys }, tenant: Tenant, maxInlineWaitMs: number,
+  opts: { priority?: 'live' | 'low' } = {},
 ): Promise<ServedTenant | null> {
   const { env, config, redis, keys } = ctx;
   const tenants = createTenants(env, config, redis, keys);
-  const crms = createCrmProvider(tenants.directory, CRMS, { env, redis, keys, log: createLogger('silent'), clock: systemClock, maxInlineWaitMs });
+  const crms = createCrmProvider(tenants.directory, CRMS, {
+    env, redis, keys, log: createLogger('silent'), clock: systemClock, maxInlineWaitMs, ...(opts.priority ? { priority: opts.priority } : {}),
+  });
   const served = await crms.serve(tenant);
   if (!served) io.stderr(`${tenantKey(tenant)} is not an account leadstage serves here (single-account settings or an installed tenant)\n`);
   return served;
