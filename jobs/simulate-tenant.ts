@@ -1,19 +1,19 @@
-import { planContact } from '../src/core/plan-contact.ts';
 import type { LeadstageConfig } from '../src/core/model.ts';
-import type { AssignmentState, ContactSnapshot, Plan } from '../src/core/types.ts';
 import type { CrmOwner, CrmPort } from '../src/platform/crm-port.ts';
 import type { Tenant } from '../src/platform/tenant.ts';
-import { awayOwnerIds } from './owner-availability.ts';
-import { planWithRotation, unavailableOwners } from './plan-batch.ts';
-import type { ActivityReader, RotationState } from './recompute-ports.ts';
+import { planSnapshots } from './plan-and-apply.ts';
+import type { ActivityReader, BatchState, DeadLetterSink, RecomputeStore, RotationState } from './recompute-ports.ts';
 import { simulatedSide, type SimulatedContact } from './simulate-config.ts';
+
+/** The reads of the recompute state a simulation makes. */
+export type ReadState = Pick<RotationState, 'loadRotation' | 'stageEntries'> & Pick<BatchState, 'gone'>;
 
 /** What the simulation reads; every part is read-only (nothing goes to the CRM or Redis). */
 export interface SimulateDeps {
   crm: CrmPort;
   activities: ActivityReader;
-  /** The shared rotation credits and stage entries, read once; the simulation's own picks stay in memory. */
-  state: Pick<RotationState, 'loadRotation' | 'stageEntries'>;
+  /** The shared rotation credits (read once: the simulation's own picks stay in memory), stage entries, tombstones. */
+  state: ReadState;
   owners: (tenant: Tenant) => Promise<CrmOwner[]>;
   /** Owners marked away with `leadstage owners away`: owner key → until (epoch ms). */
   awayOwners: (nowMs: number) => Promise<ReadonlyMap<string, number>>;
@@ -25,15 +25,31 @@ export interface SimulateDeps {
   sample?: number;
 }
 
-export type SimulateResult =
-  | { ok: true; contacts: SimulatedContact[]; pages: number; crmCalls: number }
-  | { ok: false; reason: string };
+export interface SimulateResult {
+  contacts: SimulatedContact[];
+  /** listContacts pages read, and every CRM call made (the owner list included). */
+  pages: number;
+  crmCalls: number;
+}
+
+/** A simulation tried to change state: a bug, never an expected outcome. */
+export class ReadOnlyViolation extends Error {
+  constructor(what: string) {
+    super(`the simulation must not ${what}`);
+    this.name = 'ReadOnlyViolation';
+  }
+}
+
+const refuse = (what: string) => async (): Promise<never> => {
+  throw new ReadOnlyViolation(what);
+};
 
 /**
- * Rotation credits that start from the shared state and then live in memory only: owners are
- * picked in turn as a real rescore would pick them, and nothing is committed.
+ * The recompute state as the planning sees it, read-only: rotation credits start from the shared
+ * state and then live in memory (owners are picked in turn as a real rescore would pick them,
+ * nothing is committed); every write throws.
  */
-export function dryRunRotation(base: Pick<RotationState, 'loadRotation' | 'stageEntries'>): RotationState {
+export function dryRunStore(base: ReadState): RecomputeStore {
   let mine: Record<string, Record<string, number>> | null = null;
   return {
     async loadRotation(crm, pools) {
@@ -45,57 +61,58 @@ export function dryRunRotation(base: Pick<RotationState, 'loadRotation' | 'stage
       return true;
     },
     stageEntries: (t, ids) => base.stageEntries(t, ids),
-    recordEntries: async () => {},
+    recordEntries: refuse('record stage entries'),
+    takeBatch: refuse('take a batch'),
+    finish: refuse('finish a batch'),
+    pendingCount: refuse('count pending contacts'),
+    gone: (t, ids) => base.gone(t, ids),
+    claimTasks: refuse('claim tasks'),
+    confirmTask: refuse('confirm tasks'),
+    releaseTask: refuse('release tasks'),
   };
 }
 
+const noDeadLetters: DeadLetterSink = { add: refuse('dead-letter a record') };
+
 /**
  * Plan every contact of the account (or the first `sample`) with the current and the new config,
- * as a recompute would now: each contact with its stored activities and stage entries, owner
- * picks chained through the rotation. Reads the CRM in pages (listContacts), never per contact.
+ * as a rescore would now (planSnapshots: each contact with its stored activities and stage
+ * entries, owner picks chained through the rotation). Reads the CRM in pages, never per contact.
  */
 export async function simulateTenant(tenant: Tenant, deps: SimulateDeps): Promise<SimulateResult> {
-  const list = deps.crm.listContacts?.bind(deps.crm);
-  if (!list) return { ok: false, reason: `the ${tenant.crm} adapter cannot list contacts with their properties yet` };
   const callsBefore = deps.crm.calls;
   const nowMs = deps.now.getTime();
-  const needsOwners = [deps.current, deps.next].some((c) => c.assignment.owners.some((o) => o.ids[tenant.crm]));
-  const owners = needsOwners ? await deps.owners(tenant) : [];
-  const away = needsOwners ? await deps.awayOwners(nowMs) : new Map<string, number>();
-  const sides = [deps.current, deps.next].map((config) => ({
-    config,
-    rotation: dryRunRotation(deps.state),
-    unavailable: needsOwners ? [...unavailableOwners(config, tenant.crm, owners), ...awayOwnerIds(config, tenant.crm, nowMs, away)] : [],
-  }));
+  let owners: Promise<CrmOwner[]> | null = null;
+  let away: Promise<ReadonlyMap<string, number>> | null = null;
+  const stores = [dryRunStore(deps.state), dryRunStore(deps.state)];
+  // Listed once for the whole run and both configs, as the worker caches them.
+  const cachedOwners = (t: Tenant) => (owners ??= deps.owners(t));
+  const cachedAway = () => (away ??= deps.awayOwners(nowMs));
 
   const out: SimulatedContact[] = [];
   let cursor: string | null = null;
   let pages = 0;
   const max = deps.sample ?? Infinity;
   do {
-    const page: { contacts: ContactSnapshot[]; next: string | null } = await list(tenant, { cursor });
+    const page = await deps.crm.listContacts(tenant, { cursor });
     pages += 1;
     cursor = page.next;
-    const snapshots = page.contacts.slice(0, max - out.length);
+    // Deleted contacts the listing still returns are skipped, as the rescore skips them.
+    const gone = await deps.state.gone(tenant, page.contacts.map((c) => c.id));
+    const snapshots = page.contacts.filter((c) => !gone.has(c.id)).slice(0, max - out.length);
     if (snapshots.length === 0) continue;
-    const ids = snapshots.map((s) => s.id);
-    const byId = new Map(snapshots.map((s) => [s.id, s]));
-    const [activities, entries] = await Promise.all([deps.activities.activitiesMany(tenant, ids, nowMs), deps.state.stageEntries(tenant, ids)]);
-    const [before, after] = await Promise.all(sides.map((side) =>
-      planWithRotation(tenant, side.rotation, side.config, ids, side.unavailable, (id, assignment) => planOne(
-        { ...byId.get(id)!, stageEntries: entries.get(id) ?? {} }, activities.get(id) ?? [], side.config, deps.now, assignment,
-      ))));
-    for (const s of snapshots) {
-      out.push({ objectType: s.objectType, id: s.id, before: simulatedSide(before!.get(s.id)!), after: simulatedSide(after!.get(s.id)!) });
+    // The page's activities are read once for both configs.
+    const read = deps.activities.activitiesMany(tenant, snapshots.map((c) => c.id), nowMs);
+    const [before, after] = await Promise.all([deps.current, deps.next].map((config, i) => planSnapshots(tenant, snapshots, {
+      config, crm: deps.crm, activities: { activitiesMany: () => read }, store: stores[i]!, deadLetters: noDeadLetters,
+      owners: cachedOwners, awayOwners: cachedAway,
+    }, deps.now)));
+    const afterById = new Map(after!.map((p) => [p.snapshot.id, p.plan]));
+    for (const b of before!) {
+      out.push({ objectType: b.snapshot.objectType, id: b.snapshot.id, before: simulatedSide(b.plan), after: simulatedSide(afterById.get(b.snapshot.id)!) });
     }
   } while (cursor !== null && out.length < max);
-  return { ok: true, contacts: out, pages, crmCalls: deps.crm.calls - callsBefore };
-}
-
-function planOne(contact: ContactSnapshot, activities: Parameters<typeof planContact>[0]['activities'], config: LeadstageConfig, now: Date, assignment: AssignmentState): Plan {
-  const result = planContact({ contact, activities, config, now, assignment });
-  if (!result.ok) throw new Error(`planning contact ${contact.id}: ${result.error.message}`); // a bug: inputs come from our own reads
-  return result.plan;
+  return { contacts: out, pages, crmCalls: deps.crm.calls - callsBefore };
 }
 
 /**

@@ -19,8 +19,10 @@ Commands
         [--config path]
   setup hubspot [--config path]                create leadstage's contact properties in HubSpot if missing
                                                (HUBSPOT_ACCESS_TOKEN; safe to run twice)
-  rescore <hubspot|salesforce> [accountId]     queue every contact of the account for a recompute
-                                               (after a config change; running workers do the work)
+  rescore <crm:accountId> [--restart] [--every N] [--json]
+                                               rescore every contact of the account (after a config
+                                               change): one read per page, writes only what changed;
+                                               resumes after a stop; yields to live work
   simulate --config <new.yaml> [--tenant <crm:accountId>] [--sample N] [--json] [--html report.html]
                                                what a new config would change (scores, stages, tasks,
                                                CRM calls) on an account's contacts; read-only

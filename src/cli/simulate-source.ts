@@ -12,7 +12,7 @@ import { learnedLimit } from '../store/rate-limiter.ts';
 import { WorkerStore } from '../store/worker-store.ts';
 import type { CliIo } from './cli-io.ts';
 import { serveTenant } from './serve-tenant.ts';
-import { crmPace, type CrmPace } from './simulate-cost.ts';
+import { tenantQuota, type Quota } from './simulate-cost.ts';
 
 /** What `simulate` reads from, read-only: the account's CRM and leadstage's state for it. */
 export interface SimulationSource {
@@ -20,7 +20,8 @@ export interface SimulationSource {
   /** The config the account runs with now. */
   current: LeadstageConfig;
   deps: Pick<SimulateDeps, 'crm' | 'activities' | 'state' | 'owners' | 'awayOwners'>;
-  pace: CrmPace;
+  /** The tenant's request quota (the CRM's announced limit, else the adapter's default). */
+  quota: Quota;
   close: () => Promise<void>;
 }
 
@@ -54,8 +55,8 @@ export const openSource: OpenSource = async (io, { env, config, next }, asked) =
         return r.config;
       },
     });
-    const pace = served ? crmPace(env, served.record, await learnedLimit(redis, keys, tenant)) : null;
-    if (!served || !pace) {
+    const quota = served ? tenantQuota(env, served.record, await learnedLimit(redis, keys, tenant)) : null;
+    if (!served || !quota) {
       if (served) io.stderr(`no call model for ${tenant.crm} accounts\n`);
       await close();
       return null;
@@ -66,11 +67,13 @@ export const openSource: OpenSource = async (io, { env, config, next }, asked) =
     const store = new WorkerStore(redis, keys);
     const away = new OwnerAwayStore(redis, keys);
     return {
-      tenant, current, pace, close,
+      tenant, current, quota, close,
       deps: {
         crm: served.crm,
         activities: { activitiesMany: (t, ids, nowMs) => activities.peekMany(t, ids, nowMs) },
-        state: { loadRotation: (crm, pools) => store.loadRotation(crm, pools), stageEntries: (t, ids) => store.stageEntries(t, ids) },
+        state: {
+          loadRotation: (crm, pools) => store.loadRotation(crm, pools), stageEntries: (t, ids) => store.stageEntries(t, ids), gone: (t, ids) => store.gone(t, ids),
+        },
         owners: (t) => served.crm.listOwners(t),
         awayOwners: (nowMs) => away.peek(nowMs),
       },

@@ -80,14 +80,12 @@ export async function simulateCommand(args: string[], io: CliIo, clock: () => Da
     }
     const now = clock();
     const result = await simulateTenant(tenant, { ...source.deps, current, next, now, ...(sample ? { sample } : {}) });
-    if (!result.ok) {
-      io.stderr(`${result.reason}\n`);
-      return EXIT.invalid;
-    }
+    const batch = source.deps.crm.batchLimits?.write ?? 100;
     const stages = [...next.lifecycle.stages, ...current.lifecycle.stages.filter((s) => !next.lifecycle.stages.includes(s))];
     const report = summarizeSimulation(result.contacts, {
       stages, ownerNames: ownerNames([current, next], tenant.crm),
-      cost: { readCalls: result.pages, writeBatch: source.pace.writeBatch, taskBatch: source.pace.taskBatch, limit: source.pace.limit },
+      // Batches as the rescore sends them: writes and task creations by the adapter's write batch size.
+      cost: { readCalls: result.pages, writeBatch: batch, taskBatch: batch, limit: source.quota },
     });
     const title = `Simulation of ${values.config} on ${tenantKey(tenant)}: ${report.contacts} contact(s)${sample ? ` (sample of at most ${sample})` : ''}`;
     output(io, report, { tenant, config: values.config, now, sample: sample ?? null, crmCalls: result.crmCalls, title, json: values.json });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dryRunRotation, readingConfig, simulateTenant } from '../../jobs/simulate-tenant.ts';
+import { dryRunStore, readingConfig, ReadOnlyViolation, simulateTenant } from '../../jobs/simulate-tenant.ts';
 import type { LeadstageConfig } from '../../src/core/model.ts';
 import { defaultConfig, NOW } from '../helpers/fixtures.ts';
 import { FakeCrm } from '../fakes/fake-crm.ts';
@@ -27,11 +27,10 @@ describe('simulateTenant', () => {
       state: store, owners: async () => crm.listOwners(), awayOwners: async () => new Map(),
       current: withMqlBar(25), next: withMqlBar(10), now: NOW,
     });
-    if (!r.ok) throw new Error(r.reason);
     expect(r.contacts.map((c) => c.after.taskOwners)).toEqual([['1002'], ['1001'], ['1001']]);
     expect(r.contacts.map((c) => [c.before.stage, c.after.stage])).toEqual(Array(3).fill(['lead', 'marketingqualifiedlead']));
     expect(store.rotation.get('hubspot:default')).toEqual({ v: 1, credits: { 'rep-1': -1, 'rep-2': 1 } });
-    expect({ pages: r.pages, crmCalls: r.crmCalls }).toEqual({ pages: 1, crmCalls: 2 }); // owners + one page
+    expect({ pages: r.pages, crmCalls: r.crmCalls }).toEqual({ pages: 1, crmCalls: 2 }); // one page + the owners, once for both configs
   });
 
   it('skips owners marked away, as a recompute would', async () => {
@@ -45,21 +44,25 @@ describe('simulateTenant', () => {
       awayOwners: async (nowMs) => new Map([['rep-1', nowMs + 1000]]),
       current: defaultConfig(), next: defaultConfig(), now: NOW,
     });
-    if (!r.ok) throw new Error(r.reason);
     expect(r.contacts[0]!.after.taskOwners).toEqual(['1002']);
   });
 });
 
-describe('dryRunRotation', () => {
+describe('dryRunStore', () => {
   it('keeps its commits in memory and never commits to the shared state', async () => {
     const base = new FakeRecomputeStore();
     await base.commitRotation('hubspot', 'p', '0', { a: 1 });
-    const dry = dryRunRotation(base);
+    const dry = dryRunStore(base);
     const snap = await dry.loadRotation('hubspot', ['p']);
     expect(snap.credits).toEqual({ p: { a: 1 } });
     expect(await dry.commitRotation('hubspot', 'p', snap.versions['p']!, { a: 5 })).toBe(true);
     expect((await dry.loadRotation('hubspot', ['p'])).credits).toEqual({ p: { a: 5 } });
     expect(base.rotation.get('hubspot:p')).toEqual({ v: 1, credits: { a: 1 } });
+  });
+
+  it.each(['recordEntries', 'takeBatch', 'finish', 'claimTasks', 'confirmTask', 'releaseTask'] as const)('refuses %s', async (method) => {
+    const dry = dryRunStore(new FakeRecomputeStore()) as unknown as Record<string, () => Promise<unknown>>;
+    await expect(dry[method]!()).rejects.toBeInstanceOf(ReadOnlyViolation);
   });
 });
 
