@@ -48,7 +48,9 @@ export const openSource: OpenSource = async (io, { env, config, next }, asked) =
       tenant = active[0]!.tenant;
     }
     const conflicts: string[] = [];
+    // Low priority: a simulation is not urgent, its reads yield to live work in the tenant's quota.
     const served = await serveTenant(io, { env, config, redis, keys }, tenant, 60_000, {
+      priority: 'low',
       readWith: (current) => {
         const r = readingConfig(current, next, tenant.crm);
         conflicts.push(...r.conflicts);
