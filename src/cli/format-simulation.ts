@@ -77,7 +77,8 @@ function movers(r: SimulationReport): string[] {
 function cost(r: SimulationReport): string[] {
   const c = r.cost;
   return [
-    `Applying it  ${n(c.totalCalls)} CRM call(s): ${n(c.readCalls)} read(s), ${n(c.writeCalls)} batch write(s) for ${n(c.changedContacts)} changed contact(s), ${n(c.taskCalls)} task batch(es)`,
+    `Applying it  ${n(c.totalCalls)} CRM call(s): ${n(c.readCalls)} read(s), ` +
+      `${n(c.writeCalls)} batch write(s) for ${n(c.changedContacts)} changed contact(s), ${n(c.taskCalls)} task batch(es)`,
     `             at ${c.limit.max} calls per ${c.limit.windowMs / 1000} s: ${c.seconds === 0 ? 'fits in one window' : `at least ${duration(c.seconds)}`}`,
   ];
 }

@@ -12,7 +12,7 @@ import { learnedLimit } from '../store/rate-limiter.ts';
 import { WorkerStore } from '../store/worker-store.ts';
 import type { CliIo } from './cli-io.ts';
 import { serveTenant } from './serve-tenant.ts';
-import { tenantQuota, type Quota } from './simulate-cost.ts';
+import { tenantQuota, type Quota } from './tenant-quota.ts';
 
 /** What `simulate` reads from, read-only: the account's CRM and leadstage's state for it. */
 export interface SimulationSource {
@@ -26,7 +26,9 @@ export interface SimulationSource {
 }
 
 /** Opens a source for the tenant (null: the one account served here), or null after saying why. */
-export type OpenSource = (io: CliIo, ctx: { env: Env; config: LeadstageConfig; next: LeadstageConfig }, tenant: Tenant | null) => Promise<SimulationSource | null>;
+export type OpenSource = (
+  io: CliIo, ctx: { env: Env; config: LeadstageConfig; next: LeadstageConfig }, tenant: Tenant | null,
+) => Promise<SimulationSource | null>;
 
 /**
  * The real source: the account's CRM as the worker reaches it (its adapter reading with the
@@ -41,7 +43,8 @@ export const openSource: OpenSource = async (io, { env, config, next }, asked) =
     if (!tenant) {
       const active = (await createTenants(env, config, redis, keys).directory.list()).filter((r) => r.status === 'active');
       if (active.length !== 1) {
-        io.stderr(`--tenant is needed: this deployment serves ${active.length} accounts${active.length ? ` (${active.map((r) => tenantKey(r.tenant)).join(', ')})` : ''}\n`);
+        const which = active.length ? ` (${active.map((r) => tenantKey(r.tenant)).join(', ')})` : '';
+        io.stderr(`--tenant is needed: this deployment serves ${active.length} accounts${which}\n`);
         await close();
         return null;
       }
@@ -74,7 +77,9 @@ export const openSource: OpenSource = async (io, { env, config, next }, asked) =
         crm: served.crm,
         activities: { activitiesMany: (t, ids, nowMs) => activities.peekMany(t, ids, nowMs) },
         state: {
-          loadRotation: (crm, pools) => store.loadRotation(crm, pools), stageEntries: (t, ids) => store.stageEntries(t, ids), gone: (t, ids) => store.gone(t, ids),
+          loadRotation: (crm, pools) => store.loadRotation(crm, pools),
+          stageEntries: (t, ids) => store.stageEntries(t, ids),
+          gone: (t, ids) => store.gone(t, ids),
         },
         owners: (t) => served.crm.listOwners(t),
         awayOwners: (nowMs) => away.peek(nowMs),

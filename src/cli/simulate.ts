@@ -61,7 +61,8 @@ export async function simulateCommand(args: string[], io: CliIo, clock: () => Da
   const { values } = parsed;
   const asked = values.tenant === undefined ? null : tenantArg(values.tenant);
   const sample = sampleArg(values.sample);
-  if (!values.config || (values.tenant !== undefined && (!asked || !CRMS.some((c) => c.kind === asked.crm))) || sample === null || values.html === '') {
+  const badTenant = values.tenant !== undefined && (!asked || !CRMS.some((c) => c.kind === asked.crm));
+  if (!values.config || badTenant || sample === null || values.html === '') {
     io.stderr(sample === null ? `--sample: not a positive whole number: ${values.sample}\n${USAGE}` : USAGE);
     return EXIT.usage;
   }
@@ -87,7 +88,8 @@ export async function simulateCommand(args: string[], io: CliIo, clock: () => Da
       // Batches as the rescore sends them: writes and task creations by the adapter's write batch size.
       cost: { readCalls: result.pages, writeBatch: batch, taskBatch: batch, limit: source.quota },
     });
-    const title = `Simulation of ${values.config} on ${tenantKey(tenant)}: ${report.contacts} contact(s)${sample ? ` (sample of at most ${sample})` : ''}`;
+    const sampled = sample ? ` (sample of at most ${sample})` : '';
+    const title = `Simulation of ${values.config} on ${tenantKey(tenant)}: ${report.contacts} contact(s)${sampled}`;
     output(io, report, { tenant, config: values.config, now, sample: sample ?? null, crmCalls: result.crmCalls, title, json: values.json });
     if (values.html) {
       (io.writeFile ?? writeFileSync)(values.html, simulationHtml(report, { title, generatedAt: now.toISOString() }));
@@ -99,9 +101,20 @@ export async function simulateCommand(args: string[], io: CliIo, clock: () => Da
   }
 }
 
-function output(io: CliIo, report: SimulationReport, o: { tenant: Tenant; config: string; now: Date; sample: number | null; crmCalls: number; title: string; json: boolean }): void {
+interface OutputMeta {
+  tenant: Tenant;
+  config: string;
+  now: Date;
+  sample: number | null;
+  crmCalls: number;
+  title: string;
+  json: boolean;
+}
+
+function output(io: CliIo, report: SimulationReport, o: OutputMeta): void {
   if (o.json) {
-    io.stdout(`${JSON.stringify({ tenant: tenantKey(o.tenant), config: o.config, now: o.now.toISOString(), sample: o.sample, crmCallsMade: o.crmCalls, ...report }, null, 2)}\n`);
+    const meta = { tenant: tenantKey(o.tenant), config: o.config, now: o.now.toISOString(), sample: o.sample, crmCallsMade: o.crmCalls };
+    io.stdout(`${JSON.stringify({ ...meta, ...report }, null, 2)}\n`);
   } else {
     io.stdout(formatSimulation(report, `${o.title} at ${o.now.toISOString()} (read-only: ${o.crmCalls} CRM call(s) made)`));
   }
