@@ -163,7 +163,10 @@ export async function rescoreTenant(tenant: Tenant, deps: RescoreDeps): Promise<
     await flush(false);
     cursor = page.next;
     await checkpoint(cursor);
-    deps.onProgress?.({ read: s.read, readBefore: saved?.read ?? 0, changed: s.changed, pages: s.pages, crmCalls: deps.crm.calls - callsBefore, elapsedMs: deps.clock.now().getTime() - started });
+    deps.onProgress?.({
+      read: s.read, readBefore: saved?.read ?? 0, changed: s.changed, pages: s.pages,
+      crmCalls: deps.crm.calls - callsBefore, elapsedMs: deps.clock.now().getTime() - started,
+    });
     if (cursor === null) break;
     const share = (await deps.crm.quotaShare?.(tenant)) ?? null;
     if (share !== null && share >= (deps.maxQuotaShare ?? 0.8)) {

@@ -32,7 +32,8 @@ export function progressLines(opts: ProgressOptions): (p: RescoreProgress) => vo
     const rate = p.elapsedMs > 0 ? ((p.read - p.readBefore) * 1000) / p.elapsedMs : 0;
     const of = opts.total ? ` / ${int(opts.total)} (${Math.min(100, Math.floor((100 * p.read) / opts.total))} %)` : '';
     const eta = opts.total && rate > 0 ? `, ETA ${formatDuration((Math.max(0, opts.total - p.read) / rate) * 1000)}` : '';
-    opts.write(`${opts.label}: ${int(p.read)}${of} contacts read, ${int(p.changed)} changed, ${int(p.crmCalls)} CRM calls, ${int(rate)} contacts/s${eta}\n`);
+    const counts = `${int(p.changed)} changed, ${int(p.crmCalls)} CRM calls, ${int(rate)} contacts/s`;
+    opts.write(`${opts.label}: ${int(p.read)}${of} contacts read, ${counts}${eta}\n`);
   };
 }
 

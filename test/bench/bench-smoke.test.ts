@@ -5,6 +5,8 @@ import { runLatency, runRescore, runThroughput } from '../../bench/pipeline-benc
 import { runIngestBench } from '../../bench/ingest-bench.ts';
 import { runDecayBench } from '../../bench/decay-bench.ts';
 import { runReconcileBench } from '../../bench/reconcile-bench.ts';
+import { runFloorBench } from '../../bench/rescore-bench.ts';
+import { measureLatency } from '../../bench/rescore-latency.ts';
 import { defaultConfig } from '../helpers/fixtures.ts';
 
 // Smoke runs: the benchmarks still work end to end. They assert that work was done without
@@ -44,6 +46,20 @@ describe('benchmark smoke runs', () => {
     const r = await runReconcileBench({ contacts: 600, modified: 250 });
     expect(r).toMatchObject({ seen: 250, queued: 250, queuedExactly: true, calls: 2 });
   }, 60_000);
+
+  it.each(['hubspot', 'salesforce'] as const)('bench:rescore counts a %s rescore against its floor, all changed then a share', async (crm) => {
+    const [all, share] = await runFloorBench(crm, 450);
+    expect(all).toMatchObject({ read: 450, changed: 450 });
+    expect(share).toMatchObject({ read: 450, changed: 45 });
+    for (const r of [all!, share!]) expect(r.calls).toBeGreaterThanOrEqual(r.floor);
+  }, 60_000);
+
+  it('bench:rescore measures live latency idle and during a rescore on a small portal', async () => {
+    const r = await measureLatency({ rescoreContacts: 300, perSecond: 10, seconds: 1 });
+    expect(r.idle.p99).toBeGreaterThan(0);
+    expect(r.busy.p99).toBeGreaterThan(0);
+    expect(r.rescore).toMatchObject({ read: 320, changed: 300 });
+  }, 120_000);
 
   it('bench:pipeline runs its three measurements on a small portal', async () => {
     const t = await runThroughput(250);

@@ -280,8 +280,9 @@ export class HubSpotAdapter implements CrmPort {
    */
   async listContacts(tenant: Tenant, page: { cursor: string | null }): Promise<ContactPage> {
     const client = await this.client(tenant);
+    const properties = readProperties(this.mapping);
     const data = await this.call(tenant, 'list contacts', () =>
-      client.crm.contacts.basicApi.getPageWithHttpInfo(HUBSPOT_BATCH, page.cursor ?? undefined, readProperties(this.mapping), undefined, undefined, false));
+      client.crm.contacts.basicApi.getPageWithHttpInfo(HUBSPOT_BATCH, page.cursor ?? undefined, properties, undefined, undefined, false));
     return { contacts: data.results.map((r) => toSnapshot(r.id, r.properties, this.mapping)), next: data.paging?.next?.after ?? null };
   }
 

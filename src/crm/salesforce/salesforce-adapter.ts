@@ -217,12 +217,15 @@ export class SalesforceAdapter implements CrmPort {
     if (!objectType || !types.includes(objectType)) return { contacts: [], next: null };
     const m = this.mapping(objectType);
     const where = [...(objectType === 'lead' ? ['IsConverted = false'] : []), ...(at?.[2] ? [`Id > ${soqlId(at[2])}`] : [])];
-    const soql = `SELECT ${selectFields(m).join(', ')} FROM ${SOBJECT[objectType]}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY Id ASC LIMIT ${SALESFORCE_LIST_PAGE}`;
-    const result = await this.call(tenant, `list ${SOBJECT[objectType]}s`, async (conn) => await conn.query<Record<string, unknown>>(soql, { autoFetch: false }));
+    const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+    const soql = `SELECT ${selectFields(m).join(', ')} FROM ${SOBJECT[objectType]}${filter} ORDER BY Id ASC LIMIT ${SALESFORCE_LIST_PAGE}`;
+    const result = await this.call(tenant, `list ${SOBJECT[objectType]}s`, async (conn) =>
+      await conn.query<Record<string, unknown>>(soql, { autoFetch: false }));
     const last = result.records.at(-1)?.['Id'];
     const more = last !== undefined && (!result.done || result.records.length >= SALESFORCE_LIST_PAGE);
     const after = types[types.indexOf(objectType) + 1];
-    return { contacts: result.records.map((r) => toSnapshot(objectType, r, m)), next: more ? `${objectType}:${String(last)}` : after ? `${after}:` : null };
+    const next = more ? `${objectType}:${String(last)}` : after ? `${after}:` : null;
+    return { contacts: result.records.map((r) => toSnapshot(objectType, r, m)), next };
   }
 
   /** Open Leads plus Contacts: one `SELECT COUNT()` per object type. */
