@@ -37,6 +37,8 @@ export interface CostModel {
   taskBatch: number;
   /** The tenant's request quota: `max` calls per `windowMs`. */
   limit: { max: number; windowMs: number };
+  /** Calls per window a rescore may take (it runs at low priority, below the full quota; default `limit.max`). */
+  rescoreMax?: number;
 }
 
 /** Options of {@link summarizeSimulation}. */
@@ -66,6 +68,8 @@ export interface SimulationReport {
     limit: { max: number; windowMs: number };
     /** The least time the calls take at the tenant's quota (rolling window): 0 when they fit in one window. */
     seconds: number;
+    /** The same at the rescore's low-priority share of the quota (when no live work competes). */
+    rescoreSeconds: number;
   };
 }
 
@@ -135,9 +139,10 @@ function callCost(writesByType: ReadonlyMap<string, number>, tasks: number, mode
   const taskCalls = Math.ceil(tasks / model.taskBatch);
   const totalCalls = model.readCalls + writeCalls + taskCalls;
   // A rolling window of `max` calls: the last call can go once all full windows before it have passed.
-  const seconds = totalCalls === 0 ? 0 : (Math.floor((totalCalls - 1) / model.limit.max) * model.limit.windowMs) / 1000;
+  const at = (max: number) => (totalCalls === 0 ? 0 : (Math.floor((totalCalls - 1) / max) * model.limit.windowMs) / 1000);
   return {
     changedContacts: [...writesByType.values()].reduce((a, b) => a + b, 0),
-    readCalls: model.readCalls, writeCalls, taskCalls, totalCalls, limit: { ...model.limit }, seconds,
+    readCalls: model.readCalls, writeCalls, taskCalls, totalCalls, limit: { ...model.limit },
+    seconds: at(model.limit.max), rescoreSeconds: at(model.rescoreMax ?? model.limit.max),
   };
 }

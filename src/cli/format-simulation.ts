@@ -17,6 +17,8 @@ export function duration(seconds: number): string {
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
+/** How long calls take at a quota: nothing to wait for within one window. */
+export const took = (seconds: number) => (seconds === 0 ? 'fits in one window' : `at least ${duration(seconds)}`);
 const stageName = (s: string | null) => s ?? '(none)';
 
 /** The simulation for a terminal: histograms side by side, the stage matrix, tasks, movers, cost. */
@@ -79,6 +81,7 @@ function cost(r: SimulationReport): string[] {
   return [
     `Applying it  ${n(c.totalCalls)} CRM call(s): ${n(c.readCalls)} read(s), ` +
       `${n(c.writeCalls)} batch write(s) for ${n(c.changedContacts)} changed contact(s), ${n(c.taskCalls)} task batch(es)`,
-    `             at ${c.limit.max} calls per ${c.limit.windowMs / 1000} s: ${c.seconds === 0 ? 'fits in one window' : `at least ${duration(c.seconds)}`}`,
+    `             at ${c.limit.max} calls per ${c.limit.windowMs / 1000} s: ${took(c.seconds)}; ` +
+      `as \`leadstage rescore\` paces it (low priority, yielding to live work): ${took(c.rescoreSeconds)}`,
   ];
 }

@@ -1,5 +1,5 @@
 import type { SimulationReport } from '../../jobs/simulate-config.ts';
-import { duration } from './format-simulation.ts';
+import { took } from './format-simulation.ts';
 
 /** Text for HTML: CRM ids, stage names and owner keys come from outside and are escaped. */
 export function escapeHtml(text: string): string {
@@ -77,7 +77,7 @@ export function simulationHtml(r: SimulationReport, meta: { title: string; gener
     ]);
   }).join('');
   const moversHead = '<tr><th class="l">contact id</th><th>score now</th><th>new score</th><th>change</th><th class="l">stage now</th><th class="l">new stage</th></tr>';
-  const time = c.seconds === 0 ? 'fits in one window' : `at least ${e(duration(c.seconds))}`;
+  const time = `${e(took(c.seconds))}; as the rescore paces it (low priority, yielding to live work): ${e(took(c.rescoreSeconds))}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${e(meta.title)}</title><style>${CSS}</style></head><body>

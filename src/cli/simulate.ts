@@ -8,6 +8,7 @@ import { loadConfigFile } from '../config/load-config.ts';
 import { crmOwnerId } from '../core/crm-mapping.ts';
 import type { LeadstageConfig } from '../core/model.ts';
 import { tenantKey, type Tenant } from '../platform/tenant.ts';
+import { LOW_PRIORITY_SHARE } from '../store/rate-limiter.ts';
 import { EXIT, loadEnvAndConfig, tenantArg, type CliIo } from './cli-io.ts';
 import { formatSimulation } from './format-simulation.ts';
 import { simulationHtml } from './simulate-html.ts';
@@ -86,7 +87,10 @@ export async function simulateCommand(args: string[], io: CliIo, clock: () => Da
     const report = summarizeSimulation(result.contacts, {
       stages, ownerNames: ownerNames([current, next], tenant.crm),
       // Batches as the rescore sends them: writes and task creations by the adapter's write batch size.
-      cost: { readCalls: result.pages, writeBatch: batch, taskBatch: batch, limit: source.quota },
+      cost: {
+        readCalls: result.pages, writeBatch: batch, taskBatch: batch, limit: source.quota,
+        rescoreMax: Math.max(1, Math.floor(source.quota.max * LOW_PRIORITY_SHARE)),
+      },
     });
     const sampled = sample ? ` (sample of at most ${sample})` : '';
     const title = `Simulation of ${values.config} on ${tenantKey(tenant)}: ${report.contacts} contact(s)${sampled}`;

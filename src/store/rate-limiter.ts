@@ -37,6 +37,9 @@ local wait = math.max(1, tonumber(oldest[2]) + window - now)
 if not low then redis.call('SET', KEYS[4], '1', 'PX', wait + tonumber(ARGV[5])) end
 return wait`);
 
+/** Share of the rate window low-priority calls (a rescore) may fill unless told otherwise. */
+export const LOW_PRIORITY_SHARE = 0.7;
+
 /** The limit the CRM announced for this tenant (see `TenantRateLimiter.learn`), or null: read-only. */
 export async function learnedLimit(redis: Redis, keys: Keys, t: Tenant): Promise<{ max: number; windowMs: number } | null> {
   const [max, windowMs] = (await redis.hmget(keys.quotaLimit(t), 'max', 'windowMs')).map(Number);
@@ -93,7 +96,7 @@ export class TenantRateLimiter {
       const window = limit.windowMs + margin;
       const keys = [this.keys.quota(t), this.keys.quotaPause(t), this.keys.quotaLimit(t), this.keys.quotaLiveWaiting(t)];
       const low = this.opts.priority === 'low' ? 1 : 0;
-      const wait = Number(await ACQUIRE.run(this.redis, keys, [this.clock(), window, limit.max, randomUUID(), margin, low, this.opts.lowShare ?? 0.7]));
+      const wait = Number(await ACQUIRE.run(this.redis, keys, [this.clock(), window, limit.max, randomUUID(), margin, low, this.opts.lowShare ?? LOW_PRIORITY_SHARE]));
       if (wait === 0) return;
       if (wait > this.opts.maxInlineWaitMs) throw new CrmRateLimitedError(wait);
       await new Promise((r) => setTimeout(r, wait));

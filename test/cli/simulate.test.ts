@@ -79,7 +79,7 @@ describe('leadstage simulate (FakeCrm)', () => {
     expect(out.movers).toHaveLength(10);
     for (const m of out.movers) expect(m.stage).toEqual(['lead', 'marketingqualifiedlead']);
     // 50 contacts in pages of 20: 3 reads; every contact gets its first score: 1 write page; 1 task batch.
-    expect(out.cost).toEqual({ changedContacts: 50, readCalls: 3, writeCalls: 1, taskCalls: 1, totalCalls: 5, limit: { max: 110, windowMs: 10_000 }, seconds: 0 });
+    expect(out.cost).toEqual({ changedContacts: 50, readCalls: 3, writeCalls: 1, taskCalls: 1, totalCalls: 5, limit: { max: 110, windowMs: 10_000 }, seconds: 0, rescoreSeconds: 0 });
     expect(r.crm.callLog).toEqual(['list', 'owners', 'list', 'list']);
     expect(r.crm.writes).toEqual([]);
     expect(r.crm.tasks).toEqual([]);

@@ -68,16 +68,17 @@ describe('summarizeSimulation', () => {
   });
 
   it.each([
-    // changed contacts, tasks, read calls, quota → write calls, task calls, total, seconds
-    ['nothing changes', 0, 0, 3, 110, 0, 0, 3, 0],
-    ['250 changes at 100 a batch', 250, 0, 3, 110, 3, 0, 6, 0],
-    ['exactly one batch', 100, 100, 1, 110, 1, 1, 3, 0],
-    ['more calls than one window: 10 s per full window before the last call', 25_000, 0, 250, 110, 250, 0, 500, 40],
-    ['one more call than the window', 1, 0, 10, 10, 1, 0, 11, 10],
-  ] as const)('cost: %s', (_name, changed, tasks, reads, max, writeCalls, taskCalls, total, seconds) => {
+    // changed contacts, tasks, read calls, quota, rescore's share → write calls, task calls, total, seconds, at the rescore's pace
+    ['nothing changes', 0, 0, 3, 110, 77, 0, 0, 3, 0, 0],
+    ['250 changes at 100 a batch', 250, 0, 3, 110, 77, 3, 0, 6, 0, 0],
+    ['exactly one batch', 100, 100, 1, 110, 77, 1, 1, 3, 0, 0],
+    ['more calls than one window: 10 s per full window before the last call', 25_000, 0, 250, 110, 77, 250, 0, 500, 40, 60],
+    ['one more call than the window', 1, 0, 10, 10, 7, 1, 0, 11, 10, 10],
+    ['the rescore\'s share alone needs a second window', 1, 0, 8, 10, 7, 1, 0, 9, 0, 10],
+  ] as const)('cost: %s', (_name, changed, tasks, reads, max, rescoreMax, writeCalls, taskCalls, total, seconds, rescoreSeconds) => {
     const contacts = Array.from({ length: changed }, (_, i) => c(String(i), side(0, 'lead'), side(1, 'lead', { changed: ['score'], taskOwners: i < tasks ? ['1001'] : [] })));
-    const r = summarize(contacts, { readCalls: reads, limit: { max, windowMs: 10_000 } });
-    expect(r.cost).toEqual({ changedContacts: changed, readCalls: reads, writeCalls, taskCalls, totalCalls: total, limit: { max, windowMs: 10_000 }, seconds });
+    const r = summarize(contacts, { readCalls: reads, limit: { max, windowMs: 10_000 }, rescoreMax });
+    expect(r.cost).toEqual({ changedContacts: changed, readCalls: reads, writeCalls, taskCalls, totalCalls: total, limit: { max, windowMs: 10_000 }, seconds, rescoreSeconds });
   });
 
   it('never puts two record kinds in one batch write (Salesforce Leads and Contacts)', () => {
