@@ -15,6 +15,8 @@ export interface SimulatedSide {
 export interface SimulatedContact {
   objectType: string;
   id: string;
+  /** The listing page it came in (1, 2, …): the rescore pools its writes page by page. */
+  page: number;
   before: SimulatedSide;
   after: SimulatedSide;
 }
@@ -30,7 +32,7 @@ export function simulatedSide(plan: Plan): SimulatedSide {
 
 /** How the account's CRM is called when the change is applied (a rescore), and at what pace. */
 export interface CostModel {
-  /** Calls that read the contacts (the listing pages the simulation itself took). */
+  /** Calls that read (the listing pages and the owner list the simulation itself took, as a rescore takes them). */
   readCalls: number;
   /** Records per batch write, and per task batch create (HubSpot 100, Salesforce 200). */
   writeBatch: number;
@@ -99,7 +101,6 @@ export function summarizeSimulation(contacts: readonly SimulatedContact[], opts:
   let moved = 0;
   let baseline = 0;
   let taskTotal = 0;
-  const writesByType = new Map<string, number>();
   for (const c of contacts) {
     before[bucketOf(c.before.score)]! += 1;
     after[bucketOf(c.after.score)]! += 1;
@@ -108,7 +109,6 @@ export function summarizeSimulation(contacts: readonly SimulatedContact[], opts:
     baseline += c.before.taskOwners.length;
     taskTotal += c.after.taskOwners.length;
     for (const o of c.after.taskOwners) owners.set(o, (owners.get(o) ?? 0) + 1);
-    if (c.after.changed.length > 0) writesByType.set(c.objectType, (writesByType.get(c.objectType) ?? 0) + 1);
   }
   const byOwner = [...owners].map(([ownerId, count]) => ({ ownerId, name: ownerId === null ? null : opts.ownerNames.get(ownerId) ?? null, count }))
     .sort((a, b) => b.count - a.count || String(a.ownerId).localeCompare(String(b.ownerId)));
@@ -118,7 +118,7 @@ export function summarizeSimulation(contacts: readonly SimulatedContact[], opts:
     stages: { labels, matrix, moved },
     tasks: { total: taskTotal, baseline, byOwner },
     movers: topMovers(contacts, labels, opts.top ?? 10),
-    cost: callCost(writesByType, taskTotal, opts.cost),
+    cost: callCost(contacts, opts.cost),
   };
 }
 
@@ -133,16 +133,42 @@ function topMovers(contacts: readonly SimulatedContact[], labels: readonly strin
     .map(({ c }) => ({ objectType: c.objectType, id: c.id, score: [c.before.score, c.after.score], stage: [c.before.stage, c.after.stage] }));
 }
 
-function callCost(writesByType: ReadonlyMap<string, number>, tasks: number, model: CostModel): SimulationReport['cost'] {
-  // Batch writes never mix record kinds (a Salesforce call updates Leads or Contacts).
-  const writeCalls = [...writesByType.values()].reduce((n, w) => n + Math.ceil(w / model.writeBatch), 0);
-  const taskCalls = Math.ceil(tasks / model.taskBatch);
+/**
+ * The calls `leadstage rescore` makes, following how it sends them (jobs/rescore-tenant.ts): after
+ * each page, the contacts that touch the CRM (a change or a task) are pooled per record kind (a batch
+ * write never mixes Salesforce Leads and Contacts) and every full write batch among them is applied
+ * at once, the rest after the last page; each application writes its changed contacts in batches
+ * and creates its tasks in batches of their own.
+ */
+function callCost(contacts: readonly SimulatedContact[], model: CostModel): SimulationReport['cost'] {
+  let writeCalls = 0;
+  let taskCalls = 0;
+  let changedContacts = 0;
+  const pooled = new Map<string, SimulatedSide[]>();
+  const flush = (all: boolean) => {
+    for (const items of pooled.values()) {
+      const n = all ? items.length : Math.floor(items.length / model.writeBatch) * model.writeBatch;
+      const applied = items.splice(0, n);
+      const changed = applied.filter((a) => a.changed.length > 0).length;
+      changedContacts += changed;
+      writeCalls += Math.ceil(changed / model.writeBatch);
+      taskCalls += Math.ceil(applied.reduce((t, a) => t + a.taskOwners.length, 0) / model.taskBatch);
+    }
+  };
+  contacts.forEach((c, i) => {
+    if (c.after.changed.length > 0 || c.after.taskOwners.length > 0) {
+      const items = pooled.get(c.objectType) ?? [];
+      items.push(c.after);
+      pooled.set(c.objectType, items);
+    }
+    if (contacts[i + 1]?.page !== c.page) flush(false);
+  });
+  flush(true);
   const totalCalls = model.readCalls + writeCalls + taskCalls;
   // A rolling window of `max` calls: the last call can go once all full windows before it have passed.
   const at = (max: number) => (totalCalls === 0 ? 0 : (Math.floor((totalCalls - 1) / max) * model.limit.windowMs) / 1000);
   return {
-    changedContacts: [...writesByType.values()].reduce((a, b) => a + b, 0),
-    readCalls: model.readCalls, writeCalls, taskCalls, totalCalls, limit: { ...model.limit },
+    changedContacts, readCalls: model.readCalls, writeCalls, taskCalls, totalCalls, limit: { ...model.limit },
     seconds: at(model.limit.max), rescoreSeconds: at(model.rescoreMax ?? model.limit.max),
   };
 }

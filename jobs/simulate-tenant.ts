@@ -109,7 +109,8 @@ export async function simulateTenant(tenant: Tenant, deps: SimulateDeps): Promis
     }, deps.now)));
     const afterById = new Map(after!.map((p) => [p.snapshot.id, p.plan]));
     for (const b of before!) {
-      out.push({ objectType: b.snapshot.objectType, id: b.snapshot.id, before: simulatedSide(b.plan), after: simulatedSide(afterById.get(b.snapshot.id)!) });
+      const { objectType, id } = b.snapshot;
+      out.push({ objectType, id, page: pages, before: simulatedSide(b.plan), after: simulatedSide(afterById.get(id)!) });
     }
   } while (cursor !== null && out.length < max);
   return { contacts: out, pages, crmCalls: deps.crm.calls - callsBefore };

@@ -86,9 +86,10 @@ export async function simulateCommand(args: string[], io: CliIo, clock: () => Da
     const stages = [...next.lifecycle.stages, ...current.lifecycle.stages.filter((s) => !next.lifecycle.stages.includes(s))];
     const report = summarizeSimulation(result.contacts, {
       stages, ownerNames: ownerNames([current, next], tenant.crm),
-      // Batches as the rescore sends them: writes and task creations by the adapter's write batch size.
+      // As the rescore makes them: the same listing and owner reads as this run, writes and task
+      // creations by the adapter's write batch size.
       cost: {
-        readCalls: result.pages, writeBatch: batch, taskBatch: batch, limit: source.quota,
+        readCalls: result.crmCalls, writeBatch: batch, taskBatch: batch, limit: source.quota,
         rescoreMax: Math.max(1, Math.floor(source.quota.max * LOW_PRIORITY_SHARE)),
       },
     });

@@ -7,6 +7,7 @@ import { runDecayBench } from '../../bench/decay-bench.ts';
 import { runReconcileBench } from '../../bench/reconcile-bench.ts';
 import { runFloorBench } from '../../bench/rescore-bench.ts';
 import { measureLatency } from '../../bench/rescore-latency.ts';
+import { runSimulateBench } from '../../bench/simulate-bench.ts';
 import { defaultConfig } from '../helpers/fixtures.ts';
 
 // Smoke runs: the benchmarks still work end to end. They assert that work was done without
@@ -52,6 +53,14 @@ describe('benchmark smoke runs', () => {
     expect(all).toMatchObject({ read: 450, changed: 450 });
     expect(share).toMatchObject({ read: 450, changed: 45 });
     for (const r of [all!, share!]) expect(r.calls).toBeGreaterThanOrEqual(r.floor);
+  }, 60_000);
+
+  it.each(['hubspot', 'salesforce'] as const)('bench:simulate predicts the calls a %s rescore then makes', async (crm) => {
+    const r = await runSimulateBench(crm, 300);
+    expect(r.simCalls).toBeGreaterThan(0);
+    expect(r.tasksCreated).toBeGreaterThan(0);
+    expect(r.tasksPredicted).toBe(r.tasksCreated);
+    expect(r.predicted).toBe(r.actual);
   }, 60_000);
 
   it('bench:rescore measures live latency idle and during a rescore on a small portal', async () => {

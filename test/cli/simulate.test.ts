@@ -78,8 +78,8 @@ describe('leadstage simulate (FakeCrm)', () => {
     expect(out.histogram.before.reduce((a: number, b: number) => a + b)).toBe(50);
     expect(out.movers).toHaveLength(10);
     for (const m of out.movers) expect(m.stage).toEqual(['lead', 'marketingqualifiedlead']);
-    // 50 contacts in pages of 20: 3 reads; every contact gets its first score: 1 write page; 1 task batch.
-    expect(out.cost).toEqual({ changedContacts: 50, readCalls: 3, writeCalls: 1, taskCalls: 1, totalCalls: 5, limit: { max: 110, windowMs: 10_000 }, seconds: 0, rescoreSeconds: 0 });
+    // 50 contacts in pages of 20 and the owners: 4 reads; every contact gets its first score: 1 write; 1 task batch.
+    expect(out.cost).toEqual({ changedContacts: 50, readCalls: 4, writeCalls: 1, taskCalls: 1, totalCalls: 6, limit: { max: 110, windowMs: 10_000 }, seconds: 0, rescoreSeconds: 0 });
     expect(r.crm.callLog).toEqual(['list', 'owners', 'list', 'list']);
     expect(r.crm.writes).toEqual([]);
     expect(r.crm.tasks).toEqual([]);
@@ -98,7 +98,7 @@ describe('leadstage simulate (FakeCrm)', () => {
     expect(r.stdout).toMatch(/^ {2}\[2\] lead +· +· +30$/m);
     expect(r.stdout).toMatch(/^ {2}rep-1 \(1001\) +20$/m);
     expect(r.stdout).toMatch(/^ {2}contact:100 +score +75 → 75 +stage lead → marketingqualifiedlead$/m);
-    expect(r.stdout).toMatch(/Applying it {2}5 CRM call\(s\): 3 read\(s\), 1 batch write\(s\) for 50 changed contact\(s\), 1 task batch\(es\)/);
+    expect(r.stdout).toMatch(/Applying it {2}6 CRM call\(s\): 4 read\(s\), 1 batch write\(s\) for 50 changed contact\(s\), 1 task batch\(es\)/);
     expect(r.stdout).not.toMatch(/VP Marketing|@/);
   });
 
@@ -107,7 +107,7 @@ describe('leadstage simulate (FakeCrm)', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ contacts: 25, sample: 25 });
-    expect(out.cost.readCalls).toBe(2);
+    expect(out.cost.readCalls).toBe(3); // 2 pages and the owners
     expect(r.crm.callLog.filter((c) => c === 'list')).toHaveLength(2);
   });
 

@@ -3,7 +3,7 @@ import { bucketOf, NO_STAGE, SCORE_BUCKETS, summarizeSimulation, type CostModel,
 
 const STAGES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead'];
 const side = (score: number, stage: string | null, over: Partial<SimulatedSide> = {}): SimulatedSide => ({ score, stage, changed: [], taskOwners: [], ...over });
-const c = (id: string, before: SimulatedSide, after: SimulatedSide, objectType = 'contact'): SimulatedContact => ({ objectType, id, before, after });
+const c = (id: string, before: SimulatedSide, after: SimulatedSide, objectType = 'contact', page = 1): SimulatedContact => ({ objectType, id, page, before, after });
 const cost = (over: Partial<CostModel> = {}): CostModel => ({ readCalls: 1, writeBatch: 100, taskBatch: 100, limit: { max: 110, windowMs: 10_000 }, ...over });
 const summarize = (contacts: SimulatedContact[], over: Partial<CostModel> = {}, names = new Map<string, string>()) =>
   summarizeSimulation(contacts, { stages: STAGES, ownerNames: names, cost: cost(over) });
@@ -79,6 +79,19 @@ describe('summarizeSimulation', () => {
     const contacts = Array.from({ length: changed }, (_, i) => c(String(i), side(0, 'lead'), side(1, 'lead', { changed: ['score'], taskOwners: i < tasks ? ['1001'] : [] })));
     const r = summarize(contacts, { readCalls: reads, limit: { max, windowMs: 10_000 }, rescoreMax });
     expect(r.cost).toEqual({ changedContacts: changed, readCalls: reads, writeCalls, taskCalls, totalCalls: total, limit: { max, windowMs: 10_000 }, seconds, rescoreSeconds });
+  });
+
+  it('pools writes across pages into full batches, and creates tasks per batch applied, as the rescore does', () => {
+    // 3 pages of 40 changed contacts, each with one task: batches of 100 → one full batch after page 3
+    // (100 writes, 100 tasks), then the last 20 at the end: 2 writes, 2 task calls at a task batch of 100.
+    const contacts = Array.from({ length: 120 }, (_, i) =>
+      c(String(i), side(0, 'lead'), side(1, 'lead', { changed: ['score'], taskOwners: ['1001'] }), 'contact', 1 + Math.floor(i / 40)));
+    expect(summarize(contacts).cost).toMatchObject({ writeCalls: 2, taskCalls: 2, changedContacts: 120 });
+    // Tasks in smaller batches than writes: 100 → 4 calls of 30, then 20 → 1.
+    expect(summarize(contacts, { taskBatch: 30 }).cost.taskCalls).toBe(5);
+    // A contact with a task but nothing to write is pooled (it touches the CRM) but written by no call.
+    const onlyTask = [c('t', side(0, 'lead'), side(0, 'lead', { taskOwners: ['1001'] }))];
+    expect(summarize(onlyTask).cost).toMatchObject({ writeCalls: 0, taskCalls: 1, changedContacts: 0 });
   });
 
   it('never puts two record kinds in one batch write (Salesforce Leads and Contacts)', () => {
