@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { escapeHtml } from '../../src/cli/simulate-html.ts';
 import { simulateCommand } from '../../src/cli/simulate.ts';
 import type { OpenSource } from '../../src/cli/simulate-source.ts';
 import type { Activity } from '../../src/core/types.ts';
@@ -123,6 +124,10 @@ describe('leadstage simulate (FakeCrm)', () => {
     expect(html).not.toMatch(/\b(src|href)\s*=\s*["']?\s*(https?:)?\/\//i);
     expect(html).not.toMatch(/<(script|link|img|iframe)\b|@import|url\(/i);
     expect(r.stdout).toMatch(/wrote report\.html/);
+  });
+
+  it('escapes what comes from the CRM or the config in the page', () => {
+    expect(escapeHtml(`<img src="x" onerror='y'>&`)).toBe('&lt;img src=&quot;x&quot; onerror=&#39;y&#39;&gt;&amp;');
   });
 
   it('refuses an invalid new config with exit 1, naming the path and the reason', async () => {
