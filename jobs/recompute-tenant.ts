@@ -1,45 +1,16 @@
-import { planContact } from '../src/core/plan-contact.ts';
-import type { LeadstageConfig } from '../src/core/model.ts';
-import { applyChanges } from '../src/core/apply-changes.ts';
-import type { ContactSnapshot, PlanChanges } from '../src/core/types.ts';
-import type { AfterPlan } from '../src/store/decay-store.ts';
 import type { Clock } from '../src/platform/clock.ts';
 import { CrmRejectedError } from '../src/platform/crm-errors.ts';
-import type { ContactWrite, CrmOwner, CrmPort } from '../src/platform/crm-port.ts';
 import type { Logger } from '../src/platform/logger.ts';
 import { tenantKey, type Tenant } from '../src/platform/tenant.ts';
 import { parsePendingMember } from '../src/store/activity-store.ts';
 import type { NewDeadLetter } from '../src/store/dead-letters.ts';
-import type { LedgerEntry } from '../src/store/score-ledger.ts';
-import { createTasksStep } from './create-tasks-step.ts';
-import { watchEntries, type SlaState } from './escalate-tenant.ts';
-import { ledgerEntry } from './ledger-entry.ts';
-import { awayOwnerIds } from './owner-availability.ts';
-import { planWithRotation, unavailableOwners } from './plan-batch.ts';
-import type { ActivityReader, DeadLetterSink, DecayState, RecomputeStore, ScoreHistory } from './recompute-ports.ts';
+import { applyPlans, planSnapshots, type PlanApplyDeps } from './plan-and-apply.ts';
 
-export interface RecomputeDeps {
-  config: LeadstageConfig;
-  crm: CrmPort;
-  activities: ActivityReader;
-  store: RecomputeStore;
-  deadLetters: DeadLetterSink;
+export interface RecomputeDeps extends PlanApplyDeps {
   clock: Clock;
   log: Logger;
   /** Contacts per batch; the adapter splits larger ones into CRM-sized calls (HubSpot 100, Salesforce 200). */
   batchSize: number;
-  /** Owners (and which are inactive) of the tenant's CRM, cached by the caller. */
-  owners: (tenant: Tenant) => Promise<CrmOwner[]>;
-  /** Owners marked away with `leadstage owners away`: owner key → until (epoch ms). */
-  awayOwners?: () => Promise<ReadonlyMap<string, number>>;
-  /** Where each contact's state and next decay instant go after it is written (absent: no decay). */
-  decay?: DecayState;
-  /** The version (hash) of the config these plans come from: logged with every batch it writes. */
-  configVersion?: string;
-  /** Where each accepted score or stage change is recorded (absent: no ledger). */
-  ledger?: ScoreHistory;
-  /** Where created follow-up tasks are watched for their SLA (absent: no escalation). */
-  sla?: Pick<SlaState, 'watch'>;
 }
 
 export interface BatchSummary {
@@ -122,18 +93,6 @@ async function applyIsolating(tenant: Tenant, members: readonly string[], deps: 
   }
 }
 
-function afterPlan(snapshot: ContactSnapshot, written: PlanChanges, plan: { nextChangeAt: string | null }): AfterPlan {
-  return { snapshot: applyChanges(snapshot, written), nextChangeAt: plan.nextChangeAt === null ? null : Date.parse(plan.nextChangeAt) };
-}
-
-/** A redone batch keeps the owner the contact's existing task has (the rotation may have moved on). */
-function ownedLikeItsTask(changes: PlanChanges, current: string | null, owners: ReadonlyMap<string, string | null>, id: string): PlanChanges {
-  if (!owners.has(id)) return changes;
-  const owner = owners.get(id) ?? null;
-  const { ownerId: _planned, ...rest } = changes;
-  return owner && owner !== current ? { ...rest, ownerId: owner } : rest;
-}
-
 function mergeSummaries(tenant: Tenant, parts: BatchSummary[]): BatchSummary {
   const out = emptySummary(tenant, 0);
   for (const p of parts) {
@@ -161,76 +120,7 @@ async function applyBatch(tenant: Tenant, members: readonly string[], deps: Reco
   const snapshots = live.length ? await deps.crm.readContacts(tenant, live) : new Map();
   const found = live.filter((r) => snapshots.has(r.id));
   summary.notFound = live.length - found.length;
-  const ids = found.map((r) => r.id);
-  const [activities, entries] = await Promise.all([
-    deps.activities.activitiesMany(tenant, ids, now.getTime()),
-    deps.store.stageEntries(tenant, ids),
-  ]);
-  const needOwners = ids.length > 0 && deps.config.assignment.owners.some((o) => o.ids[tenant.crm]);
-  const unavailable = needOwners ? [
-    ...unavailableOwners(deps.config, tenant.crm, await deps.owners(tenant)),
-    ...awayOwnerIds(deps.config, tenant.crm, now.getTime(), (await deps.awayOwners?.()) ?? new Map()),
-  ] : [];
-
-  // Plan every contact; owner picks chain through one rotation state shared by all workers.
-  const plans = await planWithRotation(tenant, deps.store, deps.config, ids, unavailable, (id, assignment) => {
-    const result = planContact({
-      contact: { ...snapshots.get(id)!, stageEntries: entries.get(id) ?? {} },
-      activities: activities.get(id) ?? [],
-      config: deps.config,
-      now,
-      assignment,
-    });
-    if (!result.ok) throw new Error(`planning contact ${id}: ${result.error.message}`); // a bug: inputs come from our own reads
-    return result.plan;
-  });
-
-  const tasks = await createTasksStep(tenant, deps.crm, deps.store, plans, now);
-  summary.tasksCreated = tasks.created;
-  summary.tasksAlreadyThere = tasks.alreadyThere;
-  // Watch the SLA of every task the CRM now has (a task watched already keeps its state).
-  if (deps.sla) {
-    const wanted = [...plans.values()].flatMap((p) => p.tasks.map((task) => ({ contact: p.contact, task })));
-    await deps.sla.watch(tenant, watchEntries(deps.config, tenant.crm, wanted, tasks.confirmed, now));
-  }
-
-  const writes: ContactWrite[] = [];
-  for (const id of ids) {
-    const plan = plans.get(id)!;
-    const taskFailure = tasks.failed.get(id);
-    if (taskFailure) {
-      if (taskFailure.retryable) summary.retry.push({ id, reason: taskFailure.reason });
-      else dead.push({ kind: 'task', objectType: plan.contact.objectType, id, reason: taskFailure.reason });
-      continue;
-    }
-    const changes = ownedLikeItsTask(plan.changes, snapshots.get(id)!.ownerId, tasks.existingOwners, id);
-    if (Object.keys(changes).length === 0) summary.unchanged += 1;
-    else writes.push({ objectType: plan.contact.objectType, id, changes, fromStage: plan.stage.from, scoredAt: now });
-  }
-  const entered: { id: string; stage: string }[] = [];
-  const ledger: { id: string; entry: LedgerEntry }[] = [];
-  const written = new Map(writes.map((w) => [w.id, w.changes]));
-  // Unchanged contacts, and written ones below: their new state and next decay instant.
-  const after: AfterPlan[] = ids.filter((id) => !tasks.failed.has(id) && !written.has(id))
-    .map((id) => afterPlan(snapshots.get(id)!, {}, plans.get(id)!));
-  for (const outcome of await deps.crm.writeContacts(tenant, writes)) {
-    const plan = plans.get(outcome.id)!;
-    if (outcome.ok) {
-      summary.written += 1;
-      after.push(afterPlan(snapshots.get(outcome.id)!, written.get(outcome.id)!, plan));
-      const entry = ledgerEntry(snapshots.get(outcome.id)!, plan, written.get(outcome.id)!, now, 'event', deps.configVersion);
-      if (entry) ledger.push({ id: outcome.id, entry });
-      if (plan.changes.stage) entered.push({ id: outcome.id, stage: plan.changes.stage });
-    } else if (outcome.retryable) {
-      summary.retry.push({ id: outcome.id, reason: outcome.reason });
-    } else {
-      dead.push({ kind: 'contact', objectType: plan.contact.objectType, id: outcome.id, reason: outcome.reason });
-    }
-  }
-  await deps.store.recordEntries(tenant, entered);
-  await deps.decay?.record(tenant, after);
-  await deps.ledger?.append(tenant, ledger);
-  await deps.deadLetters.add(tenant, dead, now);
-  summary.deadLettered = dead.map((d) => ({ id: d.id, reason: d.reason }));
-  return summary;
+  const planned = await planSnapshots(tenant, found.map((r) => snapshots.get(r.id)!), deps, now);
+  const applied = await applyPlans(tenant, planned, deps, now, dead);
+  return { ...summary, ...applied };
 }

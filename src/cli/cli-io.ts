@@ -10,6 +10,8 @@ export interface CliIo {
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   readFile: (path: string) => string;
+  /** Where commands write files they are asked for (`simulate --html`); absent: the file system. */
+  writeFile?: (path: string, text: string) => void;
 }
 
 /** Exit codes: 0 ok, 1 the input (config, contact) is invalid, 2 the command line is wrong. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { checkConfigCommand } from './check-config.ts';
 import { EXIT, type CliIo } from './cli-io.ts';
 import { scoreCommand } from './score.ts';
@@ -7,6 +7,7 @@ import { explainCommand } from './explain.ts';
 import { replayCommand } from './replay.ts';
 import { ownersCommand } from './owners.ts';
 import { rescoreCommand } from './rescore.ts';
+import { simulateCommand } from './simulate.ts';
 import { connectCommand, keysCommand, tenantsCommand } from './tenants.ts';
 import { setupCommand } from './setup.ts';
 
@@ -18,8 +19,13 @@ Commands
         [--config path]
   setup hubspot [--config path]                create leadstage's contact properties in HubSpot if missing
                                                (HUBSPOT_ACCESS_TOKEN; safe to run twice)
-  rescore <hubspot|salesforce> [accountId]     queue every contact of the account for a recompute
-                                               (after a config change; running workers do the work)
+  rescore <crm:accountId> [--restart] [--every N] [--json]
+                                               rescore every contact of the account (after a config
+                                               change): one read per page, writes only what changed;
+                                               resumes after a stop; yields to live work
+  simulate --config <new.yaml> [--tenant <crm:accountId>] [--sample N] [--json] [--html report.html]
+                                               what a new config would change (scores, stages, tasks,
+                                               CRM calls) on an account's contacts; read-only
   dead-letter list|show|retry|discard --tenant <crm:id> [--id <type:id>]... [--json]
                                                records the CRM refused for good: see, retry or drop them
   explain <crm:accountId> <[type:]contactId> [--json]
@@ -46,6 +52,8 @@ export function main(argv: string[], io: CliIo, clock: () => Date = () => new Da
       return setupCommand(rest, io);
     case 'rescore':
       return rescoreCommand(rest, io);
+    case 'simulate':
+      return simulateCommand(rest, io, clock);
     case 'dead-letter':
       return deadLetterCommand(rest, io);
     case 'tenants':
@@ -79,5 +87,6 @@ export async function runFromProcess(): Promise<void> {
     stderr: (t) => process.stderr.write(t),
     env: process.env,
     readFile: (p) => readFileSync(p, 'utf8'),
+    writeFile: (p, text) => writeFileSync(p, text),
   });
 }

@@ -19,6 +19,11 @@ export interface CrmConnectorContext {
   clock: Clock;
   /** Longest in-process wait for a quota slot; longer waits delay the job instead. */
   maxInlineWaitMs: number;
+  /**
+   * `low`: this process does non-urgent work (a rescore): its calls yield to live work in the
+   * tenant's shared quota (see TenantRateLimiter). Default `live`.
+   */
+  priority?: 'live' | 'low';
   /** Installed tenants' tokens, for refreshing them (absent: single-account mode only). */
   credentials?: CredentialStore;
   /** Where facts learned about an installed tenant are kept (absent: single-account mode only). */

@@ -58,6 +58,12 @@ export interface TaskUpdate {
   close?: boolean;
 }
 
+/** A page of listContacts: the contacts, and the cursor of the next page (null: this was the last). */
+export interface ContactPage {
+  contacts: ContactSnapshot[];
+  next: string | null;
+}
+
 export interface CrmOwner {
   id: string;
   active: boolean;
@@ -90,8 +96,17 @@ export interface CrmPort {
   updateTasks(tenant: Tenant, updates: readonly TaskUpdate[]): Promise<WriteOutcome[]>;
   /** Contacts (and Salesforce Leads) whose e-mail is one of these, lower-cased address → refs. */
   findByEmail(tenant: Tenant, emails: readonly string[]): Promise<Map<string, ContactRefById[]>>;
-  /** Every contact id of the account, page by page (for a full rescore). */
-  listContactIds(tenant: Tenant): AsyncIterable<ContactRefById[]>;
+  /**
+   * One page of every contact of the account (Salesforce: open Leads, then Contacts), mapped as
+   * readContacts maps them, and the cursor of the next page (null after the last). `cursor: null`
+   * starts at the beginning. A cursor is a plain string that stays valid across processes and
+   * hours (kept in Redis so a crashed rescore resumes), never a server-side locator that expires.
+   */
+  listContacts(tenant: Tenant, page: { cursor: string | null }): Promise<ContactPage>;
+  /** How many contacts listContacts will go through (one cheap call; for progress and ETA). */
+  countContacts?(tenant: Tenant): Promise<number>;
+  /** Records per listContacts page and per writeContacts call (the floor of a full pass). */
+  readonly batchLimits?: { list: number; write: number };
   /**
    * Contacts modified at or after `since`, oldest first, page by page, as snapshots with their
    * modified time (the reconciliation sweep). About `maxRecords` in one run, never ending inside a

@@ -99,6 +99,14 @@ export class Keys {
   quotaPause(tenant: Tenant): string {
     return `${this.tenantRoot(tenant)}:quota-pause`;
   }
+  /** Set (with a TTL) while a live call of the tenant waits for a quota slot: low-priority work holds back. */
+  quotaLiveWaiting(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:quota-live-waiting`;
+  }
+  /** JSON { cursor, read, … } of a rescore's last finished page: a crashed rescore resumes from it. */
+  rescoreCursor(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:rescore-cursor`;
+  }
   /** HASH id → JSON: records the CRM rejected for good, kept for the operator. */
   deadLetters(tenant: Tenant): string {
     return `${this.tenantRoot(tenant)}:dead`;

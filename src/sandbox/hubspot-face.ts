@@ -203,7 +203,9 @@ export class HubSpotFace {
         const start = query.get('after') ? ids.indexOf(query.get('after')!) : 0;
         const page = ids.slice(start, start + limit);
         const next = ids[start + limit];
-        return { status: 200, body: { results: page.map((id) => ({ id, properties: { hs_object_id: id }, createdAt: now, updatedAt: now, archived: false })), ...(next ? { paging: { next: { after: next, link: 'x' } } } : {}) } };
+        // `properties` as the SDK sends it (comma-separated), or repeated; hs_object_id always comes back.
+        const props = ['hs_object_id', ...query.getAll('properties').flatMap((p) => p.split(',')).filter(Boolean)];
+        return { status: 200, body: { results: page.map((id) => asRecord(this.contacts.get(id)!, props)), ...(next ? { paging: { next: { after: next, link: `?after=${next}` } } } : {}) } };
       }
       case 'GET /crm/v3/owners': {
         const archived = query.get('archived') === 'true';

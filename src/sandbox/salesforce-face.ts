@@ -125,9 +125,31 @@ export class SalesforceFace {
     return this.reply(type!, rows, fieldList!);
   }
 
+  /** Records per query answer; more rows come back with done: false and a nextRecordsUrl (as Salesforce batches). */
+  queryBatchSize = 2_000;
+
+  /**
+   * The full listing (a rescore): keyset-paged by Id, `[WHERE [IsConverted = false] [AND] [Id > '…']]
+   * ORDER BY Id ASC LIMIT n`, and `SELECT COUNT()` of the same sets.
+   */
+  private listQuery(soql: string): SfReply | null {
+    const count = /^SELECT COUNT\(\) FROM (Lead|Contact)( WHERE IsConverted = false)?$/.exec(soql.trim());
+    const open = (type: 'Lead' | 'Contact', openOnly: boolean) => [...this.records[type].values()].filter((r) => !openOnly || r['IsConverted'] !== true);
+    if (count) return { status: 200, body: { totalSize: open(count[1] as 'Lead' | 'Contact', Boolean(count[2])).length, done: true, records: [] } };
+    const m = /^SELECT (.+?) FROM (Lead|Contact)(?: WHERE (IsConverted = false)?(?: AND )?(?:Id > '(\w+)')?)? ORDER BY Id ASC LIMIT (\d+)$/.exec(soql.trim());
+    if (!m) return null;
+    const [, fieldList, type, openOnly, afterId, limit] = m;
+    const rows = open(type as 'Lead' | 'Contact', Boolean(openOnly)).filter((r) => !afterId || r.Id > afterId)
+      .sort((a, b) => (a.Id < b.Id ? -1 : a.Id > b.Id ? 1 : 0)).slice(0, Number(limit));
+    const reply = this.reply(type!, rows.slice(0, this.queryBatchSize), fieldList!);
+    if (rows.length <= this.queryBatchSize) return reply;
+    const body = reply.body as { records: unknown[] };
+    return { status: 200, body: { totalSize: rows.length, done: false, nextRecordsUrl: `/services/data/v61.0/query/01gSANDBOX-${this.queryBatchSize}`, records: body.records } };
+  }
+
   /** The SOQL shapes leadstage issues: SELECT … FROM T WHERE F IN (…)/= '…' [AND IsConverted = false] [ORDER/LIMIT]. */
   private query(soql: string): SfReply {
-    const modified = this.modifiedQuery(soql);
+    const modified = this.modifiedQuery(soql) ?? this.listQuery(soql);
     if (modified) return modified;
     const m = /^SELECT (.+?) FROM (\w+) WHERE (\w+) (IN \((.*?)\)|= '((?:[^'\\]|\\.)*)')( AND IsConverted = false)?(?: AND CreatedDate >= (\S+))?(?: ORDER BY \w+ (?:ASC|DESC))?(?: LIMIT (\d+))?$/i.exec(soql.trim());
     if (!m) return this.err(400, 'MALFORMED_QUERY', `sandbox cannot run this query: ${soql.slice(0, 200)}`);

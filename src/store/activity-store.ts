@@ -54,6 +54,27 @@ export class ActivityStore {
     }));
   }
 
+  /**
+   * The same activities as `activitiesMany`, without trimming anything: for read-only commands
+   * (`leadstage simulate`) that must leave Redis as they found it.
+   */
+  async peekMany(tenant: Tenant, ids: readonly string[], nowMs: number = Date.now()): Promise<Map<string, Activity[]>> {
+    const p = this.redis.pipeline();
+    for (const id of ids) p.hgetall(this.keys.activities(tenant, id));
+    const results = (await p.exec()) ?? [];
+    return new Map(ids.map((id, i) => {
+      const [err, hash] = results[i] ?? [new Error('no reply'), null];
+      if (err) throw err;
+      const list = Object.entries(hash as Record<string, string>)
+        .filter(([k]) => k !== '__email')
+        .map(([k, json]): Activity => ({ id: k, ...(JSON.parse(json) as Omit<Activity, 'id'>) }))
+        .filter((a) => !(a.at < nowMs - this.maxAgeMs))
+        .sort((a, b) => b.at - a.at)
+        .slice(0, this.maxPerContact);
+      return [id, list.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1))];
+    }));
+  }
+
   /** Members ("objectType:id") of a tenant's pending-recompute set, sorted. */
   async pending(tenant: Tenant): Promise<string[]> {
     return (await this.redis.smembers(this.keys.pending(tenant))).sort();

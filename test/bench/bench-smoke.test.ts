@@ -6,6 +6,9 @@ import { runIngestBench } from '../../bench/ingest-bench.ts';
 import { runDecayBench } from '../../bench/decay-bench.ts';
 import { runReconcileBench } from '../../bench/reconcile-bench.ts';
 import { runIsolationBench } from '../../bench/isolation-bench.ts';
+import { runFloorBench } from '../../bench/rescore-bench.ts';
+import { measureLatency } from '../../bench/rescore-latency.ts';
+import { runSimulateBench } from '../../bench/simulate-bench.ts';
 import { defaultConfig } from '../helpers/fixtures.ts';
 
 // Smoke runs: the benchmarks still work end to end. They assert that work was done without
@@ -46,6 +49,28 @@ describe('benchmark smoke runs', () => {
     expect(r).toMatchObject({ seen: 250, queued: 250, queuedExactly: true, calls: 2 });
   }, 60_000);
 
+  it.each(['hubspot', 'salesforce'] as const)('bench:rescore counts a %s rescore against its floor, all changed then a share', async (crm) => {
+    const [all, share] = await runFloorBench(crm, 450);
+    expect(all).toMatchObject({ read: 450, changed: 450 });
+    expect(share).toMatchObject({ read: 450, changed: 45 });
+    for (const r of [all!, share!]) expect(r.calls).toBeGreaterThanOrEqual(r.floor);
+  }, 60_000);
+
+  it.each(['hubspot', 'salesforce'] as const)('bench:simulate predicts the calls a %s rescore then makes', async (crm) => {
+    const r = await runSimulateBench(crm, 300);
+    expect(r.simCalls).toBeGreaterThan(0);
+    expect(r.tasksCreated).toBeGreaterThan(0);
+    expect(r.tasksPredicted).toBe(r.tasksCreated);
+    expect(r.predicted).toBe(r.actual);
+  }, 60_000);
+
+  it('bench:rescore measures live latency idle and during a rescore on a small portal', async () => {
+    const r = await measureLatency({ rescoreContacts: 300, perSecond: 10, seconds: 1 });
+    expect(r.idle.p99).toBeGreaterThan(0);
+    expect(r.busy.p99).toBeGreaterThan(0);
+    expect(r.rescore).toMatchObject({ read: 320, changed: 300 });
+  }, 120_000);
+
   it('bench:pipeline runs its three measurements on a small portal', async () => {
     const t = await runThroughput(250);
     expect(t.calls).toBeGreaterThanOrEqual(6);
@@ -55,7 +80,7 @@ describe('benchmark smoke runs', () => {
     expect(l.p99Ms).toBeGreaterThanOrEqual(l.p50Ms);
     const r = await runRescore(250);
     expect(r.queued).toBe(250);
-    expect(r.calls).toBeGreaterThanOrEqual(9); // 3 list pages, 3 reads, 3 writes (+ owners)
+    expect(r.calls).toBeGreaterThanOrEqual(6); // 3 list pages with properties, 3 writes (+ owners)
   }, 60_000);
 
   it('bench:isolation installs two portals, storms one and measures the other', async () => {

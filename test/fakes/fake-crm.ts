@@ -1,7 +1,7 @@
 import type { ContactSnapshot } from '../../src/core/types.ts';
 import { CrmRejectedError } from '../../src/platform/crm-errors.ts';
 import {
-  taskMarker, type ContactRefById, type ContactWrite, type CrmOwner, type CrmPort, type RecordFailure,
+  taskMarker, type ContactPage, type ContactRefById, type ContactWrite, type CrmOwner, type CrmPort, type RecordFailure,
   type CrmTask, type TaskOutcome, type TaskToCreate, type TaskToFind, type TaskUpdate, type WriteOutcome,
 } from '../../src/platform/crm-port.ts';
 import type { Tenant } from '../../src/platform/tenant.ts';
@@ -136,12 +136,28 @@ export class FakeCrm implements CrmPort {
     return out;
   }
 
-  async *listContactIds(_t: Tenant, pageSize = 100): AsyncIterable<ContactRefById[]> {
-    const all = [...this.contacts.values()].map((c) => ({ objectType: c.objectType, id: c.id }));
-    for (let i = 0; i < all.length; i += pageSize) {
-      this.count('list');
-      yield all.slice(i, i + pageSize);
+  /** Contacts per listContacts page (HubSpot 100, Salesforce 2,000) and per write call. */
+  batchLimits = { list: 100, write: 100 };
+  /** Throw this from listContacts once, after this many more pages (a crash mid-rescore). */
+  failListAfter: { pages: number; error: Error } | null = null;
+
+  /** Pages in insertion order; the cursor is the index of the page's first contact (a plain value). */
+  async listContacts(_t: Tenant, page: { cursor: string | null }): Promise<ContactPage> {
+    if (this.failListAfter && this.failListAfter.pages-- <= 0) {
+      const { error } = this.failListAfter;
+      this.failListAfter = null;
+      throw error;
     }
+    this.count('list');
+    const all = [...this.contacts.values()];
+    const start = Number(page.cursor ?? 0);
+    const end = start + this.batchLimits.list;
+    return { contacts: all.slice(start, end).map((c) => structuredClone(c)), next: end < all.length ? String(end) : null };
+  }
+
+  async countContacts(): Promise<number> {
+    this.count('count');
+    return this.contacts.size;
   }
 
   async listOwners(): Promise<CrmOwner[]> {

@@ -2,6 +2,7 @@ import type { ActivityReader, DeadLetterSink, DecayState, RecomputeStore, ScoreH
 import type { SlaState } from '../../jobs/escalate-tenant.ts';
 import type { SlaTask } from '../../src/core/escalation.ts';
 import type { Loan, Watched } from '../../src/store/sla-store.ts';
+import type { RescoreCheckpoint, RescoreCheckpoints } from '../../jobs/rescore-tenant.ts';
 import type { Activity, ContactSnapshot } from '../../src/core/types.ts';
 import type { AfterPlan } from '../../src/store/decay-store.ts';
 import { tenantKey, type Tenant } from '../../src/platform/tenant.ts';
@@ -195,5 +196,22 @@ export class FakeSlaState implements SlaState {
   }
   async endLoan(_t: Tenant, key: string): Promise<void> {
     this.loanList.delete(key);
+  }
+}
+
+/** A rescore's checkpoint per tenant in memory (the Redis store's contract: test/store/rescore-checkpoints.test.ts). */
+export class FakeRescoreCheckpoints implements RescoreCheckpoints {
+  readonly saved = new Map<string, RescoreCheckpoint>();
+  /** Every checkpoint set, in order (what a crash at each point would resume from). */
+  readonly history: RescoreCheckpoint[] = [];
+  async get(tenant: Tenant): Promise<RescoreCheckpoint | null> {
+    return this.saved.get(tenantKey(tenant)) ?? null;
+  }
+  async set(tenant: Tenant, checkpoint: RescoreCheckpoint): Promise<void> {
+    this.saved.set(tenantKey(tenant), { ...checkpoint });
+    this.history.push({ ...checkpoint });
+  }
+  async clear(tenant: Tenant): Promise<void> {
+    this.saved.delete(tenantKey(tenant));
   }
 }

@@ -4,7 +4,7 @@ import type { ContactSnapshot } from '../../core/types.ts';
 import type { Tenant } from '../../platform/tenant.ts';
 import { mappingFor } from '../../core/crm-mapping.ts';
 import { CrmRateLimitedError, CrmRejectedError, CrmTransientError, isRetryable } from '../../platform/crm-errors.ts';
-import { chunks, markerKey, toEndOfGroup, type ContactRefById, type CrmTask, type TaskToFind, type TaskUpdate, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
+import { chunks, markerKey, toEndOfGroup, type ContactPage, type ContactRefById, type CrmTask, type TaskToFind, type TaskUpdate, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
 import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { withDeadline } from '../../platform/deadline.ts';
 import { classifyHubSpotError, isDailyLimit } from './hubspot-errors.ts';
@@ -53,6 +53,7 @@ interface BatchError {
  */
 export class HubSpotAdapter implements CrmPort {
   readonly crm = 'hubspot' as const;
+  readonly batchLimits = { list: HUBSPOT_BATCH, write: HUBSPOT_BATCH };
   private readonly opts: HubSpotAdapterOptions;
   private readonly mapping: CrmObjectMapping;
   private callCount = 0;
@@ -301,14 +302,25 @@ export class HubSpotAdapter implements CrmPort {
     return out;
   }
 
-  async *listContactIds(tenant: Tenant): AsyncIterable<ContactRefById[]> {
+  /**
+   * GET /crm/v3/objects/contacts with the mapped properties, 100 a page: one call per 100 contacts
+   * (the list endpoint, not search, which stops at 10,000 results). The cursor is HubSpot's
+   * `paging.next.after` token, which does not expire, so a rescore can resume from it hours later.
+   */
+  async listContacts(tenant: Tenant, page: { cursor: string | null }): Promise<ContactPage> {
     const client = await this.client(tenant);
-    let after: string | undefined;
-    do {
-      const page = await this.call(tenant, 'list contacts', () => client.crm.contacts.basicApi.getPageWithHttpInfo(100, after, ['hs_object_id'], undefined, undefined, false));
-      yield page.results.map((r) => ({ objectType: 'contact' as const, id: r.id }));
-      after = page.paging?.next?.after;
-    } while (after);
+    const properties = readProperties(this.mapping);
+    const data = await this.call(tenant, 'list contacts', () =>
+      client.crm.contacts.basicApi.getPageWithHttpInfo(HUBSPOT_BATCH, page.cursor ?? undefined, properties, undefined, undefined, false));
+    return { contacts: data.results.map((r) => toSnapshot(r.id, r.properties, this.mapping)), next: data.paging?.next?.after ?? null };
+  }
+
+  /** The portal's contact count: one search without filters, limit 1 (its `total`). */
+  async countContacts(tenant: Tenant): Promise<number> {
+    const client = await this.client(tenant);
+    const data = await this.call(tenant, 'count contacts', () =>
+      client.crm.contacts.searchApi.doSearchWithHttpInfo({ filterGroups: [], properties: ['hs_object_id'], limit: 1 }));
+    return data.total;
   }
 
   /**

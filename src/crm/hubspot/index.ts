@@ -32,6 +32,7 @@ export const hubspotCrm: CrmModule = {
     const { env } = ctx;
     const limiter = new TenantRateLimiter(ctx.redis, ctx.keys, {
       max: env.HUBSPOT_REQUESTS_PER_WINDOW ?? 110, windowMs: env.HUBSPOT_WINDOW_MS, maxInlineWaitMs: ctx.maxInlineWaitMs,
+      ...(ctx.priority ? { priority: ctx.priority } : {}), // a rescore's calls yield to live work
     });
     // Daily caps reset at midnight in the account's zone: from the tenant record, else asked once.
     const zones = new Map<string, Promise<string | undefined>>();

@@ -13,6 +13,7 @@ export const salesforceCrm: CrmModule = {
     const connection = salesforceConnections({ redis: ctx.redis, keys: ctx.keys, log: ctx.log, apiVersion: env.SALESFORCE_API_VERSION, ...(ctx.credentials ? { credentials: ctx.credentials } : {}) });
     const limiter = new TenantRateLimiter(ctx.redis, ctx.keys, {
       max: env.SALESFORCE_REQUESTS_PER_WINDOW, windowMs: env.SALESFORCE_WINDOW_MS, maxInlineWaitMs: ctx.maxInlineWaitMs,
+      ...(ctx.priority ? { priority: ctx.priority } : {}), // a rescore's calls yield to live work
     });
     const portFor: (r: Parameters<typeof connection>[0]) => SalesforceAdapter = (record) =>
       new SalesforceAdapter({ config: record.config, limiter, connection: () => connection(record), timeoutMs: env.CRM_TIMEOUT_MS });

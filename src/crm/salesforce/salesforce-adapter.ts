@@ -5,13 +5,15 @@ import type { Tenant } from '../../platform/tenant.ts';
 import { mappingFor } from '../../core/crm-mapping.ts';
 import { CrmRateLimitedError, CrmRejectedError, CrmTransientError, isRetryable } from '../../platform/crm-errors.ts';
 import { classifySalesforceError } from './salesforce-errors.ts';
-import { chunks, markerKey, type ContactRefById, type CrmTask, type TaskToFind, type TaskUpdate, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
+import { chunks, markerKey, type ContactPage, type ContactRefById, type CrmTask, type TaskToFind, type TaskUpdate, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
 import { withDeadline } from '../../platform/deadline.ts';
 import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { listModified, type ModifiedPage } from './salesforce-modified.ts';
 import { SOBJECT, selectFields, TASK_PRIORITY, TASK_STATUS, toFields, toSnapshot, toTask, toTaskUpdate } from './salesforce-mapping.ts';
 
 export const SALESFORCE_BATCH = 200;
+/** Records per listContacts page: SOQL's default batch size, one request each. */
+export const SALESFORCE_LIST_PAGE = 2_000;
 /** Sent on every update so our writes never trigger the org's lead/case assignment rules. */
 export const NO_AUTO_ASSIGN = { 'Sforce-Auto-Assign': 'FALSE' };
 
@@ -49,6 +51,7 @@ const soqlId = (id: string) => {
  */
 export class SalesforceAdapter implements CrmPort {
   readonly crm = 'salesforce' as const;
+  readonly batchLimits = { list: SALESFORCE_LIST_PAGE, write: SALESFORCE_BATCH };
   private readonly opts: SalesforceAdapterOptions;
   private callCount = 0;
   private lastUsed = -1;
@@ -224,13 +227,39 @@ export class SalesforceAdapter implements CrmPort {
     return out;
   }
 
-  async *listContactIds(tenant: Tenant): AsyncIterable<ContactRefById[]> {
-    for (const objectType of ['lead', 'contact'] as const) {
-      if (!this.has(objectType)) continue;
-      const soql = `SELECT Id FROM ${SOBJECT[objectType]}${objectType === 'lead' ? ' WHERE IsConverted = false' : ''}`;
-      const result = await this.call(tenant, `list ${SOBJECT[objectType]}s`, async (conn) => await conn.query<{ Id: string }>(soql, { autoFetch: true, maxFetch: 1_000_000 }));
-      for (let i = 0; i < result.records.length; i += SALESFORCE_BATCH) yield result.records.slice(i, i + SALESFORCE_BATCH).map((r) => ({ objectType, id: r.Id }));
+  /**
+   * Open Leads, then Contacts, 2,000 a page by keyset (`WHERE Id > :last ORDER BY Id LIMIT 2000`).
+   * The cursor is "lead:<last Id>" (or "contact:…"), a plain value: a crashed rescore resumes from it
+   * hours later, where a queryMore locator would have expired. One request per page: when Salesforce
+   * answers in a smaller batch (done: false), the next page starts after the last Id received.
+   */
+  async listContacts(tenant: Tenant, page: { cursor: string | null }): Promise<ContactPage> {
+    const types = (['lead', 'contact'] as const).filter((t) => this.has(t));
+    const at = page.cursor ? /^(lead|contact):(\w*)$/.exec(page.cursor) : null;
+    if (page.cursor && !at) throw new CrmRejectedError(400, `not a Salesforce list cursor: ${page.cursor.slice(0, 40)}`);
+    const objectType = (at?.[1] as 'lead' | 'contact' | undefined) ?? types[0];
+    if (!objectType || !types.includes(objectType)) return { contacts: [], next: null };
+    const m = this.mapping(objectType);
+    const where = [...(objectType === 'lead' ? ['IsConverted = false'] : []), ...(at?.[2] ? [`Id > ${soqlId(at[2])}`] : [])];
+    const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+    const soql = `SELECT ${selectFields(m).join(', ')} FROM ${SOBJECT[objectType]}${filter} ORDER BY Id ASC LIMIT ${SALESFORCE_LIST_PAGE}`;
+    const result = await this.call(tenant, `list ${SOBJECT[objectType]}s`, async (conn) =>
+      await conn.query<Record<string, unknown>>(soql, { autoFetch: false }));
+    const last = result.records.at(-1)?.['Id'];
+    const more = last !== undefined && (!result.done || result.records.length >= SALESFORCE_LIST_PAGE);
+    const after = types[types.indexOf(objectType) + 1];
+    const next = more ? `${objectType}:${String(last)}` : after ? `${after}:` : null;
+    return { contacts: result.records.map((r) => toSnapshot(objectType, r, m)), next };
+  }
+
+  /** Open Leads plus Contacts: one `SELECT COUNT()` per object type. */
+  async countContacts(tenant: Tenant): Promise<number> {
+    let n = 0;
+    for (const objectType of (['lead', 'contact'] as const).filter((t) => this.has(t))) {
+      const soql = `SELECT COUNT() FROM ${SOBJECT[objectType]}${objectType === 'lead' ? ' WHERE IsConverted = false' : ''}`;
+      n += (await this.call(tenant, `count ${SOBJECT[objectType]}s`, async (conn) => await conn.query(soql))).totalSize;
     }
+    return n;
   }
 
   /** Leads and Contacts by SystemModstamp, oldest first (the reconciliation sweep; see salesforce-modified.ts). */
