@@ -50,6 +50,9 @@ export interface EscalationSummary {
   more: boolean;
 }
 
+/** A step the CRM failed transiently runs again after this pause. */
+const RETRY_AFTER_MS = 5 * 60_000;
+
 const ACTION_COUNTER = { reassign: 'reassigned', escalate: 'escalated' } as const;
 
 /**
@@ -130,7 +133,6 @@ async function apply(tenant: Tenant, deps: EscalateDeps, decisions: Decided[], n
     watched.push({ task: next, at: stepAt(config, next) });
   }
   await sla.watch(tenant, watched);
-  for (const [key, failure] of created.failed) deps.log.warn({ tenant: tenantKey(tenant), contact: key, reason: failure.reason }, 'sla handoff task refused');
 
   const updates: TaskUpdate[] = [];
   const mark = (x: Decided) => x.view !== null && x.view.body.includes(stepMark(x.task));
@@ -165,8 +167,24 @@ async function apply(tenant: Tenant, deps: EscalateDeps, decisions: Decided[], n
   const ended = retired.filter((x) => outcomes.get(x.task.taskId)?.ok).map((x) => x.task.key);
   sum.retired += ended.length;
   await sla.forget(tenant, ended);
-  const refused = [...outcomes.values()].filter((o) => !o.ok);
-  if (refused.length) deps.log.warn({ tenant: tenantKey(tenant), refused: refused.length }, 'sla task updates refused; retried next run');
+  // What the CRM refused: for good, the watch ends (retrying would only repeat the refusal every
+  // sweep); a transient failure tries again after a pause, not on every sweep.
+  const failures = new Map<string, { reason: string; retryable: boolean }>();
+  for (const h of handoffs) {
+    const f = created.failed.get(h.task.contact.id);
+    if (f) failures.set(h.task.key, f);
+  }
+  for (const x of decisions) {
+    const o = outcomes.get(x.task.taskId);
+    if (o && !o.ok) failures.set(x.task.key, o);
+  }
+  for (const x of decisions) {
+    const f = failures.get(x.task.key);
+    if (!f) continue;
+    if (f.retryable) await sla.update(tenant, x.task, now.getTime() + RETRY_AFTER_MS);
+    else await sla.forget(tenant, [x.task.key]);
+    deps.log.warn({ tenant: tenantKey(tenant), task: x.task.taskId, reason: f.reason, retry: f.retryable }, 'sla step refused by the CRM');
+  }
 }
 
 /**

@@ -16,6 +16,7 @@ import { DecayStore } from '../store/decay-store.ts';
 import { OwnerAwayStore } from '../store/owner-away-store.ts';
 import { RescoreCheckpointStore } from '../store/rescore-checkpoints.ts';
 import { ScoreLedger } from '../store/score-ledger.ts';
+import { SlaStore } from '../store/sla-store.ts';
 import { WorkerStore } from '../store/worker-store.ts';
 import { EXIT, loadEnvAndConfig, tenantArg, type CliIo } from './cli-io.ts';
 import { progressLines, summaryJson } from './rescore-progress.ts';
@@ -66,6 +67,7 @@ export async function rescoreCommand(args: string[], io: CliIo): Promise<number>
       deadLetters: new DeadLetterStore(redis, keys),
       decay: new DecayStore(redis, keys),
       ledger: new ScoreLedger(redis, keys),
+      sla: new SlaStore(redis, keys), // the tasks a rescore creates are watched for their SLA, as the worker's are
       checkpoints: new RescoreCheckpointStore(redis, keys),
       owners: (t) => (owners ??= crm.listOwners(t)),
       awayOwners: () => away.away(systemClock.now().getTime()),

@@ -128,6 +128,25 @@ describe('SLA escalation', () => {
     expect([...sla.tasks.values()].map((t) => t.ownerId)).toEqual(['1002']);
   });
 
+  it('a step the CRM refuses for good ends the watch; a transient failure retries after a pause', async () => {
+    await hotLead('1');
+    await hotLead('2');
+    const [t1, t2] = crm.tasks;
+    const real = crm.updateTasks.bind(crm);
+    crm.updateTasks = async (t, updates) => (await real(t, updates)).map((o) =>
+      o.id === t1!.id ? { id: o.id, ok: false, reason: 'ENTITY_IS_DELETED: entity is deleted', retryable: false }
+        : o.id === t2!.id ? { id: o.id, ok: false, reason: 'UNABLE_TO_LOCK_ROW: unable to obtain exclusive access', retryable: true } : o);
+    at(5);
+    expect(await escalateTenant(tenant, deps())).toMatchObject({ due: 2, reminded: 0 });
+    expect([...sla.tasks.values()].map((t) => t.taskId)).toEqual([t2!.id]); // the refused one is no longer watched
+    expect([...sla.schedule.values()]).toEqual([NOW.getTime() + 10 * MIN]); // 5 minutes later, not every sweep
+    at(6);
+    expect(await escalateTenant(tenant, deps())).toMatchObject({ due: 0 });
+    crm.updateTasks = real;
+    at(10);
+    expect(await escalateTenant(tenant, deps())).toMatchObject({ due: 1, reminded: 1 });
+  });
+
   it('hands a lead on at once when its owner is away, and gives it back when the owner returns', async () => {
     await hotLead('1');
     away.set('rep-1', NOW.getTime() + 120 * MIN);

@@ -4,18 +4,17 @@ import type { ContactSnapshot } from '../../core/types.ts';
 import type { Tenant } from '../../platform/tenant.ts';
 import { mappingFor } from '../../core/crm-mapping.ts';
 import { CrmRateLimitedError, CrmRejectedError, CrmTransientError, isRetryable } from '../../platform/crm-errors.ts';
-import { chunks, markerKey, toEndOfGroup, type ContactPage, type ContactRefById, type CrmTask, type TaskToFind, type TaskUpdate, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
+import { chunks, toEndOfGroup, type ContactPage, type ContactRefById, type CrmTask, type TaskToFind, type TaskUpdate, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
 import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { withDeadline } from '../../platform/deadline.ts';
 import { classifyHubSpotError, isDailyLimit } from './hubspot-errors.ts';
 import { readProperties, toProperties, toSnapshot } from './hubspot-mapping.ts';
 import { HUBSPOT_PATHS } from './hubspot-paths.ts';
-import { searchSince, TASK_VIEW_PROPERTIES, taskInput, taskUpdateInput, taskView, tasksOfContact } from './hubspot-requests.ts';
+import { searchSince } from './hubspot-requests.ts';
+import { HubSpotTasks } from './hubspot-task-ops.ts';
 import { checkHubSpotVocabulary, type PropertyOption } from './hubspot-vocabulary.ts';
 
 export const HUBSPOT_BATCH = 100;
-/** Pages of the creation-date search before falling back to per-contact lookups. */
-const MAX_FIND_PAGES = 10;
 
 export interface HubSpotAdapterOptions {
   config: LeadstageConfig;
@@ -58,6 +57,7 @@ export class HubSpotAdapter implements CrmPort {
   private readonly mapping: CrmObjectMapping;
   private callCount = 0;
   private learned: { max: number; windowMs: number } | undefined;
+  private readonly tasks = new HubSpotTasks({ client: (t) => this.client(t), call: (t, what, fn, idempotent) => this.call(t, what, fn, idempotent) });
 
   constructor(opts: HubSpotAdapterOptions) {
     const mapping = mappingFor(opts.config, { crm: 'hubspot', objectType: 'contact' });
@@ -197,93 +197,21 @@ export class HubSpotAdapter implements CrmPort {
     return writes.map((w) => failed.get(w.id) ?? { id: w.id, ok: true });
   }
 
-  async readTasks(tenant: Tenant, ids: readonly string[]): Promise<Map<string, CrmTask>> {
-    const client = await this.client(tenant);
-    const out = new Map<string, CrmTask>();
-    for (const batch of chunks(ids, HUBSPOT_BATCH)) {
-      // Missing ids come back as a 207 with OBJECT_NOT_FOUND: absent from the map, as the port says.
-      const data = await this.call(tenant, 'read tasks', () =>
-        client.crm.objects.tasks.batchApi.readWithHttpInfo({ inputs: batch.map((id) => ({ id })), properties: TASK_VIEW_PROPERTIES, propertiesWithHistory: [] }, false));
-      for (const r of data.results) out.set(r.id, taskView(r));
-    }
-    return out;
+  readTasks(tenant: Tenant, ids: readonly string[]): Promise<Map<string, CrmTask>> {
+    return this.tasks.read(tenant, ids);
   }
 
-  async updateTasks(tenant: Tenant, updates: readonly TaskUpdate[]): Promise<WriteOutcome[]> {
-    const client = await this.client(tenant);
-    const failed = new Map<string, WriteOutcome>();
-    for (const batch of chunks(updates, HUBSPOT_BATCH)) {
-      try {
-        await this.call(tenant, 'update tasks', () => client.crm.objects.tasks.batchApi.updateWithHttpInfo({ inputs: batch.map(taskUpdateInput) }));
-      } catch (err) {
-        if (!(err instanceof CrmRejectedError)) throw err;
-        for (const u of batch) failed.set(u.id, { id: u.id, ok: false, reason: err.message, retryable: false });
-      }
-    }
-    return updates.map((u) => failed.get(u.id) ?? { id: u.id, ok: true });
+  updateTasks(tenant: Tenant, updates: readonly TaskUpdate[]): Promise<WriteOutcome[]> {
+    return this.tasks.update(tenant, updates);
   }
 
-  async createTasks(tenant: Tenant, tasks: readonly TaskToCreate[]): Promise<TaskOutcome[]> {
-    if (tasks.length === 0) return [];
-    const client = await this.client(tenant); // never retried blindly: see the task ledger
-    const inputs = tasks.map(({ task, contact }) => taskInput(task, contact));
-    const outcomes = new Map<string, TaskOutcome>();
-    await Promise.all(chunks(inputs, HUBSPOT_BATCH).map(async (batch) => {
-      try {
-        const data = await this.call(tenant, 'create tasks', () =>
-          batch.length === 1
-            ? client.crm.objects.tasks.basicApi.createWithHttpInfo({ properties: batch[0]!.properties, associations: batch[0]!.associations })
-              .then((r) => ({ headers: r.headers, data: { results: [r.data] } }))
-            : client.crm.objects.tasks.batchApi.createWithHttpInfo({ inputs: batch }),
-        false);
-        // Batch results come in any order: match them by the marker in the body.
-        for (const r of data.results) {
-          const key = markerKey(r.properties['hs_task_body']);
-          if (key) outcomes.set(key, { key, ok: true, taskId: r.id });
-        }
-        for (const e of (data as { errors?: BatchError[] }).errors ?? []) {
-          const reason = `${e.category ?? 'ERROR'}: ${e.message ?? ''}`.trim();
-          for (const key of e.context?.['objectWriteTraceId'] ?? []) outcomes.set(key, { key, ok: false, reason, retryable: isRetryable({ code: e.category, message: reason }) });
-        }
-      } catch (err) {
-        if (!(err instanceof CrmRejectedError)) throw err;
-        for (const input of batch) {
-          const key = markerKey(input.properties.hs_task_body)!;
-          outcomes.set(key, { key, ok: false, reason: err.message, retryable: false });
-        }
-      }
-    }));
-    return tasks.map(({ task }) => outcomes.get(task.key) ?? { key: task.key, ok: false, reason: 'HubSpot returned no result for this task', retryable: true });
+  /** Never retried blindly: the caller's task ledger decides. */
+  createTasks(tenant: Tenant, tasks: readonly TaskToCreate[]): Promise<TaskOutcome[]> {
+    return this.tasks.create(tenant, tasks);
   }
 
-  /**
-   * Tasks with our markers created since `since`: one search sorted by creation date, paged
-   * (200 per page) until every key is found — a retried batch costs a page or two, not a search per
-   * task. Past MAX_FIND_PAGES (a portal where people create thousands of tasks a minute), the rest
-   * are looked up per contact.
-   */
-  async findTasks(tenant: Tenant, tasks: readonly TaskToFind[], since: Date): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    if (tasks.length === 0) return out;
-    const wanted = new Set(tasks.map((t) => t.key));
-    const client = await this.client(tenant);
-    let after: string | undefined;
-    for (let page = 0; page < MAX_FIND_PAGES && out.size < wanted.size; page++) {
-      const data = await this.call(tenant, 'search tasks', () =>
-        client.crm.objects.tasks.searchApi.doSearchWithHttpInfo(searchSince('hs_createdate', since, ['hs_task_body'], after)));
-      for (const r of data.results) {
-        const key = markerKey(r.properties['hs_task_body']);
-        if (key && wanted.has(key)) out.set(key, r.id);
-      }
-      after = data.paging?.next?.after;
-      if (!after) return out;
-    }
-    for (const t of tasks.filter((x) => !out.has(x.key))) {
-      const data = await this.call(tenant, 'search tasks', () => client.crm.objects.tasks.searchApi.doSearchWithHttpInfo(tasksOfContact(t.contact.id)));
-      const hit = data.results.find((r) => markerKey(r.properties['hs_task_body']) === t.key);
-      if (hit) out.set(t.key, hit.id);
-    }
-    return out;
+  findTasks(tenant: Tenant, tasks: readonly TaskToFind[], since: Date): Promise<Map<string, string>> {
+    return this.tasks.find(tenant, tasks, since);
   }
 
   async findByEmail(tenant: Tenant, emails: readonly string[]): Promise<Map<string, ContactRefById[]>> {

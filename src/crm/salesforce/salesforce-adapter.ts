@@ -3,13 +3,15 @@ import type { CrmObjectMapping, LeadstageConfig } from '../../core/model.ts';
 import type { ContactSnapshot, CrmObjectType } from '../../core/types.ts';
 import type { Tenant } from '../../platform/tenant.ts';
 import { mappingFor } from '../../core/crm-mapping.ts';
-import { CrmRateLimitedError, CrmRejectedError, CrmTransientError, isRetryable } from '../../platform/crm-errors.ts';
+import { CrmRateLimitedError, CrmRejectedError, CrmTransientError } from '../../platform/crm-errors.ts';
 import { classifySalesforceError } from './salesforce-errors.ts';
-import { chunks, markerKey, type ContactPage, type ContactRefById, type CrmTask, type TaskToFind, type TaskUpdate, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
+import { chunks, type ContactPage, type ContactRefById, type CrmTask, type TaskToFind, type TaskUpdate, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
 import { withDeadline } from '../../platform/deadline.ts';
 import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { listModified, type ModifiedPage } from './salesforce-modified.ts';
-import { SOBJECT, selectFields, TASK_PRIORITY, TASK_STATUS, toFields, toSnapshot, toTask, toTaskUpdate } from './salesforce-mapping.ts';
+import { SOBJECT, selectFields, TASK_PRIORITY, TASK_STATUS, toFields, toSnapshot } from './salesforce-mapping.ts';
+import { recordFailure, soqlId, type SaveResult } from './salesforce-save.ts';
+import { SalesforceTasks } from './salesforce-task-ops.ts';
 
 export const SALESFORCE_BATCH = 200;
 /** Records per listContacts page: SOQL's default batch size, one request each. */
@@ -26,24 +28,6 @@ export interface SalesforceAdapterOptions {
   timeoutMs?: number;
 }
 
-interface SaveResult {
-  id?: string;
-  success: boolean;
-  errors: { statusCode?: string; errorCode?: string; message: string; fields?: string[] }[];
-}
-
-/** A failed save result → the per-record outcome, classified like every other CRM failure. */
-function recordFailure(r: SaveResult | undefined): { reason: string; retryable: boolean } {
-  const code = r?.errors[0]?.statusCode ?? r?.errors[0]?.errorCode ?? 'UNKNOWN';
-  const reason = `${code}: ${r?.errors.map((e) => e.message).join('; ') ?? 'no result'}`;
-  return { reason, retryable: isRetryable({ code, message: reason }) };
-}
-
-const soqlId = (id: string) => {
-  if (!/^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/.test(id)) throw new CrmRejectedError(400, `not a Salesforce id: ${id}`);
-  return `'${id}'`;
-};
-
 /**
  * Salesforce Leads and Contacts through jsforce: SOQL reads, sObject Collections updates (≤ 200,
  * allOrNone false, per-record results) with Sforce-Auto-Assign: FALSE, Task creation. jsforce
@@ -55,10 +39,12 @@ export class SalesforceAdapter implements CrmPort {
   private readonly opts: SalesforceAdapterOptions;
   private callCount = 0;
   private lastUsed = -1;
+  private readonly tasks: SalesforceTasks;
 
   constructor(opts: SalesforceAdapterOptions) {
     if (!opts.config.crm['salesforce']) throw new Error('the config has no crm.salesforce mapping');
     this.opts = opts;
+    this.tasks = new SalesforceTasks({ call: (t, what, fn) => this.call(t, what, fn), timezone: opts.config.businessHours.timezone });
   }
 
   get calls(): number {
@@ -151,61 +137,21 @@ export class SalesforceAdapter implements CrmPort {
     return writes.map((w) => outcomes.get(w.id) ?? { id: w.id, ok: true });
   }
 
-  async createTasks(tenant: Tenant, tasks: readonly TaskToCreate[]): Promise<TaskOutcome[]> {
-    const tz = this.opts.config.businessHours.timezone;
-    const pages = await Promise.all(chunks(tasks, SALESFORCE_BATCH).map(async (batch) => {
-      const records = batch.map(({ task, contact }) => toTask(task, contact.id, tz));
-      const results = (await this.call(tenant, 'create Tasks', (conn) => conn.sobject('Task').create(records, { allOrNone: false }))) as unknown as SaveResult[];
-      return batch.map(({ task }, i): TaskOutcome => {
-        const r = results[i];
-        if (r?.success && r.id) return { key: task.key, ok: true, taskId: r.id };
-        return { key: task.key, ok: false, ...recordFailure(r) };
-      });
-    }));
-    return pages.flat();
+  /** Never retried blindly: the caller's task ledger decides. */
+  createTasks(tenant: Tenant, tasks: readonly TaskToCreate[]): Promise<TaskOutcome[]> {
+    return this.tasks.create(tenant, tasks);
   }
 
-  async readTasks(tenant: Tenant, ids: readonly string[]): Promise<Map<string, CrmTask>> {
-    const out = new Map<string, CrmTask>();
-    type Row = { Id: string; IsClosed: boolean | null; OwnerId: string | null; Description: string | null };
-    for (const batch of chunks(ids, SALESFORCE_BATCH)) {
-      const soql = `SELECT Id, IsClosed, OwnerId, Description FROM Task WHERE Id IN (${batch.map(soqlId).join(', ')})`;
-      const result = await this.call(tenant, 'read Tasks', async (conn) => await conn.query<Row>(soql));
-      for (const r of result.records) out.set(r.Id, { id: r.Id, open: r.IsClosed !== true, ownerId: r.OwnerId, body: r.Description ?? '' });
-    }
-    return out;
+  readTasks(tenant: Tenant, ids: readonly string[]): Promise<Map<string, CrmTask>> {
+    return this.tasks.read(tenant, ids);
   }
 
-  async updateTasks(tenant: Tenant, updates: readonly TaskUpdate[]): Promise<WriteOutcome[]> {
-    const outcomes = new Map<string, WriteOutcome>();
-    for (const batch of chunks(updates, SALESFORCE_BATCH)) {
-      const records = batch.map(toTaskUpdate) as { Id: string }[];
-      const results = (await this.call(tenant, 'update Tasks', (conn) => conn.sobject('Task').update(records, { allOrNone: false }))) as unknown as SaveResult[];
-      batch.forEach((u, i) => {
-        const r = results[i];
-        outcomes.set(u.id, r?.success ? { id: u.id, ok: true } : { id: u.id, ok: false, ...recordFailure(r) });
-      });
-    }
-    return updates.map((u) => outcomes.get(u.id) ?? { id: u.id, ok: true });
+  updateTasks(tenant: Tenant, updates: readonly TaskUpdate[]): Promise<WriteOutcome[]> {
+    return this.tasks.update(tenant, updates);
   }
 
-  /**
-   * Tasks with our markers among the Tasks of these Leads/Contacts created since `since`: one SOQL
-   * query per 200 WhoIds. (Description is a long text area, which SOQL cannot filter on.)
-   */
-  async findTasks(tenant: Tenant, tasks: readonly TaskToFind[], since: Date): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    const wanted = new Set(tasks.map((t) => t.key));
-    const whoIds = [...new Set(tasks.map((t) => t.contact.id))];
-    for (const batch of chunks(whoIds, SALESFORCE_BATCH)) {
-      const soql = `SELECT Id, Description FROM Task WHERE WhoId IN (${batch.map(soqlId).join(', ')}) AND CreatedDate >= ${since.toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
-      const result = await this.call(tenant, 'find Tasks', async (conn) => await conn.query<{ Id: string; Description: string | null }>(soql, { autoFetch: true, maxFetch: 10_000 }));
-      for (const r of result.records) {
-        const key = markerKey(r.Description);
-        if (key && wanted.has(key)) out.set(key, r.Id);
-      }
-    }
-    return out;
+  findTasks(tenant: Tenant, tasks: readonly TaskToFind[], since: Date): Promise<Map<string, string>> {
+    return this.tasks.find(tenant, tasks, since);
   }
 
   async findByEmail(tenant: Tenant, emails: readonly string[]): Promise<Map<string, ContactRefById[]>> {
