@@ -54,7 +54,7 @@ export interface QuotaOptions {
    * slots at once. Default `live`.
    */
   priority?: 'live' | 'low';
-  /** Share of the window low-priority calls may fill (default 0.7). */
+  /** Share of the window low-priority calls may fill (default 0.8): the rest stays free for live bursts. */
   lowShare?: number;
 }
 
@@ -87,7 +87,7 @@ export class TenantRateLimiter {
       const window = limit.windowMs + margin;
       const keys = [this.keys.quota(t), this.keys.quotaPause(t), this.keys.quotaLimit(t), this.keys.quotaLiveWaiting(t)];
       const low = this.opts.priority === 'low' ? 1 : 0;
-      const wait = Number(await ACQUIRE.run(this.redis, keys, [this.clock(), window, limit.max, randomUUID(), margin, low, this.opts.lowShare ?? 0.7]));
+      const wait = Number(await ACQUIRE.run(this.redis, keys, [this.clock(), window, limit.max, randomUUID(), margin, low, this.opts.lowShare ?? 0.8]));
       if (wait === 0) return;
       if (wait > this.opts.maxInlineWaitMs) throw new CrmRateLimitedError(wait);
       await new Promise((r) => setTimeout(r, wait));
