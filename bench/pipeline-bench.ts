@@ -14,7 +14,7 @@ import { signV3 } from '../webhooks/hubspot/hubspot-signature.ts';
 
 const QUOTA = { max: 110, windowMs: 10_000 };
 /** The share of the window a rescore (low priority) may fill: the limiter's default. */
-const LOW_SHARE = 0.7;
+const LOW_SHARE = 0.8;
 const CALLS_PER_100 = 2; // one batch read + one batch update per 100 contacts (no tasks)
 const CEILING = ((QUOTA.max / QUOTA.windowMs) * 1000 * 100) / CALLS_PER_100; // contacts/s
 

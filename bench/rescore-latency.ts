@@ -1,6 +1,8 @@
 // bench:rescore's second measurement: live webhook → CRM write latency while a rescore runs vs idle,
 // one HubSpot portal at its real 110 requests / 10 s, the whole pipeline (see pipeline-bench.ts).
-import { rescoreTenant, type RescoreSummary } from '../jobs/rescore-tenant.ts';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { rescoreTenant } from '../jobs/rescore-tenant.ts';
 import { HubSpotAdapter } from '../src/crm/hubspot/hubspot-adapter.ts';
 import { hubspotPropertySpecs } from '../src/crm/hubspot/hubspot-setup.ts';
 import { LOCAL, startPipeline, type Pipeline } from '../src/demo/pipeline.ts';
@@ -57,7 +59,7 @@ export async function measureLatency(opts: LatencyOptions) {
     for (const id of all) p.sandbox.hubspot.contacts.set(id, { id, properties: { email: `l${id}@example.com`, jobtitle: 'Engineer', industry: 'Retail', lifecyclestage: 'subscriber' } });
     const [idleIds, busyIds, rescoreIds] = [all.slice(0, live), all.slice(live, 2 * live), all.slice(2 * live)];
     const keys = new Keys(p.env.LEADSTAGE_REDIS_PREFIX);
-    const port = (priority: 'live' | 'low') => new HubSpotAdapter({
+    const port = (priority: 'live') => new HubSpotAdapter({
       config: p.config, accessToken: async () => 'pat-sandbox', basePath: p.sandbox.url,
       limiter: new TenantRateLimiter(p.web.redis, keys, { ...QUOTA, maxInlineWaitMs: 60_000, priority }),
     });
@@ -77,20 +79,33 @@ export async function measureLatency(opts: LatencyOptions) {
 
     // A config change, as far as the CRM shows it: every rescore contact's score is off.
     for (const id of rescoreIds) p.sandbox.hubspot.contacts.get(id)!.properties['leadstage_score'] = '99';
+    // The rescore as an operator runs it: `leadstage rescore` in its own process (its planning does
+    // not share the worker's event loop), low priority in the same Redis quota as the worker.
+    const cli = spawn(process.execPath, ['bin/leadstage.mjs', 'rescore', `hubspot:${LOCAL.portalId}`, '--json', '--every', '1'], {
+      env: { ...process.env, ...p.sandbox.leadstageEnv(p.url), REDIS_URL: p.env.REDIS_URL, LEADSTAGE_REDIS_PREFIX: p.env.LEADSTAGE_REDIS_PREFIX, LEADSTAGE_CONFIG: 'config/leadstage.yaml' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let read = 0;
-    const crm = port('low');
-    const rescore: Promise<RescoreSummary> = rescoreTenant(tenant, { ...rescoreDeps(p.web.redis, keys, p.config, crm), onProgress: (pr) => void (read = pr.read) });
+    let out = '';
+    cli.stdout.on('data', (d: Buffer) => void (out += d.toString()));
+    cli.stderr.on('data', (d: Buffer) => {
+      const m = /: ([\d,]+) contacts read/.exec(d.toString().trim().split('\n').at(-1) ?? '');
+      if (m) read = Number(m[1]!.replace(/,/g, ''));
+    });
+    const exited = once(cli, 'exit');
     let settled = false;
-    void rescore.finally(() => (settled = true)).catch(() => undefined);
+    void exited.then(() => (settled = true));
     while (read < 2 * live && !settled) await new Promise((r) => setTimeout(r, 20));
     const readAtStart = read;
     const busy = await stream(p, busyIds, opts.perSecond, writes);
     const readDuring = read - readAtStart;
-    const summary = await rescore;
+    const [code] = await exited;
+    if (code !== 0) throw new Error(`leadstage rescore exited with ${String(code)}`);
+    const summary = JSON.parse(out) as { contactsRead: number; changed: number; crmCalls: number; elapsedMs: number };
     await p.drained(600_000);
     return {
-      ...opts, idle, busy, ratio: busy.p99 / idle.p99, rescore: summary, rescoreReadDuringLive: readDuring,
-      stillRunning: read < summary.read, tooMany: p.sandbox.hubspot.tooManyRequests,
+      ...opts, idle, busy, ratio: busy.p99 / idle.p99, rescoreReadDuringLive: readDuring, tooMany: p.sandbox.hubspot.tooManyRequests,
+      rescore: { read: summary.contactsRead, changed: summary.changed, crmCalls: summary.crmCalls, ms: summary.elapsedMs },
     };
   } finally {
     await p.stop();

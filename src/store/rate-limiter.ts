@@ -38,7 +38,7 @@ if not low then redis.call('SET', KEYS[4], '1', 'PX', wait + tonumber(ARGV[5])) 
 return wait`);
 
 /** Share of the rate window low-priority calls (a rescore) may fill unless told otherwise. */
-export const LOW_PRIORITY_SHARE = 0.7;
+export const LOW_PRIORITY_SHARE = 0.8;
 
 /** The limit the CRM announced for this tenant (see `TenantRateLimiter.learn`), or null: read-only. */
 export async function learnedLimit(redis: Redis, keys: Keys, t: Tenant): Promise<{ max: number; windowMs: number } | null> {
@@ -63,7 +63,7 @@ export interface QuotaOptions {
    * slots at once. Default `live`.
    */
   priority?: 'live' | 'low';
-  /** Share of the window low-priority calls may fill (default 0.7). */
+  /** Share of the window low-priority calls may fill (default 0.8): the rest stays free for live bursts. */
   lowShare?: number;
 }
 

@@ -149,7 +149,7 @@ describe('leadstage simulate (sandbox Salesforce)', () => {
     expect(out.cost).toMatchObject({ changedContacts: seeded, readCalls: out.crmCallsMade, writeCalls: Math.ceil(leads / 200) + Math.ceil(sf.records.Contact.size / 200), limit: { max: 3, windowMs: 1000 } });
     expect(out.cost.seconds).toBe(Math.floor((out.cost.totalCalls - 1) / 3)); // 3 calls a second
     expect(out.cost.seconds).toBeGreaterThan(0);
-    expect(out.cost.rescoreSeconds).toBe(Math.floor((out.cost.totalCalls - 1) / 2)); // the rescore's 70 %: 2 a second
+    expect(out.cost.rescoreSeconds).toBe(Math.floor((out.cost.totalCalls - 1) / 2)); // the rescore's 80 %: 2 a second
     const made = [...sandbox.calls].filter(([route, n]) => n !== (callsBefore.get(route) ?? 0)).map(([route]) => route);
     expect(made.length).toBeGreaterThan(0);
     expect(made.every((route) => route.startsWith('GET '))).toBe(true);
