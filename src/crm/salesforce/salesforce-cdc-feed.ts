@@ -23,6 +23,8 @@ interface Held {
   tenant: Tenant;
   token: string;
   sub: CdcSubscription;
+  /** Epoch ms of the last renewal that Redis confirmed. */
+  renewedAt: number;
 }
 
 /**
@@ -72,24 +74,34 @@ export class SalesforceCdcFeed implements ChangeFeed {
   private async renewAndTake(): Promise<void> {
     if (this.stopped) return;
     const { store, log } = this.opts;
-    const served = await this.opts.tenants();
-    const servedKeys = new Set(served.map((r) => tenantKey(r.tenant)));
+    // Unknown (the directory is unreachable): keep renewing what we hold, take nothing new.
+    const served = await this.opts.tenants().catch((err: Error) => {
+      log.warn({ err: err.message }, 'salesforce CDC: could not list the served orgs');
+      return null;
+    });
+    const servedKeys = new Set((served ?? []).map((r) => tenantKey(r.tenant)));
     for (const [key, h] of [...this.held]) {
-      if (!servedKeys.has(key)) {
+      if (served && !servedKeys.has(key)) {
         log.info({ org: h.tenant.id }, 'salesforce CDC: org no longer served, subscription closed');
         await this.drop(key, true);
-      } else if (!(await store.renewLease(h.tenant, h.token, this.leaseMs))) {
-        log.warn({ org: h.tenant.id }, 'salesforce CDC lease lost: another worker holds the org now');
+        continue;
+      }
+      const renewed = await store.renewLease(h.tenant, h.token, this.leaseMs).catch(() => null);
+      if (renewed) {
+        h.renewedAt = Date.now();
+      } else if (renewed === false || Date.now() - h.renewedAt > this.leaseMs) {
+        // Lost, or unconfirmed for a whole lease (Redis unreachable): another worker may hold it now.
+        log.warn({ org: h.tenant.id }, 'salesforce CDC lease lost: this worker lets the org go');
         await this.drop(key, false);
       }
     }
-    for (const record of served) {
+    for (const record of served ?? []) {
       const key = tenantKey(record.tenant);
       if (this.stopped || this.held.has(key)) continue;
       const token = randomUUID();
       if (!(await store.acquireLease(record.tenant, token, this.leaseMs))) continue;
       const sub = this.opts.subscribe(record, token, () => void this.drop(key, false));
-      this.held.set(key, { tenant: record.tenant, token, sub });
+      this.held.set(key, { tenant: record.tenant, token, sub, renewedAt: Date.now() });
       log.info({ org: record.tenant.id }, 'salesforce CDC lease taken');
       sub.start();
     }

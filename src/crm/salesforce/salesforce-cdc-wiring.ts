@@ -20,12 +20,12 @@ export interface SalesforceCdcWiring {
 }
 
 /**
- * Loaded on first use only: deployments without CDC never load gRPC and Avro. (Note: avro-js
- * 1.12.2 requires `underscore` without declaring it; the project must install it.)
+ * Loaded on first use only: deployments without CDC never load gRPC and Avro. (avro-js 1.12.2
+ * requires `underscore` without declaring it: the project must depend on underscore.)
  */
 let clientClass: Promise<PubSubClientClass> | undefined;
 export function loadPubSubClient(): Promise<PubSubClientClass> {
-  clientClass ??= import('salesforce-pubsub-api-client').then((m) => m.default).catch((err: Error) => {
+  clientClass ??= import('./pubsub-client.ts').then((m) => m.PubSubClient).catch((err: Error) => {
     clientClass = undefined;
     throw new Error(`SALESFORCE_CDC=on but the Pub/Sub client does not load: ${err.message}`);
   });

@@ -1,15 +1,17 @@
-import type PubSubApiClient from 'salesforce-pubsub-api-client';
+import type { DecodedEvent, PubSubClient, PubSubStream } from './pubsub-client.ts';
 import type { ChangeFeedDeps } from '../../platform/crm-module.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Tenant } from '../../platform/tenant.ts';
 import type { StoredReplay } from '../../store/cdc-store.ts';
-import { mapChangeEvent, type ChangeEventHeader, type EchoRules } from './salesforce-cdc-mapping.ts';
+import { mapChangeEvent, type EchoRules } from './salesforce-cdc-mapping.ts';
 
 /** Salesforce keeps change events 72 hours; a position older than that cannot be replayed. */
 export const CDC_RETENTION_MS = 72 * 3_600_000;
 const UNAUTHENTICATED = 16;
+/** Events asked for at a time; more are asked for once half of them are durable. */
+const BATCH = 100;
 
-export type PubSubClientClass = typeof PubSubApiClient;
+export type PubSubClientClass = typeof PubSubClient;
 
 /** What the Pub/Sub API needs to accept the org's subscription (user-supplied authentication). */
 export interface PubSubSession {
@@ -44,10 +46,6 @@ export interface CdcSubscriptionOptions {
   rejectUnauthorizedSsl?: boolean;
 }
 
-interface ParsedEvent {
-  replayId: number;
-  payload?: { ChangeEventHeader?: ChangeEventHeader };
-}
 interface GrpcError {
   code?: number;
   details?: string;
@@ -67,7 +65,7 @@ class LeaseLostError extends Error {}
  */
 export class CdcSubscription {
   private readonly opts: CdcSubscriptionOptions;
-  private client: PubSubApiClient | null = null;
+  private client: PubSubClient | null = null;
   /** Bumped by every (re)connect and by stop: callbacks of an older client are ignored. */
   private generation = 0;
   private tail: Promise<void> = Promise.resolve();
@@ -101,7 +99,7 @@ export class CdcSubscription {
     try {
       c?.close();
     } catch {
-      // a client that failed half-way through connect has nothing to close
+      // nothing left to close
     }
   }
 
@@ -115,26 +113,51 @@ export class CdcSubscription {
       if (gen !== this.generation) return;
       this.usedToken = session.accessToken;
       const client = new Client({
-        authType: 'user-supplied', accessToken: session.accessToken, instanceUrl: session.instanceUrl, organizationId: tenant.id,
-        pubSubEndpoint: this.opts.endpoint, ...(this.opts.rejectUnauthorizedSsl === false ? { rejectUnauthorizedSsl: false } : {}),
-      }, clientLogger(log, tenant));
-      await client.connect();
-      if (gen !== this.generation) return void client.close();
+        endpoint: this.opts.endpoint, accessToken: session.accessToken, instanceUrl: session.instanceUrl, orgId: tenant.id,
+        ...(this.opts.rejectUnauthorizedSsl === false ? { rejectUnauthorizedSsl: false } : {}),
+      });
       this.client = client;
-      for (const channel of this.opts.channels) {
-        const from = this.startAfter(channel, stored.get(channel));
-        const cb = (info: { lastReplayId: number | null }, type: string, data?: unknown) => this.on(gen, channel, info, type, data);
-        if (from === null) client.subscribe(channel, cb, null);
-        else client.subscribeFromReplayId(channel, cb, null, from);
-      }
+      for (const channel of this.opts.channels) this.subscribe(gen, client, channel, this.startAfter(channel, stored.get(channel)));
       log.info({ org: tenant.id, channels: this.opts.channels.length }, 'salesforce CDC subscribed');
     } catch (err) {
       this.fail(gen, err);
     }
   }
 
+  /**
+   * One channel's stream. Flow control is ours: more events are asked for only once half of the
+   * last request is durable, and a keepalive's position is trusted only while the server had room
+   * to send events (so "nothing to deliver" really means nothing).
+   */
+  private subscribe(gen: number, client: PubSubClient, channel: string, after: bigint | null): void {
+    let credit = BATCH;
+    let done = 0;
+    const stream: PubSubStream = client.subscribe(channel, after, BATCH, {
+      events: (events: DecodedEvent[], pending: number) => {
+        if (gen !== this.generation) return;
+        credit = pending;
+        for (const e of events) this.enqueue(gen, () => this.handle(channel, e));
+        this.enqueue(gen, async () => {
+          done += events.length;
+          if (done >= BATCH / 2) {
+            stream.request(done);
+            credit += done;
+            done = 0;
+          }
+        });
+      },
+      keepalive: (latest: bigint) => {
+        if (gen !== this.generation || credit <= 0 || latest === 0n) return;
+        // Everything up to the tip has reached us: saving it (after the queue drains) keeps a quiet
+        // org's position inside the retention window.
+        this.enqueue(gen, () => this.save(channel, String(latest), this.opts.now()));
+      },
+      failed: (err) => this.onError(gen, channel, err),
+    });
+  }
+
   /** The replay id to resume after, or null for LATEST. */
-  private startAfter(channel: string, stored: StoredReplay | undefined): number | null {
+  private startAfter(channel: string, stored: StoredReplay | undefined): bigint | null {
     const { tenant, log } = this.opts;
     if (this.atLatest.delete(channel) || !stored) return null;
     if (this.opts.now() - stored.at > CDC_RETENTION_MS) {
@@ -142,28 +165,7 @@ export class CdcSubscription {
       log.warn({ org: tenant.id, channel, storedAt: new Date(stored.at).toISOString() }, 'salesforce CDC position is older than the 72 h retention: starting at LATEST; the reconciliation sweep covers the gap');
       return null;
     }
-    return Number(stored.replayId);
-  }
-
-  private on(gen: number, channel: string, info: { lastReplayId: number | null }, type: string, data: unknown): void {
-    if (gen !== this.generation) return;
-    switch (type) {
-      case 'event':
-        return this.enqueue(gen, () => this.handle(channel, data as ParsedEvent));
-      case 'grpcKeepalive': {
-        // "No events to deliver": everything up to the latest replay id has reached us. Saving it
-        // after the queue drains keeps a quiet org's position inside the retention window.
-        const id = info.lastReplayId;
-        if (id !== null && id !== undefined) this.enqueue(gen, () => this.save(channel, String(id), this.opts.now()));
-        return;
-      }
-      case 'error':
-        return this.onError(gen, channel, data);
-      case 'end':
-        return this.fail(gen, new Error(`the ${channel} stream ended`));
-      default:
-        return; // grpcStatus comes with error/end; lastEvent never fires for an endless request
-    }
+    return BigInt(stored.replayId);
   }
 
   private enqueue(gen: number, work: () => Promise<void>): void {
@@ -178,15 +180,16 @@ export class CdcSubscription {
     });
   }
 
-  private async handle(channel: string, event: ParsedEvent): Promise<void> {
+  private async handle(channel: string, event: DecodedEvent): Promise<void> {
     const { tenant, log, metrics } = this.opts;
-    const header = event.payload?.ChangeEventHeader;
+    const header = event.header;
     const replayId = String(event.replayId);
     metrics?.received.inc({ source: 'salesforce-cdc' });
-    const mapped = header ? mapChangeEvent(tenant, header, replayId, this.opts.echo()) : ({ kind: 'ignored', reason: 'no_ids' } as const);
-    if (mapped.kind === 'overflow' || (mapped.kind === 'ignored' && mapped.reason === 'no_ids')) {
-      metrics?.cdcGaps.inc({ reason: mapped.kind === 'overflow' ? 'overflow' : 'no_ids' });
-      log.warn({ org: tenant.id, channel, replayId, changeType: header?.changeType }, 'salesforce CDC event names no record: the reconciliation sweep covers it');
+    const mapped = header ? mapChangeEvent(tenant, header, replayId, this.opts.echo()) : null;
+    if (!mapped || mapped.kind === 'overflow' || (mapped.kind === 'ignored' && mapped.reason === 'no_ids')) {
+      const reason = !mapped ? 'unreadable_event' : mapped.kind === 'overflow' ? 'overflow' : 'no_ids';
+      metrics?.cdcGaps.inc({ reason });
+      log.warn({ org: tenant.id, channel, replayId, reason, changeType: header?.changeType }, 'salesforce CDC event names no record leadstage can mark: the reconciliation sweep covers it');
     } else if (mapped.kind === 'ignored') {
       metrics?.ignored.inc({ source: 'salesforce-cdc' });
     } else {
@@ -208,12 +211,6 @@ export class CdcSubscription {
     const { tenant, log, metrics } = this.opts;
     const err = (data ?? {}) as GrpcError;
     const code = String(err.metadata?.get('error-code')?.[0] ?? '');
-    if (typeof err.code !== 'number') {
-      // The client could not decode one event (EventParseError): its records are unknown to us.
-      metrics?.cdcGaps.inc({ reason: 'unreadable_event' });
-      log.warn({ org: tenant.id, channel, err: (data as Error)?.message }, 'salesforce CDC event could not be decoded: skipped; the reconciliation sweep covers it');
-      return;
-    }
     if (code.includes('.replayid.')) {
       // Usually a position older than the 72 h retention (docs: "Retry Long-Lived RPC Calls").
       metrics?.cdcGaps.inc({ reason: 'replay_rejected' });
@@ -228,7 +225,7 @@ export class CdcSubscription {
       this.fail(gen, new Error(`authentication refused (${code || 'UNAUTHENTICATED'})`), undefined, () => this.opts.refreshSession(used));
       return;
     }
-    this.fail(gen, new Error(`${channel}: gRPC ${err.code} ${code}`.trim()));
+    this.fail(gen, new Error(`${channel}: ${typeof err.code === 'number' ? `gRPC status ${err.code} ${code}`.trim() : (data as Error)?.message}`));
   }
 
   /** Close this client and connect again after a backoff (`delayMs` overrides it). */
@@ -253,15 +250,4 @@ export class CdcSubscription {
       })();
     }, wait);
   }
-}
-
-/** The client logs raw events at debug level (bodies, names): keep only its warnings and errors, as text. */
-function clientLogger(log: Logger, tenant: Tenant) {
-  const text = (m: unknown) => (typeof m === 'string' ? m : m instanceof Error ? m.message : 'pubsub client message').slice(0, 300);
-  const drop = () => undefined;
-  return {
-    debug: drop, info: drop,
-    warn: (m: unknown) => log.debug({ org: tenant.id, msg: text(m) }, 'pubsub client warning'),
-    error: (m: unknown) => log.debug({ org: tenant.id, msg: text(m) }, 'pubsub client error'),
-  };
 }
