@@ -63,9 +63,9 @@ function deliveryKey(tenant: Tenant, h: ChangeEventHeader, replayId: string, rec
  * ignored; deletes never are — a deleted record's data must go whoever deleted it.
  */
 export function mapChangeEvent(tenant: Tenant, h: ChangeEventHeader, replayId: string, rules: EchoRules): CdcMapping {
-  if (h.changeType === 'GAP_OVERFLOW') return { kind: 'overflow' };
   const object = OBJECT[h.entityName];
   if (!object) return { kind: 'ignored', reason: 'entity' };
+  if (h.changeType === 'GAP_OVERFLOW') return { kind: 'overflow' };
   const gap = h.changeType.startsWith('GAP_');
   const type = gap ? h.changeType.slice(4) : h.changeType;
   if (!['CREATE', 'UPDATE', 'DELETE', 'UNDELETE'].includes(type)) return { kind: 'ignored', reason: 'change_type' };
