@@ -12,7 +12,7 @@ import type { Env } from '../platform/env.ts';
 import { Keys, QUEUE } from '../platform/keys.ts';
 import type { Logger } from '../platform/logger.ts';
 import { Metrics } from '../platform/metrics.ts';
-import { createQueues, requestRecompute, type Queues, type RecomputeJobData } from '../platform/queues.ts';
+import { createQueues, requestRecompute, requestResolve, type Queues, type RecomputeJobData } from '../platform/queues.ts';
 import { createRedis } from '../platform/redis.ts';
 import type { TenantDirectory } from '../platform/tenant-directory.ts';
 import { tenantKey } from '../platform/tenant.ts';
@@ -24,7 +24,8 @@ import { escalateTenant } from '../../jobs/escalate-tenant.ts';
 import { recordFailedForGood } from '../../jobs/failed-for-good.ts';
 import { OwnerAwayStore } from '../store/owner-away-store.ts';
 import { DecayStore } from '../store/decay-store.ts';
-import { INGEST_SCRIPT } from '../store/ingest-script.ts';
+import { INGEST_SCRIPT, SETTLE_SCRIPT } from '../store/ingest-script.ts';
+import { ingest } from '../store/ingest.ts';
 import { WorkerStore } from '../store/worker-store.ts';
 import { CRMS } from './crm-registry.ts';
 import { createCrmProvider, type CrmProvider } from './crm-provider.ts';
@@ -222,6 +223,19 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
     metrics.jobs.inc({ queue: 'recompute', outcome: 'failed' });
     if (job) lastCrmOutcome.set(tenantKey(job.data.tenant), { ok: false, at: new Date().toISOString(), error: err.name });
   });
+  // CRM event streams (Salesforce CDC with SALESFORCE_CDC=on), ingested as the webhook server does.
+  SETTLE_SCRIPT.register(redis);
+  const feeds = CRMS.flatMap((m) => {
+    const feed = crms.connector(m.kind)?.changeFeed?.({
+      metrics,
+      tenants: async () => (await servedTenants(directory, crms)).flatMap((t) => (t.tenant.crm === m.kind ? [t.record] : [])),
+      ingest: (ops) => ingest(ops, {
+        redis, keys, limits: ingestLimits(config), batchWindowMs: env.BATCH_WINDOW_MS, deliveryTtlMs: 4 * 86_400_000,
+        requestRecompute: (t, ms) => requestRecompute(queues.recompute, t, ms), requestResolve: (ms) => requestResolve(queues.resolve, ms),
+      }),
+    });
+    return feed ? [feed] : [];
+  });
   const health = env.WORKER_HEALTH_PORT === undefined ? null : await startHealthServer({
     port: env.WORKER_HEALTH_PORT, host: env.WORKER_HEALTH_HOST, metrics, metricsToken: env.METRICS_TOKEN,
     ready: { redis: () => redis.ping(), worker: async () => { if (!worker.isRunning()) throw new Error('not running'); } },
@@ -241,6 +255,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
       // hands the jobs to another worker (their batches resume from the in-flight set).
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), env.SHUTDOWN_TIMEOUT_MS)));
+      await Promise.all(feeds.map((f) => f.stop().catch((err: Error) => log.warn({ err: err.message }, 'change feed stop failed'))));
       const workers = [worker, resolver, maintenance];
       const closing = Promise.all(workers.map((w) => w.close())).then(() => 'closed' as const);
       if ((await Promise.race([closing, timedOut])) === 'timeout') await Promise.all(workers.map((w) => w.close(true)));
@@ -250,6 +265,12 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
       log.info('recompute worker stopped');
     })());
+  try {
+    for (const feed of feeds) await feed.start();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
   return { worker, resolver, redis, queues, store, deadLetters, healthPort: health?.port ?? null, stop };
 }
 
@@ -257,7 +278,7 @@ async function servedTenants(directory: TenantDirectory, crms: CrmProvider) {
   const out = [];
   for (const record of await directory.list()) {
     const served = await crms.serve(record.tenant);
-    if (served) out.push({ tenant: record.tenant, crm: served.crm });
+    if (served) out.push({ tenant: record.tenant, crm: served.crm, record: served.record });
   }
   return out;
 }

@@ -6,8 +6,9 @@ import type { Env } from './env.ts';
 import type { Keys } from './keys.ts';
 import type { Logger } from './logger.ts';
 import type { CredentialStore, OAuthProvider } from './oauth.ts';
+import type { Metrics } from './metrics.ts';
 import type { TenantRecord } from './tenant-directory.ts';
-import type { Tenant } from './tenant.ts';
+import type { IngressOp, Tenant } from './tenant.ts';
 
 /** What a CRM module gets from the process that runs it. */
 export interface CrmConnectorContext {
@@ -50,6 +51,28 @@ export interface CrmConnector {
    * lines done, and problems that make the install fail.
    */
   setup?(record: TenantRecord): Promise<{ done: string[]; problems: string[] }>;
+  /**
+   * The CRM's own event stream (Salesforce Change Data Capture), when the environment turns it
+   * on; null or absent: the CRM pushes through webhooks only.
+   */
+  changeFeed?(deps: ChangeFeedDeps): ChangeFeed | null;
+}
+
+/** What a change feed needs from the worker that runs it. */
+export interface ChangeFeedDeps {
+  /** The tenants of this CRM the worker serves now (asked again on every lease round). */
+  tenants(): Promise<TenantRecord[]>;
+  /** Make ops durable the way the webhook routes do (deduplicated by delivery key). */
+  ingest(ops: readonly IngressOp[]): Promise<{ accepted: number; duplicates: number; busy: number }>;
+  metrics?: Metrics;
+}
+
+/** A push ingress the worker keeps open per served tenant, besides webhooks. */
+export interface ChangeFeed {
+  /** Begin holding subscriptions; rejects when the feed cannot run at all (a missing library). */
+  start(): Promise<void>;
+  /** Close every subscription, let in-flight events finish, give the leases back. */
+  stop(): Promise<void>;
 }
 
 /**

@@ -103,6 +103,18 @@ const envSchema = (web: boolean) => z
     SALESFORCE_CLIENT_SECRET: z.string().min(1).optional(),
     SALESFORCE_LOGIN_URL: z.url().default('https://login.salesforce.com'),
     SALESFORCE_API_VERSION: z.string().regex(/^\d+\.0$/, 'SALESFORCE_API_VERSION looks like 61.0').default('61.0'),
+    /**
+     * Worker: Salesforce Change Data Capture over the Pub/Sub API as a second ingress (on/off). One
+     * worker per org holds the subscription (a Redis lease); events become the same pending marks
+     * as Outbound Messages. Needs the org's CDC selection of Lead and Contact (docs/salesforce-setup.md §5).
+     */
+    SALESFORCE_CDC: z.enum(['on', 'off']).default('off'),
+    /** Worker: the change event channels subscribed, comma-separated. */
+    SALESFORCE_CDC_CHANNELS: z.string().default('/data/LeadChangeEvent,/data/ContactChangeEvent')
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^\/data\/\w+$/, 'SALESFORCE_CDC_CHANNELS: channels look like /data/LeadChangeEvent')).min(1)),
+    /** Worker: the Pub/Sub API endpoint (host:port, TLS). */
+    SALESFORCE_PUBSUB_ENDPOINT: z.string().regex(/^[\w.-]+:\d+$/, 'SALESFORCE_PUBSUB_ENDPOINT looks like api.pubsub.salesforce.com:7443').default('api.pubsub.salesforce.com:7443'),
     /** Worker: calls per window per org, shared by all workers (orgs also have a 24-hour API quota). */
     SALESFORCE_REQUESTS_PER_WINDOW: z.coerce.number().int().positive().default(25),
     SALESFORCE_WINDOW_MS: z.coerce.number().int().positive().default(1_000),

@@ -79,6 +79,14 @@ export class Keys {
   reconcileWatermark(tenant: Tenant): string {
     return `${this.tenantRoot(tenant)}:reconcile-watermark`;
   }
+  /** Lease of the one worker holding the org's Change Data Capture subscription (a token, with PX). */
+  cdcLease(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:cdc-lease`;
+  }
+  /** HASH channel → "replayId@epochMs": the last CDC event (or keepalive) of the org made durable. */
+  cdcReplay(tenant: Tenant): string {
+    return `${this.tenantRoot(tenant)}:cdc-replay`;
+  }
   /** HASH stage → how often leadstage recorded this contact entering it. */
   stageEntries(tenant: Tenant, contactId: string): string {
     return `${this.tenantRoot(tenant)}:entries:${contactId}`;

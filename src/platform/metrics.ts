@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type SourceLabel = 'hubspot' | 'hubspot-workflow' | 'salesforce' | 'events';
+export type SourceLabel = 'hubspot' | 'hubspot-workflow' | 'salesforce' | 'salesforce-cdc' | 'events';
 
 /** The service's Prometheus metrics, on a registry of its own (tests build several apps). */
 export class Metrics {
@@ -21,6 +21,10 @@ export class Metrics {
   readonly jobs = new Counter({ name: 'leadstage_jobs_total', help: 'Worker jobs by queue and outcome', labelNames: ['queue', 'outcome'], registers: [this.registry] });
   readonly contactsWritten = new Counter({ name: 'leadstage_contacts_written_total', help: 'Contacts written to the CRM', labelNames: ['crm'], registers: [this.registry] });
   readonly deadLettered = new Counter({ name: 'leadstage_dead_lettered_total', help: 'Records the CRM refused for good', labelNames: ['crm'], registers: [this.registry] });
+  readonly cdcGaps = new Counter({
+    name: 'leadstage_cdc_gaps_total', help: 'Change Data Capture changes not read from the stream, left to the reconciliation sweep (replay id expired or refused, overflow, unreadable event)',
+    labelNames: ['reason'], registers: [this.registry],
+  });
   readonly queueJobs = new Gauge({ name: 'leadstage_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'], registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {

@@ -1,6 +1,8 @@
 import type { CrmModule } from '../../platform/crm-module.ts';
+import { CdcStore } from '../../store/cdc-store.ts';
 import { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { SalesforceAdapter } from './salesforce-adapter.ts';
+import { salesforceCdcFeed } from './salesforce-cdc-wiring.ts';
 import { salesforceConnections } from './salesforce-connection.ts';
 import { salesforceOAuth } from './salesforce-oauth.ts';
 
@@ -24,6 +26,9 @@ export const salesforceCrm: CrmModule = {
         const problems = await portFor(record).validateSchema(record.tenant);
         return { done: problems.length ? [] : ['Lead, Contact and Task fields and picklists match the config'], problems };
       },
+      changeFeed: (deps) => env.SALESFORCE_CDC === 'on'
+        ? salesforceCdcFeed({ ctx, deps, store: new CdcStore(ctx.redis, ctx.keys), connection, ownProperties: (c) => salesforceCrm.ownProperties!(c) })
+        : null,
     };
   },
   oauth: (env) => env.SALESFORCE_CLIENT_ID && env.SALESFORCE_CLIENT_SECRET
