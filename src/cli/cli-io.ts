@@ -12,6 +12,8 @@ export interface CliIo {
   readFile: (path: string) => string;
   /** Where commands write files they are asked for (`simulate --html`); absent: the file system. */
   writeFile?: (path: string, text: string) => void;
+  /** A terminal for redrawn progress bars (stderr when it is a TTY); absent: plain progress lines. */
+  terminal?: NodeJS.WriteStream;
 }
 
 /** Exit codes: 0 ok, 1 the input (config, contact) is invalid, 2 the command line is wrong. */

@@ -88,5 +88,6 @@ export async function runFromProcess(): Promise<void> {
     env: process.env,
     readFile: (p) => readFileSync(p, 'utf8'),
     writeFile: (p, text) => writeFileSync(p, text),
+    ...(process.stderr.isTTY ? { terminal: process.stderr } : {}),
   });
 }

@@ -1,3 +1,4 @@
+import { Presets, SingleBar } from 'cli-progress';
 import type { RescoreProgress, RescoreSummary } from '../../jobs/rescore-tenant.ts';
 
 /** Options of the rescore's progress output. */
@@ -22,9 +23,9 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * One plain line every N pages: contacts done (of the total), changed, CRM calls, rate and ETA.
- * Plain lines on a terminal too: a redrawn bar would take the npm package cli-progress, which is
- * not a dependency yet. The rate counts this run's contacts only (a resumed run starts past 0).
+ * One plain line every N pages: contacts done (of the total), changed, CRM calls, rate and ETA — for
+ * logs and pipes; a terminal gets `progressBar`. The rate counts this run's contacts only (a resumed
+ * run starts past 0).
  */
 export function progressLines(opts: ProgressOptions): (p: RescoreProgress) => void {
   return (p) => {
@@ -34,6 +35,31 @@ export function progressLines(opts: ProgressOptions): (p: RescoreProgress) => vo
     const eta = opts.total && rate > 0 ? `, ETA ${formatDuration((Math.max(0, opts.total - p.read) / rate) * 1000)}` : '';
     const counts = `${int(p.changed)} changed, ${int(p.crmCalls)} CRM calls, ${int(rate)} contacts/s`;
     opts.write(`${opts.label}: ${int(p.read)}${of} contacts read, ${counts}${eta}\n`);
+  };
+}
+
+/**
+ * A redrawn bar on a terminal (cli-progress): share done, contacts, changed, CRM calls, rate and
+ * ETA, updated every page. `stop` leaves the last state on screen. Needs the account's total.
+ */
+export function progressBar(stream: NodeJS.WriteStream, total: number, label: string): { update: (p: RescoreProgress) => void; stop: () => void } {
+  const bar = new SingleBar({
+    stream, clearOnComplete: false, hideCursor: true, etaBuffer: 20,
+    format: `${label} [{bar}] {percentage}% | {value}/{total} contacts | {changed} changed | {calls} CRM calls | {rate}/s | ETA {eta_formatted}`,
+  }, Presets.shades_classic);
+  let started = false;
+  return {
+    update(p) {
+      const rate = p.elapsedMs > 0 ? ((p.read - p.readBefore) * 1000) / p.elapsedMs : 0;
+      const payload = { changed: int(p.changed), calls: int(p.crmCalls), rate: int(rate) };
+      if (!started) {
+        bar.start(Math.max(total, p.read), p.readBefore, payload);
+        started = true;
+      }
+      bar.setTotal(Math.max(total, p.read));
+      bar.update(p.read, payload);
+    },
+    stop: () => bar.stop(),
   };
 }
 

@@ -19,7 +19,7 @@ import { ScoreLedger } from '../store/score-ledger.ts';
 import { SlaStore } from '../store/sla-store.ts';
 import { WorkerStore } from '../store/worker-store.ts';
 import { EXIT, loadEnvAndConfig, tenantArg, type CliIo } from './cli-io.ts';
-import { progressLines, summaryJson } from './rescore-progress.ts';
+import { progressBar, progressLines, summaryJson } from './rescore-progress.ts';
 import { serveTenant } from './serve-tenant.ts';
 
 const USAGE = 'usage: leadstage rescore <crm:accountId> [--restart] [--every N] [--json]\n' +
@@ -61,6 +61,9 @@ export async function rescoreCommand(args: string[], io: CliIo): Promise<number>
     let owners: Promise<CrmOwner[]> | null = null;
     const callsBefore = crm.calls;
     const total = values.json ? null : await crm.countContacts?.(tenant).catch(() => null) ?? null;
+    const label = `rescore ${tenantKey(tenant)}`;
+    // A terminal gets a redrawn bar; logs and pipes get a plain line every N pages.
+    const bar = io.terminal && total !== null ? progressBar(io.terminal, total, label) : null;
     const summary = await rescoreTenant(tenant, {
       config: record.config, crm, store, clock: systemClock,
       activities: new ActivityStore(redis, keys, { maxAgeDays: record.config.engagement.maxAgeDays }),
@@ -77,9 +80,9 @@ export async function rescoreCommand(args: string[], io: CliIo): Promise<number>
       },
       restart: values.restart,
       maxQuotaShare: env.NONURGENT_MAX_QUOTA_SHARE,
-      onProgress: progressLines({ write: io.stderr, everyPages: every, total, label: `rescore ${tenantKey(tenant)}` }),
+      onProgress: bar ? bar.update : progressLines({ write: io.stderr, everyPages: every, total, label }),
       ...versionOf(io),
-    });
+    }).finally(() => bar?.stop()); // the bar leaves its last state on screen, and the cursor back
     const calls = crm.calls - callsBefore;
     const out = summaryJson(summary, calls);
     if (values.json) io.stdout(`${JSON.stringify(out)}\n`);

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +87,18 @@ describe('leadstage rescore', () => {
     await redis.set(keys.rescoreCursor(hs), JSON.stringify({ cursor: '7200', read: 200, changed: 0 }));
     const restarted = JSON.parse((await run(['hubspot:62515', '--restart', '--json'])).stdout);
     expect(restarted).toMatchObject({ contactsRead: 250, resumedFrom: null });
+  });
+
+  it('draws a progress bar on a terminal (cli-progress): share done, contacts, changed, calls, rate, ETA', async () => {
+    let drawn = '';
+    const terminal = Object.assign(new PassThrough(), { isTTY: true, columns: 200 }) as unknown as NodeJS.WriteStream;
+    terminal.on('data', (chunk: Buffer) => (drawn += chunk.toString('utf8')));
+    const env = { ...sandbox.leadstageEnv('http://127.0.0.1:1'), REDIS_URL, LEADSTAGE_REDIS_PREFIX: prefix, LEADSTAGE_CONFIG: `${ROOT}config/leadstage.yaml` };
+    let stderr = '';
+    const code = await main(['rescore', 'hubspot:62515', '--restart'], { stdout: () => undefined, stderr: (t) => (stderr += t), readFile: () => '', env, terminal });
+    expect(code, stderr).toBe(0);
+    expect(drawn).toMatch(/rescore hubspot:62515 \[[█░]+\] 100% \| 250\/250 contacts \| \d+ changed \| \d+ CRM calls \| [\d,]+\/s \| ETA 0s/);
+    expect(stderr).not.toMatch(/contacts read/); // no plain lines on a terminal
   });
 
   it('Salesforce: open Leads by keyset SOQL, written through sObject Collections', async () => {
