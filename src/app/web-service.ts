@@ -19,6 +19,7 @@ import { crmModule } from './crm-registry.ts';
 import { ingestLimits } from './ingest-limits.ts';
 import { WEBHOOKS } from './webhook-registry.ts';
 import type { ConfigSource } from './config-source.ts';
+import { tenantVocabulary } from './tenant-vocabulary.ts';
 import { adminRouter } from './admin-routes.ts';
 import { CRMS } from './crm-registry.ts';
 import { createCrmProvider } from './crm-provider.ts';
@@ -102,6 +103,8 @@ export async function startWebService(opts: WebServiceOptions): Promise<WebServi
     publicBaseUrl: env.PUBLIC_BASE_URL,
     enqueueDeadlineMs: 1_800,
     ...(tenants.isServed ? { isServed: tenants.isServed } : {}),
+    // Installed tenants may have their own config: their activity types and written properties.
+    ...(tenants.store ? { vocabulary: tenantVocabulary({ directory: tenants.directory, ownPropertiesOf: (source, c) => crmModule(source)?.ownProperties?.(c) ?? [] }) } : {}),
   };
   const routers = WEBHOOKS.filter((w) => env.LEADSTAGE_SOURCES.includes(w.source as never)).map((w) =>
     w.router(ctx, { env, config, activityTypes, ownProperties: ownBySource.get(w.source)!, isKnownTenant: tenants.isKnown }));

@@ -37,7 +37,9 @@ beforeAll(async () => {
   expect(shipped).toMatch(MQL_LINE);
   // Same contact, same activity (an e-mail reply: 20 points, fit A: 60) → score 80 in both portals.
   writeFileSync(join(dir, 'eager.yaml'), shipped.replace(MQL_LINE, 'marketingqualifiedlead: { minScore: 60, minGrade: B, minEngagement: 10 }'));
-  writeFileSync(join(dir, 'strict.yaml'), shipped.replace(MQL_LINE, 'marketingqualifiedlead: { minScore: 150, minGrade: B, minEngagement: 10 }'));
+  // The strict portal also has an activity type of its own (its workflows report trials extended).
+  writeFileSync(join(dir, 'strict.yaml'), shipped.replace(MQL_LINE, 'marketingqualifiedlead: { minScore: 150, minGrade: B, minEngagement: 10 }')
+    .replace('customActivityTypes: []', 'customActivityTypes: [trial_extended]'));
   writeFileSync(join(dir, 'broken.yaml'), shipped.replace(MQL_LINE, 'marketingqualifiedlead: { minScore: lots }'));
   sandbox = new SandboxCrm();
   sandbox.addHubSpotPortal('73001');
@@ -108,6 +110,10 @@ describe('two HubSpot portals, each with its own config', () => {
     expect(inB['lifecyclestage']).toBe('lead');
     expect(sandbox.hubspotPortals.get('62515')!.tasks).toHaveLength(1);
     expect(sandbox.hubspotPortals.get('73001')!.tasks).toHaveLength(0);
+
+    // Ingress takes each portal's own activity types: B's workflow may report its own type, A's may not.
+    expect(await sandbox.hubspotSenders.get('73001')!.workflow(base, 'trial_extended', { objectId: 801 })).toBe(204);
+    expect(await sandbox.hubspotSenders.get('62515')!.workflow(base, 'trial_extended', { objectId: 801 })).toBe(400);
 
     const listed = await (await fetch(`${base}/admin/tenants`, { headers: { authorization: `Bearer ${ADMIN}` } })).json() as { id: string; configVersion: string | null }[];
     expect(listed.find((t) => t.id === '62515')!.configVersion).toBe(setA.body['configVersion']);

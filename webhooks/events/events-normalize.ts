@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { IngressOp } from '../../src/platform/tenant.ts';
+import type { IngressOp, Tenant } from '../../src/platform/tenant.ts';
 import { isSalesforceId, KEY_PREFIX } from '../salesforce/salesforce-id.ts';
 
 const digits = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).transform(String);
@@ -34,11 +34,24 @@ export function emailHash(email: string): string {
   return createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
 }
 
-/** Feed events → ops. Types must be known (built-in or the config's custom ones). */
-export function normalizeFeed(events: readonly FeedEvent[], knownTypes: ReadonlySet<string>): { ok: true; ops: IngressOp[] } | { ok: false; reason: string } {
+/** The tenant a feed event names, or null when it is addressed by e-mail only. */
+export function feedTenant(e: FeedEvent): Tenant | null {
+  const c = e.contact;
+  if ('email' in c) return null;
+  return c.crm === 'hubspot' ? { crm: 'hubspot', id: c.portalId } : { crm: 'salesforce', id: c.orgId.slice(0, 15) };
+}
+
+/**
+ * Feed events → ops. Types must be known: built-in or the config's custom ones, or (`extra`) the
+ * custom ones of the tenant the event names.
+ */
+export function normalizeFeed(
+  events: readonly FeedEvent[], knownTypes: ReadonlySet<string>, extra: (type: string, tenant: Tenant) => boolean = () => false,
+): { ok: true; ops: IngressOp[] } | { ok: false; reason: string } {
   const ops: IngressOp[] = [];
   for (const [i, e] of events.entries()) {
-    if (!knownTypes.has(e.type)) return { ok: false, reason: `event ${i}: unknown activity type "${e.type}"` };
+    const tenant = feedTenant(e);
+    if (!knownTypes.has(e.type) && !(tenant && extra(e.type, tenant))) return { ok: false, reason: `event ${i}: unknown activity type "${e.type}"` };
     // Feed ids are the sender's strings: hash them so nothing personal lands in a Redis key.
     const deliveryKey = `events:${createHash('sha256').update(e.id).digest('hex').slice(0, 40)}`;
     const activity = { id: `feed:${e.id}`, type: e.type, at: e.occurredAt, attributes: e.attributes };

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type Router } from 'express';
-import { feedBodySchema, normalizeFeed } from './events-normalize.ts';
+import { feedBodySchema, feedTenant, normalizeFeed } from './events-normalize.ts';
+import { tenantKey } from '../../src/platform/tenant.ts';
 import { rawBody } from '../shared/http.ts';
 import { enqueueOps, refuse, type IngressContext } from '../shared/ingress-context.ts';
 
@@ -50,7 +51,14 @@ export function eventsRouter(ctx: IngressContext, opts: EventsRouterOptions): Ro
       return refuse(ctx, res, 'events', 400, 'malformed', `invalid event${first?.path.length ? ` at ${first.path.join('.')}` : ''}: ${first?.message ?? 'unknown shape'}`);
     }
     const events = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
-    const normalized = normalizeFeed(events, opts.activityTypes);
+    // Types only a tenant's own config knows: that tenant's vocabulary, read once per tenant.
+    const theirs = new Map<string, ReadonlySet<string>>();
+    for (const e of events) {
+      const t = opts.activityTypes.has(e.type) ? null : feedTenant(e);
+      if (!t || theirs.has(tenantKey(t))) continue;
+      theirs.set(tenantKey(t), (await ctx.vocabulary?.(t).catch(() => null))?.activityTypes ?? new Set());
+    }
+    const normalized = normalizeFeed(events, opts.activityTypes, (type, t) => theirs.get(tenantKey(t))?.has(type) ?? false);
     if (!normalized.ok) {
       return refuse(ctx, res, 'events', 400, 'unknown_activity_type', normalized.reason);
     }

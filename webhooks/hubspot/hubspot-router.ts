@@ -5,7 +5,7 @@ import type { FieldValue } from '../../src/core/types.ts';
 import { rawBody } from '../shared/http.ts';
 import { hubspotBatchSchema, normalizeHubSpotEvent, type HubSpotNormalizeOptions } from './hubspot-normalize.ts';
 import { verifyHubSpotSignature } from './hubspot-signature.ts';
-import { enqueueOps, publicUrl, refuse, type IngressContext } from '../shared/ingress-context.ts';
+import { enqueueOps, knownActivityType, publicUrl, refuse, type IngressContext } from '../shared/ingress-context.ts';
 
 export interface HubSpotRouterOptions extends HubSpotNormalizeOptions {
   clientSecret: string;
@@ -61,7 +61,13 @@ export function hubspotRouter(ctx: IngressContext, opts: HubSpotRouterOptions): 
     if (!parsed?.success) {
       return refuse(ctx, res, 'hubspot', 400, 'malformed', json.ok ? 'expected a JSON array of 1 to 100 HubSpot events' : 'body is not JSON');
     }
-    const ops = parsed.data.flatMap((e) => normalizeHubSpotEvent(e, opts));
+    // Each portal's own written properties (a tenant config may name them differently) are its echoes.
+    const own = new Map<string, ReadonlySet<string>>();
+    for (const portalId of new Set(parsed.data.map((e) => String(e.portalId)))) {
+      const v = await ctx.vocabulary?.({ crm: 'hubspot', id: portalId }).catch(() => null);
+      if (v) own.set(portalId, new Set([...opts.ownProperties, ...v.ownProperties('hubspot')]));
+    }
+    const ops = parsed.data.flatMap((e) => normalizeHubSpotEvent(e, { ...opts, ownProperties: own.get(String(e.portalId)) ?? opts.ownProperties }));
     if (await enqueueOps(ctx, res, 'hubspot', ops, parsed.data.length)) res.status(204).end();
   });
 
@@ -71,9 +77,6 @@ export function hubspotRouter(ctx: IngressContext, opts: HubSpotRouterOptions): 
     ctx.metrics.received.inc({ source: 'hubspot-workflow' });
     if (!verified(ctx, req, res, opts.clientSecret, 'hubspot-workflow')) return;
     const type = String(req.params['activityType']);
-    if (!opts.activityTypes.has(type)) {
-      return refuse(ctx, res, 'hubspot-workflow', 400, 'unknown_activity_type', `unknown activity type "${type}"`);
-    }
     const raw = rawBody(req);
     const json = parseJson(raw);
     const body = json.ok && json.value && typeof json.value === 'object' && !Array.isArray(json.value) ? (json.value as Record<string, unknown>) : null;
@@ -89,6 +92,9 @@ export function hubspotRouter(ctx: IngressContext, opts: HubSpotRouterOptions): 
     const portalId = body && pick(body['portalId'], body['portal-id'], req.query['portalId']);
     if (!body || !contactId || !portalId) {
       return refuse(ctx, res, 'hubspot-workflow', 400, 'malformed', 'expected a JSON object with objectId (or vid) and portalId (or ?portalId= in the URL)');
+    }
+    if (!(await knownActivityType(ctx, opts.activityTypes, { crm: 'hubspot', id: portalId }, type))) {
+      return refuse(ctx, res, 'hubspot-workflow', 400, 'unknown_activity_type', `unknown activity type "${type}"`);
     }
     const occurred = typeof body['occurredAt'] === 'number' ? body['occurredAt'] : ctx.clock();
     // A workflow retry resends the same bytes, so the body's hash is the delivery id.

@@ -21,6 +21,24 @@ export interface IngressContext {
    * every tenant is served (single-account mode without a directory).
    */
   isServed?: (tenant: Tenant) => Promise<boolean>;
+  /**
+   * A tenant's own activity types and written properties, from its own config (absent, or null for
+   * a tenant: the default config's sets, which routers hold). Lets a tenant config add activity
+   * types or rename leadstage's properties without touching the default.
+   */
+  vocabulary?: (tenant: Tenant) => Promise<TenantVocabulary | null>;
+}
+
+/** A tenant's vocabulary as ingress sees it (src/app/tenant-vocabulary.ts builds it). */
+export interface TenantVocabulary {
+  activityTypes: ReadonlySet<string>;
+  ownProperties: (source: string) => ReadonlySet<string>;
+}
+
+/** Whether `type` is an activity type of this tenant: the default config's, or its own config's. */
+export async function knownActivityType(ctx: IngressContext, defaults: ReadonlySet<string>, tenant: Tenant, type: string): Promise<boolean> {
+  if (defaults.has(type)) return true;
+  return (await ctx.vocabulary?.(tenant).catch(() => null))?.activityTypes.has(type) ?? false;
 }
 
 const notServedLoggedAt = new Map<string, number>();
