@@ -43,8 +43,32 @@ function batch(n: number, contacts: number): Buffer {
     const objectId = 1 + (eventId % contacts);
     // Half property changes that are activities (an e-mail open), half plain contact changes.
     return eventId % 2
-      ? { eventId, subscriptionId: 1, portalId: 62515, appId: 1, occurredAt: now, subscriptionType: 'contact.propertyChange', attemptNumber: 0, objectId, propertyName: 'hs_email_last_open_date', propertyValue: String(now - (eventId % 1000)), changeSource: 'CRM' }
-      : { eventId, subscriptionId: 2, portalId: 62515, appId: 1, occurredAt: now, subscriptionType: 'contact.propertyChange', attemptNumber: 0, objectId, propertyName: 'jobtitle', propertyValue: 'VP', changeSource: 'CRM' };
+      ? {
+          eventId,
+          subscriptionId: 1,
+          portalId: 62515,
+          appId: 1,
+          occurredAt: now,
+          subscriptionType: 'contact.propertyChange',
+          attemptNumber: 0,
+          objectId,
+          propertyName: 'hs_email_last_open_date',
+          propertyValue: String(now - (eventId % 1000)),
+          changeSource: 'CRM',
+        }
+      : {
+          eventId,
+          subscriptionId: 2,
+          portalId: 62515,
+          appId: 1,
+          occurredAt: now,
+          subscriptionType: 'contact.propertyChange',
+          attemptNumber: 0,
+          objectId,
+          propertyName: 'jobtitle',
+          propertyValue: 'VP',
+          changeSource: 'CRM',
+        };
   });
   return Buffer.from(JSON.stringify(events));
 }
@@ -62,8 +86,17 @@ async function load(port: number, opts: IngestBenchOptions): Promise<SideResult>
       const started = performance.now();
       const req = request(
         {
-          host: '127.0.0.1', port, method: 'POST', path: '/webhooks/hubspot', agent,
-          headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-hubspot-signature-v3': signV3(SECRET, 'POST', `${BASE}/webhooks/hubspot`, body, ts), 'x-hubspot-request-timestamp': ts },
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/webhooks/hubspot',
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': body.length,
+            'x-hubspot-signature-v3': signV3(SECRET, 'POST', `${BASE}/webhooks/hubspot`, body, ts),
+            'x-hubspot-request-timestamp': ts,
+          },
         },
         (res) => {
           res.resume();
@@ -89,27 +122,48 @@ async function load(port: number, opts: IngestBenchOptions): Promise<SideResult>
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const events = (requests - errors) * opts.eventsPerRequest;
-  return { requests, events, errors, eventsPerSec: events / (opts.durationMs / 1000), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  return {
+    requests,
+    events,
+    errors,
+    eventsPerSec: events / (opts.durationMs / 1000),
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+  };
 }
 
 function merge(parts: SideResult[], durationMs: number): SideResult {
   const requests = parts.reduce((a, r) => a + r.requests, 0);
   const events = parts.reduce((a, r) => a + r.events, 0);
   return {
-    requests, events, errors: parts.reduce((a, r) => a + r.errors, 0),
+    requests,
+    events,
+    errors: parts.reduce((a, r) => a + r.errors, 0),
     eventsPerSec: events / ((durationMs * parts.length) / 1000),
     p50Ms: Math.max(...parts.map((r) => r.p50Ms)),
     p99Ms: Math.max(...parts.map((r) => r.p99Ms)),
   };
 }
 
-export async function runIngestBench(opts: IngestBenchOptions): Promise<{ ours: SideResult; bare: SideResult; ratio: number }> {
+export async function runIngestBench(
+  opts: IngestBenchOptions,
+): Promise<{ ours: SideResult; bare: SideResult; ratio: number }> {
   const prefix = `lsbench${randomBytes(4).toString('hex')}`;
   const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-  const server = spawn(process.execPath, [...(process.env['BENCH_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=/tmp/iprof'] : []), 'bench/ingest-server.ts'], {
-    env: { ...process.env, REDIS_URL: redisUrl, PUBLIC_BASE_URL: BASE, HUBSPOT_CLIENT_SECRET: SECRET, LEADSTAGE_REDIS_PREFIX: prefix },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const server = spawn(
+    process.execPath,
+    [...(process.env['BENCH_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=/tmp/iprof'] : []), 'bench/ingest-server.ts'],
+    {
+      env: {
+        ...process.env,
+        REDIS_URL: redisUrl,
+        PUBLIC_BASE_URL: BASE,
+        HUBSPOT_CLIENT_SECRET: SECRET,
+        LEADSTAGE_REDIS_PREFIX: prefix,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const first = await new Promise<string>((resolve, reject) => {
     createInterface({ input: server.stdout! }).once('line', resolve);
     server.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
@@ -147,7 +201,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await runIngestBench(opts);
   const fmt = (x: SideResult) =>
     `${Math.round(x.eventsPerSec).toLocaleString('en-US').padStart(9)} events/s  ${(x.eventsPerSec / 100).toFixed(0).padStart(5)} req/s  p50 ${x.p50Ms.toFixed(1)} ms  p99 ${x.p99Ms.toFixed(1)} ms  errors ${x.errors}`;
-  console.log(`bench:ingest  ${opts.rounds}×${opts.durationMs / 1000}s per side, ${opts.connections} connections, 100-event signed batches, ${opts.contacts} contacts, Node ${process.version}`);
+  console.log(
+    `bench:ingest  ${opts.rounds}×${opts.durationMs / 1000}s per side, ${opts.connections} connections, 100-event signed batches, ${opts.contacts} contacts, Node ${process.version}`,
+  );
   console.log(`  ours  /webhooks/hubspot  ${fmt(r.ours)}`);
   console.log(`  bare  raw-body route     ${fmt(r.bare)}`);
   console.log(`  ratio ours/bare          ${r.ratio.toFixed(2)}×   (goal ≥ 0.8× and ≥ 20,000 events/s)`);

@@ -50,12 +50,33 @@ let eventId = 0;
 async function postOpens(url: string, portal: string, ids: readonly string[]): Promise<void> {
   for (let i = 0; i < ids.length; i += 100) {
     const now = Date.now();
-    const body = Buffer.from(JSON.stringify(ids.slice(i, i + 100).map((id) => ({
-      eventId: ++eventId, subscriptionId: 1, portalId: Number(portal), appId: 1, occurredAt: now, subscriptionType: 'contact.propertyChange', attemptNumber: 0,
-      objectId: Number(id), propertyName: 'hs_email_last_open_date', propertyValue: String(now - 60_000), changeSource: 'CRM',
-    }))));
+    const body = Buffer.from(
+      JSON.stringify(
+        ids.slice(i, i + 100).map((id) => ({
+          eventId: ++eventId,
+          subscriptionId: 1,
+          portalId: Number(portal),
+          appId: 1,
+          occurredAt: now,
+          subscriptionType: 'contact.propertyChange',
+          attemptNumber: 0,
+          objectId: Number(id),
+          propertyName: 'hs_email_last_open_date',
+          propertyValue: String(now - 60_000),
+          changeSource: 'CRM',
+        })),
+      ),
+    );
     const ts = String(now);
-    const res = await fetch(`${url}/webhooks/hubspot`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': ts, 'x-hubspot-signature-v3': signV3(LOCAL.hubspotSecret, 'POST', `${url}/webhooks/hubspot`, body, ts) } });
+    const res = await fetch(`${url}/webhooks/hubspot`, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-hubspot-request-timestamp': ts,
+        'x-hubspot-signature-v3': signV3(LOCAL.hubspotSecret, 'POST', `${url}/webhooks/hubspot`, body, ts),
+      },
+    });
     if (res.status !== 204) throw new Error(`ingest answered ${res.status}`);
   }
 }
@@ -66,7 +87,15 @@ function populate(face: HubSpotFace, properties: string[], from: number, n: numb
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const id = String(from + i);
-    face.contacts.set(id, { id, properties: { email: `c${id}@example.com`, jobtitle: 'Engineer', industry: 'Retail', lifecyclestage: 'subscriber' } });
+    face.contacts.set(id, {
+      id,
+      properties: {
+        email: `c${id}@example.com`,
+        jobtitle: 'Engineer',
+        industry: 'Retail',
+        lifecyclestage: 'subscriber',
+      },
+    });
     ids.push(id);
   }
   return ids;
@@ -115,8 +144,14 @@ export async function runIsolationBench(opts: IsolationOptions): Promise<Isolati
   const prefix = `lsiso${randomBytes(4).toString('hex')}`;
   const redisUrl = opts.redisUrl ?? 'redis://127.0.0.1:6379';
   const parsed = parseEnv({
-    PORT: String(port), REDIS_URL: redisUrl, LEADSTAGE_REDIS_PREFIX: prefix, LOG_LEVEL: 'silent', PUBLIC_BASE_URL: url, LEADSTAGE_SOURCES: 'hubspot',
-    BATCH_WINDOW_MS: '250', ...(opts.workerConcurrency ? { WORKER_CONCURRENCY: String(opts.workerConcurrency) } : {}),
+    PORT: String(port),
+    REDIS_URL: redisUrl,
+    LEADSTAGE_REDIS_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    PUBLIC_BASE_URL: url,
+    LEADSTAGE_SOURCES: 'hubspot',
+    BATCH_WINDOW_MS: '250',
+    ...(opts.workerConcurrency ? { WORKER_CONCURRENCY: String(opts.workerConcurrency) } : {}),
     ...connectedAppEnv(sandbox, randomBytes(32)),
   });
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
@@ -170,14 +205,21 @@ export async function runIsolationBench(opts: IsolationOptions): Promise<Isolati
 if (import.meta.url === `file://${process.argv[1]}`) {
   const env = process.env;
   const opts: IsolationOptions = {
-    perSecond: Number(env['BENCH_RATE'] ?? 20), seconds: Number(env['BENCH_SECONDS'] ?? 15), rounds: Number(env['BENCH_ROUNDS'] ?? 2),
-    backlog: Number(env['BENCH_BACKLOG'] ?? 3000), ...(env['WORKER_CONCURRENCY'] ? { workerConcurrency: Number(env['WORKER_CONCURRENCY']) } : {}),
+    perSecond: Number(env['BENCH_RATE'] ?? 20),
+    seconds: Number(env['BENCH_SECONDS'] ?? 15),
+    rounds: Number(env['BENCH_ROUNDS'] ?? 2),
+    backlog: Number(env['BENCH_BACKLOG'] ?? 3000),
+    ...(env['WORKER_CONCURRENCY'] ? { workerConcurrency: Number(env['WORKER_CONCURRENCY']) } : {}),
     ...(env['REDIS_URL'] ? { redisUrl: env['REDIS_URL'] } : {}),
   };
-  console.log(`bench:isolation  tenant B at ${opts.perSecond} contacts/s, ${opts.rounds} × (${opts.seconds} s with A idle, ${opts.seconds} s with A in a 429 storm with ${opts.backlog} contacts queued), Node ${process.version}`);
+  console.log(
+    `bench:isolation  tenant B at ${opts.perSecond} contacts/s, ${opts.rounds} × (${opts.seconds} s with A idle, ${opts.seconds} s with A in a 429 storm with ${opts.backlog} contacts queued), Node ${process.version}`,
+  );
   const r = await runIsolationBench(opts);
   console.log(`  B with A idle      p50 ${r.idle.p50Ms} ms, p99 ${r.idle.p99Ms} ms (${r.idle.n} contacts)`);
-  console.log(`  B with A storming  p50 ${r.storm.p50Ms} ms, p99 ${r.storm.p99Ms} ms (${r.storm.n} contacts); A got ${r.storm429} 429s, B ${r.b429}`);
+  console.log(
+    `  B with A storming  p50 ${r.storm.p50Ms} ms, p99 ${r.storm.p99Ms} ms (${r.storm.n} contacts); A got ${r.storm429} 429s, B ${r.b429}`,
+  );
   console.log(`  p99 storm / idle = ${r.ratio.toFixed(2)}×  (goal ≤ 1.20×)`);
   process.exit(0);
 }

@@ -38,7 +38,11 @@ const HS = { crm: 'hubspot', id: '62515' };
 const SF = { crm: 'salesforce', id: '00D5g000004SxyzEAC' };
 
 /** Two passes over `contacts` records of one CRM: every contact changes, then `share` of them. */
-export async function runFloorBench(crmKind: 'hubspot' | 'salesforce', contacts: number, share = 0.1): Promise<FloorRun[]> {
+export async function runFloorBench(
+  crmKind: 'hubspot' | 'salesforce',
+  contacts: number,
+  share = 0.1,
+): Promise<FloorRun[]> {
   const loaded = loadConfigFile('config/leadstage.yaml');
   if (!loaded.ok) throw loaded.error;
   const config = loaded.config;
@@ -51,30 +55,60 @@ export async function runFloorBench(crmKind: 'hubspot' | 'salesforce', contacts:
   for (let i = 0; i < contacts; i++) {
     if (crmKind === 'hubspot') {
       const id = String(1_000_000 + i);
-      sandbox.hubspot.contacts.set(id, { id, properties: { email: `c${i}@example.com`, jobtitle: i % 3 ? 'Engineer' : 'VP Marketing', industry: 'Software', lifecyclestage: 'subscriber' } });
+      sandbox.hubspot.contacts.set(id, {
+        id,
+        properties: {
+          email: `c${i}@example.com`,
+          jobtitle: i % 3 ? 'Engineer' : 'VP Marketing',
+          industry: 'Software',
+          lifecyclestage: 'subscriber',
+        },
+      });
       ids.push(id);
     } else {
       const type = i % 10 < 7 ? 'Lead' : 'Contact'; // 70 % open Leads, 30 % Contacts
       const Id = sandbox.salesforce.newId(type);
-      sandbox.salesforce.records[type].set(Id, { Id, Email: `c${i}@example.com`, Title: i % 3 ? 'Engineer' : 'VP Marketing', Company: `Co ${i}`, IsConverted: false });
+      sandbox.salesforce.records[type].set(Id, {
+        Id,
+        Email: `c${i}@example.com`,
+        Title: i % 3 ? 'Engineer' : 'VP Marketing',
+        Company: `Co ${i}`,
+        IsConverted: false,
+      });
       ids.push(Id);
     }
   }
   await sandbox.start();
   const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
   const keys = new Keys(`lsrsb${randomBytes(3).toString('hex')}`);
-  const limiter = new TenantRateLimiter(redis, keys, { max: 1_000_000, windowMs: 10_000, maxInlineWaitMs: 60_000, priority: 'low' });
+  const limiter = new TenantRateLimiter(redis, keys, {
+    max: 1_000_000,
+    windowMs: 10_000,
+    maxInlineWaitMs: 60_000,
+    priority: 'low',
+  });
   const conn = new Connection({ instanceUrl: sandbox.url, accessToken: 'sandbox-access-token', version: '61.0' });
-  const crm: CrmPort = crmKind === 'hubspot'
-    ? new HubSpotAdapter({ config, accessToken: async () => 'pat-sandbox', basePath: sandbox.url, limiter })
-    : new SalesforceAdapter({ config, limiter, connection: async () => conn });
+  const crm: CrmPort =
+    crmKind === 'hubspot'
+      ? new HubSpotAdapter({ config, accessToken: async () => 'pat-sandbox', basePath: sandbox.url, limiter })
+      : new SalesforceAdapter({ config, limiter, connection: async () => conn });
   const tenant = crmKind === 'hubspot' ? HS : SF;
   const pass = async (label: FloorRun['pass']): Promise<FloorRun> => {
     const before = sandbox.totalCalls;
     const t0 = Date.now();
     const s: RescoreSummary = await rescoreTenant(tenant, rescoreDeps(redis, keys, config, crm));
     const calls = sandbox.totalCalls - before;
-    return { crm: crmKind, contacts, pass: label, read: s.read, changed: s.changed, calls, floor: s.floor, ratio: calls / s.floor, seconds: (Date.now() - t0) / 1000 };
+    return {
+      crm: crmKind,
+      contacts,
+      pass: label,
+      read: s.read,
+      changed: s.changed,
+      calls,
+      floor: s.floor,
+      ratio: calls / s.floor,
+      seconds: (Date.now() - t0) / 1000,
+    };
   };
   try {
     const out = [await pass('all changed')];
@@ -83,7 +117,10 @@ export async function runFloorBench(crmKind: 'hubspot' | 'salesforce', contacts:
     for (let i = 0; i < ids.length; i++) {
       if (i % step !== Math.floor(i / step) % step) continue; // one in `step`, both object types
       if (crmKind === 'hubspot') sandbox.hubspot.contacts.get(ids[i]!)!.properties['leadstage_score'] = '99';
-      else (sandbox.salesforce.records.Lead.get(ids[i]!) ?? sandbox.salesforce.records.Contact.get(ids[i]!))!['Lead_Score__c'] = 99;
+      else
+        (sandbox.salesforce.records.Lead.get(ids[i]!) ?? sandbox.salesforce.records.Contact.get(ids[i]!))![
+          'Lead_Score__c'
+        ] = 99;
     }
     out.push(await pass('share changed'));
     return out;
@@ -104,17 +141,27 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     for (const crmKind of ['hubspot', 'salesforce'] as const) {
       for (const n of sizes) {
         for (const r of await runFloorBench(crmKind, n)) {
-          console.log(`  floor    ${r.crm.padEnd(10)} ${fmt(r.contacts).padStart(7)} contacts, ${r.pass.padEnd(13)}: ${fmt(r.changed)} changed ` +
-            `(${((100 * r.changed) / r.read).toFixed(1)} %), ${fmt(r.calls)} calls vs floor ${fmt(r.floor)} → ${r.ratio.toFixed(3)}×  (goal ≤ 1.1×), ${r.seconds.toFixed(1)} s`);
+          console.log(
+            `  floor    ${r.crm.padEnd(10)} ${fmt(r.contacts).padStart(7)} contacts, ${r.pass.padEnd(13)}: ${fmt(r.changed)} changed ` +
+              `(${((100 * r.changed) / r.read).toFixed(1)} %), ${fmt(r.calls)} calls vs floor ${fmt(r.floor)} → ${r.ratio.toFixed(3)}×  (goal ≤ 1.1×), ${r.seconds.toFixed(1)} s`,
+          );
         }
       }
     }
   }
   if (what === 'all' || what === 'latency') {
-    const r = await measureLatency({ rescoreContacts: Number(process.env['BENCH_RESCORE'] ?? 10_000), perSecond: Number(process.env['BENCH_RATE'] ?? 50), seconds: Number(process.env['BENCH_SECONDS'] ?? 20) });
-    console.log(`  latency  HubSpot at 110 / 10 s, ${r.perSecond} contacts/s for ${r.seconds} s: idle p50 ${r.idle.p50} ms, p99 ${r.idle.p99} ms; ` +
-      `during a rescore of ${fmt(r.rescoreContacts)} p50 ${r.busy.p50} ms, p99 ${r.busy.p99} ms → p99 ${r.ratio.toFixed(2)}× idle  (goal ≤ 1.5×)`);
-    console.log(`           the rescore meanwhile: ${fmt(r.rescore.read)} read, ${fmt(r.rescore.changed)} written, ${fmt(r.rescore.crmCalls)} calls in ${(r.rescore.ms / 1000).toFixed(1)} s` +
-      ` (${fmt(r.rescoreReadDuringLive)} read while the live stream ran); 429s ${r.tooMany}`);
+    const r = await measureLatency({
+      rescoreContacts: Number(process.env['BENCH_RESCORE'] ?? 10_000),
+      perSecond: Number(process.env['BENCH_RATE'] ?? 50),
+      seconds: Number(process.env['BENCH_SECONDS'] ?? 20),
+    });
+    console.log(
+      `  latency  HubSpot at 110 / 10 s, ${r.perSecond} contacts/s for ${r.seconds} s: idle p50 ${r.idle.p50} ms, p99 ${r.idle.p99} ms; ` +
+        `during a rescore of ${fmt(r.rescoreContacts)} p50 ${r.busy.p50} ms, p99 ${r.busy.p99} ms → p99 ${r.ratio.toFixed(2)}× idle  (goal ≤ 1.5×)`,
+    );
+    console.log(
+      `           the rescore meanwhile: ${fmt(r.rescore.read)} read, ${fmt(r.rescore.changed)} written, ${fmt(r.rescore.crmCalls)} calls in ${(r.rescore.ms / 1000).toFixed(1)} s` +
+        ` (${fmt(r.rescoreReadDuringLive)} read while the live stream ran); 429s ${r.tooMany}`,
+    );
   }
 }

@@ -24,7 +24,12 @@ export interface LatencyOptions {
 const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
 /** Post opens for `ids` at `perSecond`; resolves with each contact's latency to its next score write. */
-async function stream(p: Pipeline, ids: string[], perSecond: number, writes: Map<string, number[]>): Promise<{ p50: number; p99: number; max: number }> {
+async function stream(
+  p: Pipeline,
+  ids: string[],
+  perSecond: number,
+  writes: Map<string, number[]>,
+): Promise<{ p50: number; p99: number; max: number }> {
   const posted = new Map<string, number>();
   const t0 = Date.now();
   const tickMs = 100;
@@ -48,7 +53,11 @@ async function stream(p: Pipeline, ids: string[], perSecond: number, writes: Map
 }
 
 export async function measureLatency(opts: LatencyOptions) {
-  const p = await startPipeline({ seed: false, logLevel: 'silent', env: { BATCH_WINDOW_MS: '250', WORKER_CONCURRENCY: '2' } });
+  const p = await startPipeline({
+    seed: false,
+    logLevel: 'silent',
+    env: { BATCH_WINDOW_MS: '250', WORKER_CONCURRENCY: '2' },
+  });
   try {
     p.sandbox.hubspot.addProperties(hubspotPropertySpecs(p.config).map((s) => s.name));
     p.sandbox.hubspot.owners.push({ id: '1001', archived: false });
@@ -56,13 +65,25 @@ export async function measureLatency(opts: LatencyOptions) {
     // Live contacts come first in the listing: the measured rescore passes them before the stream starts,
     // so every write they get during the stream is the live path's.
     const all = Array.from({ length: 2 * live + opts.rescoreContacts }, (_, i) => String(300_000 + i));
-    for (const id of all) p.sandbox.hubspot.contacts.set(id, { id, properties: { email: `l${id}@example.com`, jobtitle: 'Engineer', industry: 'Retail', lifecyclestage: 'subscriber' } });
+    for (const id of all)
+      p.sandbox.hubspot.contacts.set(id, {
+        id,
+        properties: {
+          email: `l${id}@example.com`,
+          jobtitle: 'Engineer',
+          industry: 'Retail',
+          lifecyclestage: 'subscriber',
+        },
+      });
     const [idleIds, busyIds, rescoreIds] = [all.slice(0, live), all.slice(live, 2 * live), all.slice(2 * live)];
     const keys = new Keys(p.env.LEADSTAGE_REDIS_PREFIX);
-    const port = (priority: 'live') => new HubSpotAdapter({
-      config: p.config, accessToken: async () => 'pat-sandbox', basePath: p.sandbox.url,
-      limiter: new TenantRateLimiter(p.web.redis, keys, { ...QUOTA, maxInlineWaitMs: 60_000, priority }),
-    });
+    const port = (priority: 'live') =>
+      new HubSpotAdapter({
+        config: p.config,
+        accessToken: async () => 'pat-sandbox',
+        basePath: p.sandbox.url,
+        limiter: new TenantRateLimiter(p.web.redis, keys, { ...QUOTA, maxInlineWaitMs: 60_000, priority }),
+      });
     // Set-up (not measured): every contact scored once, so later writes are only the ones measured.
     await rescoreTenant(tenant, rescoreDeps(p.web.redis, keys, p.config, port('live')));
     await p.drained(600_000);
@@ -71,7 +92,8 @@ export async function measureLatency(opts: LatencyOptions) {
     const send = p.sandbox.hubspot.onChange;
     p.sandbox.hubspot.onChange = (changes) => {
       const now = Date.now();
-      for (const c of changes) if (c.propertyName === 'leadstage_score') writes.set(c.objectId, [...(writes.get(c.objectId) ?? []), now]);
+      for (const c of changes)
+        if (c.propertyName === 'leadstage_score') writes.set(c.objectId, [...(writes.get(c.objectId) ?? []), now]);
       send(changes);
     };
     const idle = await stream(p, idleIds, opts.perSecond, writes);
@@ -81,10 +103,20 @@ export async function measureLatency(opts: LatencyOptions) {
     for (const id of rescoreIds) p.sandbox.hubspot.contacts.get(id)!.properties['leadstage_score'] = '99';
     // The rescore as an operator runs it: `leadstage rescore` in its own process (its planning does
     // not share the worker's event loop), low priority in the same Redis quota as the worker.
-    const cli = spawn(process.execPath, ['bin/leadstage.mjs', 'rescore', `hubspot:${LOCAL.portalId}`, '--json', '--every', '1'], {
-      env: { ...process.env, ...p.sandbox.leadstageEnv(p.url), REDIS_URL: p.env.REDIS_URL, LEADSTAGE_REDIS_PREFIX: p.env.LEADSTAGE_REDIS_PREFIX, LEADSTAGE_CONFIG: 'config/leadstage.yaml' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const cli = spawn(
+      process.execPath,
+      ['bin/leadstage.mjs', 'rescore', `hubspot:${LOCAL.portalId}`, '--json', '--every', '1'],
+      {
+        env: {
+          ...process.env,
+          ...p.sandbox.leadstageEnv(p.url),
+          REDIS_URL: p.env.REDIS_URL,
+          LEADSTAGE_REDIS_PREFIX: p.env.LEADSTAGE_REDIS_PREFIX,
+          LEADSTAGE_CONFIG: 'config/leadstage.yaml',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let read = 0;
     let out = '';
     cli.stdout.on('data', (d: Buffer) => void (out += d.toString()));
@@ -104,8 +136,18 @@ export async function measureLatency(opts: LatencyOptions) {
     const summary = JSON.parse(out) as { contactsRead: number; changed: number; crmCalls: number; elapsedMs: number };
     await p.drained(600_000);
     return {
-      ...opts, idle, busy, ratio: busy.p99 / idle.p99, rescoreReadDuringLive: readDuring, tooMany: p.sandbox.hubspot.tooManyRequests,
-      rescore: { read: summary.contactsRead, changed: summary.changed, crmCalls: summary.crmCalls, ms: summary.elapsedMs },
+      ...opts,
+      idle,
+      busy,
+      ratio: busy.p99 / idle.p99,
+      rescoreReadDuringLive: readDuring,
+      tooMany: p.sandbox.hubspot.tooManyRequests,
+      rescore: {
+        read: summary.contactsRead,
+        changed: summary.changed,
+        crmCalls: summary.crmCalls,
+        ms: summary.elapsedMs,
+      },
     };
   } finally {
     await p.stop();

@@ -16,7 +16,10 @@ export function rescoreDeps(redis: Redis, keys: Keys, config: LeadstageConfig, c
   const store = new WorkerStore(redis, keys);
   let owners: Promise<CrmOwner[]> | null = null;
   return {
-    config, crm, store, clock: systemClock,
+    config,
+    crm,
+    store,
+    clock: systemClock,
     activities: new ActivityStore(redis, keys, { maxAgeDays: config.engagement.maxAgeDays }),
     deadLetters: new DeadLetterStore(redis, keys),
     decay: new DecayStore(redis, keys),

@@ -38,7 +38,10 @@ export interface SimulateRun {
   tasksCreated: number;
 }
 
-const TENANTS = { hubspot: { crm: 'hubspot', id: '62515' }, salesforce: { crm: 'salesforce', id: '00D5g000004SxyzEAC' } };
+const TENANTS = {
+  hubspot: { crm: 'hubspot', id: '62515' },
+  salesforce: { crm: 'salesforce', id: '00D5g000004SxyzEAC' },
+};
 
 /** The shipped config, and one that hands strong-fit contacts to sales without engagement. */
 function configs(): [LeadstageConfig, LeadstageConfig] {
@@ -55,27 +58,54 @@ export async function runSimulateBench(kind: 'hubspot' | 'salesforce', contacts:
   const sandbox = new SandboxCrm();
   sandbox.hubspot.addProperties(hubspotPropertySpecs(current).map((p) => p.name));
   sandbox.hubspot.rateLimit = { max: 1_000_000, windowMs: 10_000 };
-  sandbox.hubspot.owners.push({ id: '1001', archived: false }, { id: '1002', archived: false }, { id: '1003', archived: false });
+  sandbox.hubspot.owners.push(
+    { id: '1001', archived: false },
+    { id: '1002', archived: false },
+    { id: '1003', archived: false },
+  );
   Object.assign(sandbox.salesforce.schema, readSeed().salesforce.schema);
   for (let i = 0; i < contacts; i++) {
     const title = i % 3 ? 'Engineer' : 'VP Marketing';
     if (kind === 'hubspot') {
       const id = String(1_000_000 + i);
-      sandbox.hubspot.contacts.set(id, { id, properties: { email: `c${i}@example.com`, jobtitle: title, industry: 'Software', country: 'United States', lifecyclestage: 'subscriber' } });
+      sandbox.hubspot.contacts.set(id, {
+        id,
+        properties: {
+          email: `c${i}@example.com`,
+          jobtitle: title,
+          industry: 'Software',
+          country: 'United States',
+          lifecyclestage: 'subscriber',
+        },
+      });
     } else {
       const type = i % 10 < 7 ? 'Lead' : 'Contact';
       const Id = sandbox.salesforce.newId(type);
-      sandbox.salesforce.records[type].set(Id, { Id, Email: `c${i}@example.com`, Title: title, Industry: 'Software', Country: 'United States', Company: `Co ${i}`, IsConverted: false });
+      sandbox.salesforce.records[type].set(Id, {
+        Id,
+        Email: `c${i}@example.com`,
+        Title: title,
+        Industry: 'Software',
+        Country: 'United States',
+        Company: `Co ${i}`,
+        IsConverted: false,
+      });
     }
   }
   await sandbox.start();
   const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
   const keys = new Keys(`lssimb${randomBytes(3).toString('hex')}`);
-  const limiter = new TenantRateLimiter(redis, keys, { max: 1_000_000, windowMs: 10_000, maxInlineWaitMs: 60_000, priority: 'low' });
+  const limiter = new TenantRateLimiter(redis, keys, {
+    max: 1_000_000,
+    windowMs: 10_000,
+    maxInlineWaitMs: 60_000,
+    priority: 'low',
+  });
   const conn = new Connection({ instanceUrl: sandbox.url, accessToken: 'sandbox-access-token', version: '61.0' });
-  const port = (config: LeadstageConfig): CrmPort => kind === 'hubspot'
-    ? new HubSpotAdapter({ config, accessToken: async () => 'pat-sandbox', basePath: sandbox.url, limiter })
-    : new SalesforceAdapter({ config, limiter, connection: async () => conn });
+  const port = (config: LeadstageConfig): CrmPort =>
+    kind === 'hubspot'
+      ? new HubSpotAdapter({ config, accessToken: async () => 'pat-sandbox', basePath: sandbox.url, limiter })
+      : new SalesforceAdapter({ config, limiter, connection: async () => conn });
   const tenant = TENANTS[kind];
   try {
     const crm = port(current);
@@ -85,13 +115,19 @@ export async function runSimulateBench(kind: 'hubspot' | 'salesforce', contacts:
     const callsBefore = sandbox.totalCalls;
     const t0 = performance.now();
     const sim = await simulateTenant(tenant, {
-      crm, current, next, now: new Date(),
+      crm,
+      current,
+      next,
+      now: new Date(),
       activities: { activitiesMany: (t, ids, ms) => activities.peekMany(t, ids, ms) },
-      state: store, owners: (t) => crm.listOwners(t), awayOwners: (ms) => away.peek(ms),
+      state: store,
+      owners: (t) => crm.listOwners(t),
+      awayOwners: (ms) => away.peek(ms),
     });
     const batch = crm.batchLimits?.write ?? 100;
     const report = summarizeSimulation(sim.contacts, {
-      stages: next.lifecycle.stages, ownerNames: new Map(),
+      stages: next.lifecycle.stages,
+      ownerNames: new Map(),
       cost: { readCalls: sim.crmCalls, writeBatch: batch, taskBatch: batch, limit: { max: 110, windowMs: 10_000 } },
     });
     const simSeconds = (performance.now() - t0) / 1000;
@@ -100,8 +136,14 @@ export async function runSimulateBench(kind: 'hubspot' | 'salesforce', contacts:
     const before = sandbox.totalCalls;
     const applied = await rescoreTenant(tenant, rescoreDeps(redis, keys, next, port(next)));
     return {
-      crm: kind, contacts, simSeconds, simCalls, predicted: report.cost.totalCalls, actual: sandbox.totalCalls - before,
-      tasksPredicted: report.tasks.total, tasksCreated: applied.tasksCreated,
+      crm: kind,
+      contacts,
+      simSeconds,
+      simCalls,
+      predicted: report.cost.totalCalls,
+      actual: sandbox.totalCalls - before,
+      tasksPredicted: report.tasks.total,
+      tasksCreated: applied.tasksCreated,
     };
   } finally {
     await sandbox.stop();
@@ -118,10 +160,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const kind of ['hubspot', 'salesforce'] as const) {
     for (const n of sizes) {
       const r = await runSimulateBench(kind, n);
-      console.log(`  ${r.crm.padEnd(10)} ${fmt(r.contacts).padStart(7)} contacts: simulated in ${r.simSeconds.toFixed(1)} s ` +
-        `(${fmt(Math.round(r.contacts / r.simSeconds))} contacts/s) with ${fmt(r.simCalls)} CRM calls; ` +
-        `predicted ${fmt(r.predicted)} calls to apply, rescore made ${fmt(r.actual)} → ${(r.predicted / r.actual).toFixed(3)}×; ` +
-        `tasks predicted ${fmt(r.tasksPredicted)}, created ${fmt(r.tasksCreated)}`);
+      console.log(
+        `  ${r.crm.padEnd(10)} ${fmt(r.contacts).padStart(7)} contacts: simulated in ${r.simSeconds.toFixed(1)} s ` +
+          `(${fmt(Math.round(r.contacts / r.simSeconds))} contacts/s) with ${fmt(r.simCalls)} CRM calls; ` +
+          `predicted ${fmt(r.predicted)} calls to apply, rescore made ${fmt(r.actual)} → ${(r.predicted / r.actual).toFixed(3)}×; ` +
+          `tasks predicted ${fmt(r.tasksPredicted)}, created ${fmt(r.tasksCreated)}`,
+      );
     }
   }
 }

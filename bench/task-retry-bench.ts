@@ -15,7 +15,7 @@ const ratio = lost.ms / clean.ms;
 const ok = extra <= 5 && ratio <= 2 && lost.duplicateTasks === 0 && lost.tasks === clean.tasks;
 console.log(
   `bench:task-retry  one lost task-create answer: ${extra} extra CRM calls (goal ≤ 5), ${lost.ms} ms vs ${clean.ms} ms clean ` +
-  `(${ratio.toFixed(2)}×, the job's retry backoff included; goal ≤ 2×), tasks ${lost.tasks}/${clean.tasks}, duplicates ${lost.duplicateTasks}` +
-  `${ok ? '' : '  NOT MET'}`,
+    `(${ratio.toFixed(2)}×, the job's retry backoff included; goal ≤ 2×), tasks ${lost.tasks}/${clean.tasks}, duplicates ${lost.duplicateTasks}` +
+    `${ok ? '' : '  NOT MET'}`,
 );
 if (!ok) process.exitCode = 1;

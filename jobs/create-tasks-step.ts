@@ -39,7 +39,13 @@ export async function createTasksStep(
   plans: ReadonlyMap<string, Plan>,
   now: Date,
 ): Promise<TasksOutcome> {
-  return createTasksOnce(tenant, crm, ledger, [...plans.values()].flatMap((p) => p.tasks.map((task) => ({ contact: p.contact, task }))), now);
+  return createTasksOnce(
+    tenant,
+    crm,
+    ledger,
+    [...plans.values()].flatMap((p) => p.tasks.map((task) => ({ contact: p.contact, task }))),
+    now,
+  );
 }
 
 /** The same for any list of tasks (the SLA escalation's handoffs use it too). */
@@ -50,9 +56,20 @@ export async function createTasksOnce(
   wanted: readonly WantedTask[],
   now: Date,
 ): Promise<TasksOutcome> {
-  const out: TasksOutcome = { created: 0, alreadyThere: 0, failed: new Map(), existingOwners: new Map(), confirmed: new Map() };
+  const out: TasksOutcome = {
+    created: 0,
+    alreadyThere: 0,
+    failed: new Map(),
+    existingOwners: new Map(),
+    confirmed: new Map(),
+  };
   if (wanted.length === 0) return out;
-  const claims = await ledger.claimTasks(tenant, wanted.map((w) => ({ key: w.task.key, ownerId: w.task.ownerId })), randomUUID(), now);
+  const claims = await ledger.claimTasks(
+    tenant,
+    wanted.map((w) => ({ key: w.task.key, ownerId: w.task.ownerId })),
+    randomUUID(),
+    now,
+  );
   const toCreate: TaskToCreate[] = [];
   const stale: TaskToCreate[] = [];
   let since = now.getTime();
@@ -72,11 +89,17 @@ export async function createTasksOnce(
       toCreate.push({ task, contact: ref });
     }
   }
-  const staleOwner = new Map(stale.map((s) => [s.task.key, (claims.get(s.task.key) as { ownerId: string | null }).ownerId]));
+  const staleOwner = new Map(
+    stale.map((s) => [s.task.key, (claims.get(s.task.key) as { ownerId: string | null }).ownerId]),
+  );
   if (stale.length > 0) {
     // Claimed by an attempt that never confirmed: they may or may not have reached the CRM. One
     // batch-sized lookup for all of them, not a search per task.
-    const found = await crm.findTasks(tenant, stale.map((s) => ({ key: s.task.key, contact: s.contact })), new Date(since - CLAIM_SKEW_MS));
+    const found = await crm.findTasks(
+      tenant,
+      stale.map((s) => ({ key: s.task.key, contact: s.contact })),
+      new Date(since - CLAIM_SKEW_MS),
+    );
     for (const s of stale) {
       const existing = found.get(s.task.key);
       if (existing) {
@@ -88,12 +111,16 @@ export async function createTasksOnce(
       } else {
         // Never reached the CRM: create it now, for the owner the first attempt planned.
         const owner = staleOwner.get(s.task.key);
-        toCreate.push(owner !== undefined && owner !== s.task.ownerId ? { ...s, task: { ...s.task, ownerId: owner } } : s);
+        toCreate.push(
+          owner !== undefined && owner !== s.task.ownerId ? { ...s, task: { ...s.task, ownerId: owner } } : s,
+        );
         if (owner !== undefined) out.existingOwners.set(s.contact.id, owner);
       }
     }
   }
-  const byKey = new Map<string, { contactId: string; task: PlannedTask }>(wanted.map((w) => [w.task.key, { contactId: w.contact.id, task: w.task }]));
+  const byKey = new Map<string, { contactId: string; task: PlannedTask }>(
+    wanted.map((w) => [w.task.key, { contactId: w.contact.id, task: w.task }]),
+  );
   for (const outcome of await crm.createTasks(tenant, toCreate)) {
     const contactId = byKey.get(outcome.key)!.contactId;
     if (outcome.ok) {

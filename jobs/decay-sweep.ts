@@ -26,7 +26,8 @@ export async function decaySweep(deps: DecaySweepDeps): Promise<{ tenants: numbe
         if (!s.more) break;
       }
     } catch (err) {
-      if (!(err instanceof CrmRateLimitedError)) deps.log.warn({ tenant: tenantKey(t), err: (err as Error).message }, 'decay sweep failed for a tenant');
+      if (!(err instanceof CrmRateLimitedError))
+        deps.log.warn({ tenant: tenantKey(t), err: (err as Error).message }, 'decay sweep failed for a tenant');
     }
   }
   if (written) deps.log.info({ tenants: tenants.length, written }, 'decay written');

@@ -49,10 +49,21 @@ const RETRY_LATER_MS = 60 * 60_000;
 export async function decayTenant(tenant: Tenant, deps: DecayDeps): Promise<DecaySummary> {
   const now = deps.clock.now();
   const members = await deps.decay.due(tenant, now.getTime(), deps.batchSize);
-  const summary: DecaySummary = { tenant: tenantKey(tenant), due: members.length, written: 0, unchanged: 0, handedOver: 0, failed: 0, more: false };
+  const summary: DecaySummary = {
+    tenant: tenantKey(tenant),
+    due: members.length,
+    written: 0,
+    unchanged: 0,
+    handedOver: 0,
+    failed: 0,
+    more: false,
+  };
   if (members.length === 0) return summary;
   const refs = members.map(parsePendingMember);
-  const snapshots = await deps.decay.snapshots(tenant, refs.map((r) => r.id));
+  const snapshots = await deps.decay.snapshots(
+    tenant,
+    refs.map((r) => r.id),
+  );
   const activities = await deps.activities.activitiesMany(tenant, [...snapshots.keys()], now.getTime());
 
   const handOver: ContactRefById[] = [];
@@ -62,7 +73,9 @@ export async function decayTenant(tenant: Tenant, deps: DecayDeps): Promise<Deca
   const plans = new Map<string, Plan>();
   for (const ref of refs) {
     const snapshot = snapshots.get(ref.id);
-    const result = snapshot ? planContact({ contact: snapshot, activities: activities.get(ref.id) ?? [], config: deps.config, now }) : null;
+    const result = snapshot
+      ? planContact({ contact: snapshot, activities: activities.get(ref.id) ?? [], config: deps.config, now })
+      : null;
     if (!result?.ok || result.plan.tasks.length > 0 || result.plan.rotation) {
       handOver.push(ref);
       continue;
@@ -70,28 +83,51 @@ export async function decayTenant(tenant: Tenant, deps: DecayDeps): Promise<Deca
     plans.set(ref.id, result.plan);
     const { changes, nextChangeAt } = result.plan;
     const { ownerId: _owner, ...visible } = changes; // decay never reassigns
-    after.set(ref.id, { snapshot: applyChanges(snapshot!, visible), nextChangeAt: nextChangeAt === null ? null : Date.parse(nextChangeAt) });
+    after.set(ref.id, {
+      snapshot: applyChanges(snapshot!, visible),
+      nextChangeAt: nextChangeAt === null ? null : Date.parse(nextChangeAt),
+    });
     if (Object.keys(visible).length === 0) summary.unchanged += 1;
-    else writes.push({ objectType: ref.objectType, id: ref.id, changes: visible, fromStage: snapshot!.stage, scoredAt: now });
+    else
+      writes.push({
+        objectType: ref.objectType,
+        id: ref.id,
+        changes: visible,
+        fromStage: snapshot!.stage,
+        scoredAt: now,
+      });
   }
   const changesOf = new Map(writes.map((w) => [w.id, w.changes]));
   for (const outcome of await deps.crm.writeContacts(tenant, writes)) {
     if (outcome.ok) {
       summary.written += 1;
-      const entry = ledgerEntry(snapshots.get(outcome.id)!, plans.get(outcome.id)!, changesOf.get(outcome.id)!, now, 'decay', deps.configVersion);
+      const entry = ledgerEntry(
+        snapshots.get(outcome.id)!,
+        plans.get(outcome.id)!,
+        changesOf.get(outcome.id)!,
+        now,
+        'decay',
+        deps.configVersion,
+      );
       if (entry) ledger.push({ id: outcome.id, entry });
     } else {
       summary.failed += 1;
       const stale = after.get(outcome.id)!;
       after.set(outcome.id, { snapshot: snapshots.get(outcome.id)!, nextChangeAt: now.getTime() + RETRY_LATER_MS });
-      deps.log.warn({ tenant: summary.tenant, contact: outcome.id, reason: outcome.reason, wanted: stale.nextChangeAt }, 'decay write refused; trying again later');
+      deps.log.warn(
+        { tenant: summary.tenant, contact: outcome.id, reason: outcome.reason, wanted: stale.nextChangeAt },
+        'decay write refused; trying again later',
+      );
     }
   }
   await deps.decay.record(tenant, [...after.values()]);
   await deps.ledger?.append(tenant, ledger);
   if (handOver.length) {
     await deps.markPending(tenant, handOver);
-    await deps.decay.unschedule(tenant, handOver.map((r) => `${r.objectType}:${r.id}`));
+    await deps.decay.unschedule(
+      tenant,
+      handOver.map((r) => `${r.objectType}:${r.id}`),
+    );
     summary.handedOver = handOver.length;
   }
   summary.more = members.length === deps.batchSize;

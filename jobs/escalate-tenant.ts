@@ -66,7 +66,17 @@ export async function escalateTenant(tenant: Tenant, deps: EscalateDeps): Promis
   const { config, crm, sla } = deps;
   const now = deps.clock.now();
   const nowMs = now.getTime();
-  const sum: EscalationSummary = { tenant: tenantKey(tenant), due: 0, met: 0, reminded: 0, reassigned: 0, escalated: 0, retired: 0, returned: 0, more: false };
+  const sum: EscalationSummary = {
+    tenant: tenantKey(tenant),
+    due: 0,
+    met: 0,
+    reminded: 0,
+    reassigned: 0,
+    escalated: 0,
+    retired: 0,
+    returned: 0,
+    more: false,
+  };
   const marked = (await deps.awayOwners?.()) ?? new Map<string, number>();
   const away = new Set(awayOwnerIds(config, tenant.crm, nowMs, marked));
 
@@ -75,14 +85,37 @@ export async function escalateTenant(tenant: Tenant, deps: EscalateDeps): Promis
   sum.more = due.length === deps.batchSize;
   if (due.length) {
     const views = await crm.readTasks(tenant, due.map((t) => t.taskId).filter(Boolean));
-    const acts = await deps.activities.activitiesMany(tenant, due.map((t) => t.contact.id), nowMs);
-    const known = (await deps.snapshots?.(tenant, due.map((t) => t.contact.id))) ?? new Map<string, { stage: string | null }>();
+    const acts = await deps.activities.activitiesMany(
+      tenant,
+      due.map((t) => t.contact.id),
+      nowMs,
+    );
+    const known =
+      (await deps.snapshots?.(
+        tenant,
+        due.map((t) => t.contact.id),
+      )) ?? new Map<string, { stage: string | null }>();
     const contactedBy = new Set(config.escalation?.contactedBy ?? []);
     const decisions = due.map((task) => {
-      const contactedAt = Math.max(-Infinity, ...(acts.get(task.contact.id) ?? []).filter((a) => contactedBy.has(a.type)).map((a) => a.at));
+      const contactedAt = Math.max(
+        -Infinity,
+        ...(acts.get(task.contact.id) ?? []).filter((a) => contactedBy.has(a.type)).map((a) => a.at),
+      );
       const view = views.get(task.taskId) ?? null;
       const contactStage = known.get(task.contact.id)?.stage;
-      return { task, view, d: decideEscalation({ config, task, view, contactedAt: Number.isFinite(contactedAt) ? contactedAt : null, nowMs, awayOwnerIds: away, contactStage }) };
+      return {
+        task,
+        view,
+        d: decideEscalation({
+          config,
+          task,
+          view,
+          contactedAt: Number.isFinite(contactedAt) ? contactedAt : null,
+          nowMs,
+          awayOwnerIds: away,
+          contactStage,
+        }),
+      };
     });
     await apply(tenant, deps, decisions, now, sum);
   }
@@ -96,17 +129,31 @@ export async function escalateTenant(tenant: Tenant, deps: EscalateDeps): Promis
  * at step 0 and when that step fires. None when the config has no escalation.
  */
 export function watchEntries(
-  config: LeadstageConfig, crm: string, wanted: readonly WantedTask[],
-  confirmed: ReadonlyMap<string, { taskId: string; ownerId: string | null }>, now: Date,
+  config: LeadstageConfig,
+  crm: string,
+  wanted: readonly WantedTask[],
+  confirmed: ReadonlyMap<string, { taskId: string; ownerId: string | null }>,
+  now: Date,
 ): Watched[] {
   if (!config.escalation) return [];
   return wanted.flatMap(({ contact, task }) => {
     const c = confirmed.get(task.key);
     if (!c) return [];
     const t: SlaTask = {
-      key: task.key, taskId: c.taskId, crm, contact: { objectType: contact.objectType, id: contact.id }, ownerId: c.ownerId ?? task.ownerId,
-      step: 0, dueAt: Date.parse(task.dueAt), createdAt: now.getTime(), ruleId: task.ruleId, slaRuleId: task.slaRuleId,
-      stage: task.stage, subject: task.subject, type: task.type, tried: [],
+      key: task.key,
+      taskId: c.taskId,
+      crm,
+      contact: { objectType: contact.objectType, id: contact.id },
+      ownerId: c.ownerId ?? task.ownerId,
+      step: 0,
+      dueAt: Date.parse(task.dueAt),
+      createdAt: now.getTime(),
+      ruleId: task.ruleId,
+      slaRuleId: task.slaRuleId,
+      stage: task.stage,
+      subject: task.subject,
+      type: task.type,
+      tried: [],
     };
     return [{ task: t, at: stepAt(config, t) }];
   });
@@ -114,11 +161,20 @@ export function watchEntries(
 
 type Decided = { task: SlaTask; view: CrmTask | null; d: EscalationDecision };
 
-async function apply(tenant: Tenant, deps: EscalateDeps, decisions: Decided[], now: Date, sum: EscalationSummary): Promise<void> {
+async function apply(
+  tenant: Tenant,
+  deps: EscalateDeps,
+  decisions: Decided[],
+  now: Date,
+  sum: EscalationSummary,
+): Promise<void> {
   const { crm, sla, config } = deps;
   const done = decisions.filter((x) => x.d.kind === 'done');
   sum.met += done.filter((x) => x.d.kind === 'done' && (x.d.reason === 'contacted' || x.d.reason === 'closed')).length;
-  await sla.forget(tenant, done.map((x) => x.task.key));
+  await sla.forget(
+    tenant,
+    done.map((x) => x.task.key),
+  );
   for (const x of decisions) if (x.d.kind === 'wait') await sla.update(tenant, x.task, x.d.at);
 
   // Handoffs first create the new task (once, through the ledger) and watch it, then close the old one.
@@ -137,19 +193,29 @@ async function apply(tenant: Tenant, deps: EscalateDeps, decisions: Decided[], n
   const updates: TaskUpdate[] = [];
   const mark = (x: Decided) => x.view !== null && x.view.body.includes(stepMark(x.task));
   for (const x of decisions) {
-    if (x.d.kind === 'remind') updates.push({ id: x.task.taskId, priority: 'high', ...(mark(x) ? {} : { body: x.d.body }) });
+    if (x.d.kind === 'remind')
+      updates.push({ id: x.task.taskId, priority: 'high', ...(mark(x) ? {} : { body: x.d.body }) });
   }
-  for (const h of closed) updates.push({ id: h.task.taskId, close: true, ...(mark(h) ? {} : { body: h.d.closingBody }) });
+  for (const h of closed)
+    updates.push({ id: h.task.taskId, close: true, ...(mark(h) ? {} : { body: h.d.closingBody }) });
   const retired = decisions.filter((x) => x.d.kind === 'retire');
-  for (const x of retired) if (x.d.kind === 'retire') updates.push({ id: x.task.taskId, close: true, ...(mark(x) ? {} : { body: x.d.body }) });
+  for (const x of retired)
+    if (x.d.kind === 'retire') updates.push({ id: x.task.taskId, close: true, ...(mark(x) ? {} : { body: x.d.body }) });
   const outcomes = new Map((await crm.updateTasks(tenant, updates)).map((o) => [o.id, o]));
 
   // A reassigned contact follows its task to the new owner (an escalation leaves the contact's owner).
   const owners = closed.filter((h) => h.d.action === 'reassign' && outcomes.get(h.task.taskId)?.ok);
   if (owners.length) {
-    await crm.writeContacts(tenant, owners.map((h) => ({
-      objectType: h.task.contact.objectType, id: h.task.contact.id, changes: { ownerId: h.d.newTask.ownerId! }, fromStage: null, scoredAt: now,
-    })));
+    await crm.writeContacts(
+      tenant,
+      owners.map((h) => ({
+        objectType: h.task.contact.objectType,
+        id: h.task.contact.id,
+        changes: { ownerId: h.d.newTask.ownerId! },
+        fromStage: null,
+        scoredAt: now,
+      })),
+    );
   }
   for (const x of decisions) {
     const ok = outcomes.get(x.task.taskId);
@@ -183,7 +249,10 @@ async function apply(tenant: Tenant, deps: EscalateDeps, decisions: Decided[], n
     if (!f) continue;
     if (f.retryable) await sla.update(tenant, x.task, now.getTime() + RETRY_AFTER_MS);
     else await sla.forget(tenant, [x.task.key]);
-    deps.log.warn({ tenant: tenantKey(tenant), task: x.task.taskId, reason: f.reason, retry: f.retryable }, 'sla step refused by the CRM');
+    deps.log.warn(
+      { tenant: tenantKey(tenant), task: x.task.taskId, reason: f.reason, retry: f.retryable },
+      'sla step refused by the CRM',
+    );
   }
 }
 
@@ -197,21 +266,41 @@ async function returnLoans(tenant: Tenant, deps: EscalateDeps, away: ReadonlySet
   for (const loan of await deps.sla.loans(tenant)) {
     const owner = deps.config.assignment.owners.find((o) => o.key === loan.from);
     const id = owner?.active ? crmOwnerId(owner, tenant.crm) : undefined;
-    if (!id) await deps.sla.endLoan(tenant, loan.key); // left the team, or no id in this CRM: nothing to return
+    if (!id)
+      await deps.sla.endLoan(tenant, loan.key); // left the team, or no id in this CRM: nothing to return
     else if (!away.has(id)) back.push({ loan, ownerId: id });
   }
   if (back.length === 0) return 0;
-  const views = await deps.crm.readTasks(tenant, back.map((b) => b.loan.taskId));
-  const note = (l: Loan) => `[leadstage] ${l.from} is back: the lead returns to them. [sla-return:${l.key.slice(0, 8)}]`;
+  const views = await deps.crm.readTasks(
+    tenant,
+    back.map((b) => b.loan.taskId),
+  );
+  const note = (l: Loan) =>
+    `[leadstage] ${l.from} is back: the lead returns to them. [sla-return:${l.key.slice(0, 8)}]`;
   const updates: TaskUpdate[] = back.flatMap(({ loan, ownerId }) => {
     const view = views.get(loan.taskId);
     if (!view?.open) return [];
-    return [{ id: loan.taskId, ownerId, ...(view.body.includes(note(loan)) ? {} : { body: `${view.body}\n\n${note(loan)}` }) }];
+    return [
+      {
+        id: loan.taskId,
+        ownerId,
+        ...(view.body.includes(note(loan)) ? {} : { body: `${view.body}\n\n${note(loan)}` }),
+      },
+    ];
   });
   const refused = new Set((await deps.crm.updateTasks(tenant, updates)).filter((o) => !o.ok).map((o) => o.id));
   const ok = back.filter((b) => !refused.has(b.loan.taskId));
   const now = deps.clock.now();
-  await deps.crm.writeContacts(tenant, ok.map(({ loan, ownerId }) => ({ objectType: loan.contact.objectType, id: loan.contact.id, changes: { ownerId }, fromStage: null, scoredAt: now })));
+  await deps.crm.writeContacts(
+    tenant,
+    ok.map(({ loan, ownerId }) => ({
+      objectType: loan.contact.objectType,
+      id: loan.contact.id,
+      changes: { ownerId },
+      fromStage: null,
+      scoredAt: now,
+    })),
+  );
   for (const { loan } of ok) await deps.sla.endLoan(tenant, loan.key);
   return ok.length;
 }

@@ -26,7 +26,8 @@ export async function escalationSweep(deps: EscalationSweepDeps): Promise<{ tena
         if (!s.more) break;
       }
     } catch (err) {
-      if (!(err instanceof CrmRateLimitedError)) deps.log.warn({ tenant: tenantKey(t), err: (err as Error).message }, 'sla escalation failed for a tenant');
+      if (!(err instanceof CrmRateLimitedError))
+        deps.log.warn({ tenant: tenantKey(t), err: (err as Error).message }, 'sla escalation failed for a tenant');
     }
   }
   return { tenants: tenants.length, steps };

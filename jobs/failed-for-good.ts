@@ -14,7 +14,12 @@ export interface FailedJob {
  * stranded sweeper (or `dead-letter retry`) queues the tenant again. Returns whether it recorded one.
  */
 export async function recordFailedForGood(
-  sink: DeadLetterSink, tenant: Tenant, queue: string, job: FailedJob, err: Error, now: Date,
+  sink: DeadLetterSink,
+  tenant: Tenant,
+  queue: string,
+  job: FailedJob,
+  err: Error,
+  now: Date,
 ): Promise<boolean> {
   if (job.attemptsMade < (job.opts.attempts ?? 1)) return false;
   // The error's name and message only: CRM errors carry the CRM's code and message, never a body.

@@ -5,10 +5,22 @@ import { eraseUninstalled, type EraseDeps } from './erase-uninstalled.ts';
 import { sweepStranded, type SweepDeps } from './sweep-stranded.ts';
 
 /** Job names on the maintenance queue, each run by a BullMQ job scheduler. */
-export const MAINTENANCE_JOB = { sweepStranded: 'sweep-stranded', eraseUninstalled: 'erase-uninstalled', decayDue: 'decay-due', reconcile: 'reconcile', slaDue: 'sla-due' } as const;
+export const MAINTENANCE_JOB = {
+  sweepStranded: 'sweep-stranded',
+  eraseUninstalled: 'erase-uninstalled',
+  decayDue: 'decay-due',
+  reconcile: 'reconcile',
+  slaDue: 'sla-due',
+} as const;
 
 /** The BullMQ shell of the time-driven use cases: dispatch on the job's name. */
-export function maintenanceProcessor(deps: { sweep: SweepDeps; eraseUninstalled?: EraseDeps; decay?: DecaySweepDeps; reconcile?: () => Promise<unknown>; sla?: EscalationSweepDeps }) {
+export function maintenanceProcessor(deps: {
+  sweep: SweepDeps;
+  eraseUninstalled?: EraseDeps;
+  decay?: DecaySweepDeps;
+  reconcile?: () => Promise<unknown>;
+  sla?: EscalationSweepDeps;
+}) {
   return async (job: Job): Promise<unknown> => {
     switch (job.name) {
       case MAINTENANCE_JOB.sweepStranded:

@@ -59,7 +59,12 @@ export const touchesCrm = (p: Plan): boolean => Object.keys(p.changes).length > 
  * Plan contacts read from the CRM with their stored activities and stage entries; owner picks
  * chain through the one rotation state shared by all workers.
  */
-export async function planSnapshots(tenant: Tenant, snapshots: readonly ContactSnapshot[], deps: PlanApplyDeps, now: Date): Promise<PlannedContact[]> {
+export async function planSnapshots(
+  tenant: Tenant,
+  snapshots: readonly ContactSnapshot[],
+  deps: PlanApplyDeps,
+  now: Date,
+): Promise<PlannedContact[]> {
   const byId = new Map(snapshots.map((s) => [s.id, s]));
   const ids = [...byId.keys()];
   const [activities, entries] = await Promise.all([
@@ -67,10 +72,12 @@ export async function planSnapshots(tenant: Tenant, snapshots: readonly ContactS
     deps.store.stageEntries(tenant, ids),
   ]);
   const needOwners = ids.length > 0 && deps.config.assignment.owners.some((o) => o.ids[tenant.crm]);
-  const unavailable = needOwners ? [
-    ...unavailableOwners(deps.config, tenant.crm, await deps.owners(tenant)),
-    ...awayOwnerIds(deps.config, tenant.crm, now.getTime(), (await deps.awayOwners?.()) ?? new Map()),
-  ] : [];
+  const unavailable = needOwners
+    ? [
+        ...unavailableOwners(deps.config, tenant.crm, await deps.owners(tenant)),
+        ...awayOwnerIds(deps.config, tenant.crm, now.getTime(), (await deps.awayOwners?.()) ?? new Map()),
+      ]
+    : [];
   const plans = await planWithRotation(tenant, deps.store, deps.config, ids, unavailable, (id, assignment) => {
     const result = planContact({
       contact: { ...byId.get(id)!, stageEntries: entries.get(id) ?? {} },
@@ -86,11 +93,19 @@ export async function planSnapshots(tenant: Tenant, snapshots: readonly ContactS
 }
 
 function afterPlan(snapshot: ContactSnapshot, written: PlanChanges, plan: { nextChangeAt: string | null }): AfterPlan {
-  return { snapshot: applyChanges(snapshot, written), nextChangeAt: plan.nextChangeAt === null ? null : Date.parse(plan.nextChangeAt) };
+  return {
+    snapshot: applyChanges(snapshot, written),
+    nextChangeAt: plan.nextChangeAt === null ? null : Date.parse(plan.nextChangeAt),
+  };
 }
 
 /** A redone batch keeps the owner the contact's existing task has (the rotation may have moved on). */
-function ownedLikeItsTask(changes: PlanChanges, current: string | null, owners: ReadonlyMap<string, string | null>, id: string): PlanChanges {
+function ownedLikeItsTask(
+  changes: PlanChanges,
+  current: string | null,
+  owners: ReadonlyMap<string, string | null>,
+  id: string,
+): PlanChanges {
   if (!owners.has(id)) return changes;
   const owner = owners.get(id) ?? null;
   const { ownerId: _planned, ...rest } = changes;
@@ -105,9 +120,20 @@ function ownedLikeItsTask(changes: PlanChanges, current: string | null, owners: 
  * task in the ledger, and does not create it again.
  */
 export async function applyPlans(
-  tenant: Tenant, planned: readonly PlannedContact[], deps: PlanApplyDeps, now: Date, dead: NewDeadLetter[] = [],
+  tenant: Tenant,
+  planned: readonly PlannedContact[],
+  deps: PlanApplyDeps,
+  now: Date,
+  dead: NewDeadLetter[] = [],
 ): Promise<ApplyOutcome> {
-  const out: ApplyOutcome = { written: 0, unchanged: 0, tasksCreated: 0, tasksAlreadyThere: 0, deadLettered: [], retry: [] };
+  const out: ApplyOutcome = {
+    written: 0,
+    unchanged: 0,
+    tasksCreated: 0,
+    tasksAlreadyThere: 0,
+    deadLettered: [],
+    retry: [],
+  };
   const plans = new Map(planned.map((p) => [p.snapshot.id, p.plan]));
   const snapshots = new Map(planned.map((p) => [p.snapshot.id, p.snapshot]));
   const ids = [...plans.keys()];
@@ -137,14 +163,22 @@ export async function applyPlans(
   const ledger: { id: string; entry: LedgerEntry }[] = [];
   const written = new Map(writes.map((w) => [w.id, w.changes]));
   // Unchanged contacts, and written ones below: their new state and next decay instant.
-  const after: AfterPlan[] = ids.filter((id) => !tasks.failed.has(id) && !written.has(id))
+  const after: AfterPlan[] = ids
+    .filter((id) => !tasks.failed.has(id) && !written.has(id))
     .map((id) => afterPlan(snapshots.get(id)!, {}, plans.get(id)!));
   for (const outcome of await deps.crm.writeContacts(tenant, writes)) {
     const plan = plans.get(outcome.id)!;
     if (outcome.ok) {
       out.written += 1;
       after.push(afterPlan(snapshots.get(outcome.id)!, written.get(outcome.id)!, plan));
-      const entry = ledgerEntry(snapshots.get(outcome.id)!, plan, written.get(outcome.id)!, now, 'event', deps.configVersion);
+      const entry = ledgerEntry(
+        snapshots.get(outcome.id)!,
+        plan,
+        written.get(outcome.id)!,
+        now,
+        'event',
+        deps.configVersion,
+      );
       if (entry) ledger.push({ id: outcome.id, entry });
       if (plan.changes.stage) entered.push({ id: outcome.id, stage: plan.changes.stage });
     } else if (outcome.retryable) {

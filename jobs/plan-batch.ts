@@ -9,7 +9,9 @@ import type { RotationState } from './recompute-ports.ts';
 export function unavailableOwners(config: LeadstageConfig, crm: string, owners: readonly CrmOwner[]): string[] {
   const configured = config.assignment.owners.map((o) => crmOwnerId(o, crm)).filter((x): x is string => Boolean(x));
   const active = new Set(owners.filter((o) => o.active).map((o) => o.id));
-  return [...new Set([...owners.filter((o) => !o.active).map((o) => o.id), ...configured.filter((id) => !active.has(id))])];
+  return [
+    ...new Set([...owners.filter((o) => !o.active).map((o) => o.id), ...configured.filter((id) => !active.has(id))]),
+  ];
 }
 
 /**

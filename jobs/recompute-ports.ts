@@ -20,7 +20,12 @@ export interface BatchState {
 
 /** The task idempotency ledger: a task key is created in the CRM at most once. */
 export interface TaskLedger {
-  claimTasks(tenant: Tenant, requests: readonly TaskClaimRequest[], token: string, now: Date): Promise<Map<string, TaskClaim>>;
+  claimTasks(
+    tenant: Tenant,
+    requests: readonly TaskClaimRequest[],
+    token: string,
+    now: Date,
+  ): Promise<Map<string, TaskClaim>>;
   confirmTask(tenant: Tenant, key: string, taskId: string, ownerId: string | null): Promise<void>;
   releaseTask(tenant: Tenant, key: string): Promise<void>;
 }

@@ -35,7 +35,8 @@ export function recomputeProcessor(deps: RecomputeProcessorDeps) {
     if (!d) throw new UnrecoverableError(`no CRM connection configured for ${tenantKey(tenant)}`);
     // A batch takes at most batchSize contacts; whatever is left gets its own job right away.
     const followUp = async (morePending?: boolean) => {
-      if (morePending ?? (await deps.pendingCount(tenant).catch(() => 0)) > 0) await deps.requestFollowUp(tenant).catch(() => undefined);
+      if (morePending ?? (await deps.pendingCount(tenant).catch(() => 0)) > 0)
+        await deps.requestFollowUp(tenant).catch(() => undefined);
     };
     let summary: BatchSummary;
     try {

@@ -35,8 +35,19 @@ export interface BatchSummary {
 
 function emptySummary(tenant: Tenant, contacts: number): BatchSummary {
   return {
-    tenant: tenantKey(tenant), contacts, written: 0, unchanged: 0, tasksCreated: 0, tasksAlreadyThere: 0,
-    notFound: 0, gone: 0, deadLettered: [], retry: [], crmCalls: 0, morePending: false, ms: 0,
+    tenant: tenantKey(tenant),
+    contacts,
+    written: 0,
+    unchanged: 0,
+    tasksCreated: 0,
+    tasksAlreadyThere: 0,
+    notFound: 0,
+    gone: 0,
+    deadLettered: [],
+    retry: [],
+    crmCalls: 0,
+    morePending: false,
+    ms: 0,
   };
 }
 
@@ -61,7 +72,10 @@ export async function recomputeTenant(tenant: Tenant, deps: RecomputeDeps): Prom
   if (deps.configVersion) summary.configVersion = deps.configVersion;
 
   const retryIds = new Set(summary.retry.map((f) => f.id));
-  await deps.store.finish(tenant, members.filter((m) => !retryIds.has(parsePendingMember(m).id)));
+  await deps.store.finish(
+    tenant,
+    members.filter((m) => !retryIds.has(parsePendingMember(m).id)),
+  );
   summary.morePending = (await deps.store.pendingCount(tenant)) > 0;
   summary.crmCalls = deps.crm.calls - callsBefore;
   summary.ms = deps.clock.now().getTime() - started;
@@ -77,18 +91,30 @@ export async function recomputeTenant(tenant: Tenant, deps: RecomputeDeps): Prom
  * tenant, at the price of about 2·log2(n) extra calls per bad record. Other refusals (401, 403:
  * credentials, scopes) concern every record and fail the job instead.
  */
-async function applyIsolating(tenant: Tenant, members: readonly string[], deps: RecomputeDeps, now: Date): Promise<BatchSummary> {
+async function applyIsolating(
+  tenant: Tenant,
+  members: readonly string[],
+  deps: RecomputeDeps,
+  now: Date,
+): Promise<BatchSummary> {
   try {
     return await applyBatch(tenant, members, deps, now);
   } catch (err) {
     if (!(err instanceof CrmRejectedError) || (err.status !== 400 && err.status !== 422)) throw err;
     if (members.length === 1) {
       const ref = parsePendingMember(members[0]!);
-      await deps.deadLetters.add(tenant, [{ kind: 'contact', objectType: ref.objectType, id: ref.id, reason: err.message }], now);
+      await deps.deadLetters.add(
+        tenant,
+        [{ kind: 'contact', objectType: ref.objectType, id: ref.id, reason: err.message }],
+        now,
+      );
       return { ...emptySummary(tenant, 1), deadLettered: [{ id: ref.id, reason: err.message }] };
     }
     const half = Math.ceil(members.length / 2);
-    const parts = [await applyIsolating(tenant, members.slice(0, half), deps, now), await applyIsolating(tenant, members.slice(half), deps, now)];
+    const parts = [
+      await applyIsolating(tenant, members.slice(0, half), deps, now),
+      await applyIsolating(tenant, members.slice(half), deps, now),
+    ];
     return mergeSummaries(tenant, parts);
   }
 }
@@ -96,7 +122,16 @@ async function applyIsolating(tenant: Tenant, members: readonly string[], deps: 
 function mergeSummaries(tenant: Tenant, parts: BatchSummary[]): BatchSummary {
   const out = emptySummary(tenant, 0);
   for (const p of parts) {
-    for (const k of ['contacts', 'written', 'unchanged', 'tasksCreated', 'tasksAlreadyThere', 'notFound', 'gone'] as const) out[k] += p[k];
+    for (const k of [
+      'contacts',
+      'written',
+      'unchanged',
+      'tasksCreated',
+      'tasksAlreadyThere',
+      'notFound',
+      'gone',
+    ] as const)
+      out[k] += p[k];
     out.deadLettered.push(...p.deadLettered);
     out.retry.push(...p.retry);
   }
@@ -104,10 +139,18 @@ function mergeSummaries(tenant: Tenant, parts: BatchSummary[]): BatchSummary {
 }
 
 /** One batch: read, plan, tasks through the ledger, then the write of only what changed. */
-async function applyBatch(tenant: Tenant, members: readonly string[], deps: RecomputeDeps, now: Date): Promise<BatchSummary> {
+async function applyBatch(
+  tenant: Tenant,
+  members: readonly string[],
+  deps: RecomputeDeps,
+  now: Date,
+): Promise<BatchSummary> {
   const summary = emptySummary(tenant, members.length);
   const refs = members.map(parsePendingMember);
-  const gone = await deps.store.gone(tenant, refs.map((r) => r.id));
+  const gone = await deps.store.gone(
+    tenant,
+    refs.map((r) => r.id),
+  );
   summary.gone = gone.size;
   // A malformed id is dead-lettered before any call: it would make the whole read fail.
   const dead: NewDeadLetter[] = [];
@@ -120,7 +163,12 @@ async function applyBatch(tenant: Tenant, members: readonly string[], deps: Reco
   const snapshots = live.length ? await deps.crm.readContacts(tenant, live) : new Map();
   const found = live.filter((r) => snapshots.has(r.id));
   summary.notFound = live.length - found.length;
-  const planned = await planSnapshots(tenant, found.map((r) => snapshots.get(r.id)!), deps, now);
+  const planned = await planSnapshots(
+    tenant,
+    found.map((r) => snapshots.get(r.id)!),
+    deps,
+    now,
+  );
   const applied = await applyPlans(tenant, planned, deps, now, dead);
   return { ...summary, ...applied };
 }

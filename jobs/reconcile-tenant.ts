@@ -33,8 +33,11 @@ export interface ReconcileSummary {
 }
 
 const differs = (a: ContactSnapshot, b: ContactSnapshot): boolean =>
-  a.stage !== b.stage || a.leadStatus !== b.leadStatus || a.ownerId !== b.ownerId ||
-  JSON.stringify(a.fields) !== JSON.stringify(b.fields) || JSON.stringify(a.scored ?? null) !== JSON.stringify(b.scored ?? null);
+  a.stage !== b.stage ||
+  a.leadStatus !== b.leadStatus ||
+  a.ownerId !== b.ownerId ||
+  JSON.stringify(a.fields) !== JSON.stringify(b.fields) ||
+  JSON.stringify(a.scored ?? null) !== JSON.stringify(b.scored ?? null);
 
 /**
  * The reconciliation sweep: webhooks get lost (HubSpot gives up after ~24 h of retries, Salesforce
@@ -50,12 +53,19 @@ export async function reconcileTenant(tenant: Tenant, deps: ReconcileDeps): Prom
   let mark = since;
   for await (const page of deps.crm.listModifiedSince(tenant, new Date(since), deps.maxRecords)) {
     out.seen += page.length;
-    const known = await deps.known.snapshots(tenant, page.map((r) => r.snapshot.id));
+    const known = await deps.known.snapshots(
+      tenant,
+      page.map((r) => r.snapshot.id),
+    );
     const changed = page.filter((r) => {
       const k = known.get(r.snapshot.id);
       return !k || differs(k, r.snapshot);
     });
-    if (changed.length) await deps.markPending(tenant, changed.map((r) => ({ objectType: r.snapshot.objectType, id: r.snapshot.id })));
+    if (changed.length)
+      await deps.markPending(
+        tenant,
+        changed.map((r) => ({ objectType: r.snapshot.objectType, id: r.snapshot.id })),
+      );
     out.queued += changed.length;
     for (const r of page) mark = Math.max(mark, r.modifiedAt);
     // Inclusive: the records stamped `mark` may not all have been seen yet (a page can end among them).
@@ -71,7 +81,8 @@ export async function reconcileTenant(tenant: Tenant, deps: ReconcileDeps): Prom
     // seen. Once settled, the next run starts after them; otherwise a group larger than maxRecords
     // would be read again forever.
     if (out.seen >= deps.maxRecords) out.stopped = 'limit';
-    if (out.seen > 0 && mark < deps.clock.now().getTime() - (deps.settleMs ?? 300_000)) await deps.watermark.set(tenant, mark + 1);
+    if (out.seen > 0 && mark < deps.clock.now().getTime() - (deps.settleMs ?? 300_000))
+      await deps.watermark.set(tenant, mark + 1);
   }
   out.crmCalls = deps.crm.calls - callsBefore;
   return out;

@@ -22,13 +22,17 @@ export type ReplayResult =
  * quota; running workers recompute them and write only what changed.
  */
 export async function replayTenant(tenant: Tenant, since: Date, deps: ReplayDeps): Promise<ReplayResult> {
-  if (!deps.crm.listModifiedSince) return { ok: false, reason: `${tenant.crm} cannot list records by modification time` };
+  if (!deps.crm.listModifiedSince)
+    return { ok: false, reason: `${tenant.crm} cannot list records by modification time` };
   const callsBefore = deps.crm.calls;
   let queued = 0;
   let last: number | null = null;
   let stopped: 'done' | 'quota' | 'limit' = 'done';
   for await (const page of deps.crm.listModifiedSince(tenant, since, deps.maxRecords)) {
-    await deps.markPending(tenant, page.map((r) => ({ objectType: r.snapshot.objectType, id: r.snapshot.id })));
+    await deps.markPending(
+      tenant,
+      page.map((r) => ({ objectType: r.snapshot.objectType, id: r.snapshot.id })),
+    );
     await deps.requestRecompute(tenant);
     queued += page.length;
     last = page.at(-1)?.modifiedAt ?? last;

@@ -93,8 +93,21 @@ export async function rescoreTenant(tenant: Tenant, deps: RescoreDeps): Promise<
   if (deps.restart) await deps.checkpoints.clear(tenant);
   const saved = deps.restart ? null : await deps.checkpoints.get(tenant);
   const s: RescoreSummary = {
-    tenant: tenantKey(tenant), read: saved?.read ?? 0, changed: saved?.changed ?? 0, unchanged: 0, tasksCreated: 0, deadLettered: 0,
-    handedOver: 0, gone: 0, pages: 0, crmCalls: 0, floor: 0, resumedFrom: saved?.cursor ?? null, stopped: 'done', stoppedAtQuotaShare: null, ms: 0,
+    tenant: tenantKey(tenant),
+    read: saved?.read ?? 0,
+    changed: saved?.changed ?? 0,
+    unchanged: 0,
+    tasksCreated: 0,
+    deadLettered: 0,
+    handedOver: 0,
+    gone: 0,
+    pages: 0,
+    crmCalls: 0,
+    floor: 0,
+    resumedFrom: saved?.cursor ?? null,
+    stopped: 'done',
+    stoppedAtQuotaShare: null,
+    ms: 0,
   };
   // Per object type (Salesforce writes Leads and Contacts in separate calls): contacts read, written.
   const readOf = new Map<string, number>();
@@ -111,7 +124,12 @@ export async function rescoreTenant(tenant: Tenant, deps: RescoreDeps): Promise<
     s.deadLettered += o.deadLettered.length;
     if (o.retry.length === 0) return;
     const ids = new Set(o.retry.map((r) => r.id));
-    await deps.handOver(tenant, items.filter((p) => ids.has(p.snapshot.id)).map((p) => ({ objectType: p.snapshot.objectType, id: p.snapshot.id })));
+    await deps.handOver(
+      tenant,
+      items
+        .filter((p) => ids.has(p.snapshot.id))
+        .map((p) => ({ objectType: p.snapshot.objectType, id: p.snapshot.id })),
+    );
     s.handedOver += ids.size;
   };
   // Full write batches only, unless `all`: a partial batch waits for the next page's changes.
@@ -129,7 +147,8 @@ export async function rescoreTenant(tenant: Tenant, deps: RescoreDeps): Promise<
     for (const p of pageStarts.keys()) if (p < oldest) pageStarts.delete(p);
     const from = Number.isFinite(oldest) ? pageStarts.get(oldest)! : { cursor: next, read: s.read };
     // Already-written contacts of a page read again plan as unchanged: `changed` counts them once.
-    if (from.cursor !== null) await deps.checkpoints.set(tenant, { cursor: from.cursor, read: from.read, changed: s.changed });
+    if (from.cursor !== null)
+      await deps.checkpoints.set(tenant, { cursor: from.cursor, read: from.read, changed: s.changed });
   };
   const list = async (cursor: string | null): Promise<ContactPage> => {
     for (;;) {
@@ -147,11 +166,19 @@ export async function rescoreTenant(tenant: Tenant, deps: RescoreDeps): Promise<
     const page = await list(cursor);
     s.pages += 1;
     pageStarts.set(s.pages, { cursor, read: s.read });
-    const gone = await deps.store.gone(tenant, page.contacts.map((c) => c.id));
+    const gone = await deps.store.gone(
+      tenant,
+      page.contacts.map((c) => c.id),
+    );
     s.gone += gone.size;
     s.read += page.contacts.length;
     for (const c of page.contacts) bump(readOf, c.objectType, 1);
-    const planned = await planSnapshots(tenant, page.contacts.filter((c) => !gone.has(c.id)), deps, deps.clock.now());
+    const planned = await planSnapshots(
+      tenant,
+      page.contacts.filter((c) => !gone.has(c.id)),
+      deps,
+      deps.clock.now(),
+    );
     // Contacts with nothing to write: their decay schedule and last-known state now, no CRM call.
     const quiet = planned.filter((p) => !touchesCrm(p.plan));
     if (quiet.length) await apply(quiet);
@@ -164,8 +191,12 @@ export async function rescoreTenant(tenant: Tenant, deps: RescoreDeps): Promise<
     cursor = page.next;
     await checkpoint(cursor);
     deps.onProgress?.({
-      read: s.read, readBefore: saved?.read ?? 0, changed: s.changed, pages: s.pages,
-      crmCalls: deps.crm.calls - callsBefore, elapsedMs: deps.clock.now().getTime() - started,
+      read: s.read,
+      readBefore: saved?.read ?? 0,
+      changed: s.changed,
+      pages: s.pages,
+      crmCalls: deps.crm.calls - callsBefore,
+      elapsedMs: deps.clock.now().getTime() - started,
     });
     if (cursor === null) break;
     const share = (await deps.crm.quotaShare?.(tenant)) ?? null;
@@ -180,7 +211,8 @@ export async function rescoreTenant(tenant: Tenant, deps: RescoreDeps): Promise<
   else await checkpoint(cursor);
 
   const ceil = (m: Map<string, number>, per: number) => [...m.values()].reduce((sum, n) => sum + Math.ceil(n / per), 0);
-  s.floor = Math.max(1, ceil(readOf, limits.list)) + ceil(sentOf, limits.write) + Math.ceil(s.tasksCreated / limits.write);
+  s.floor =
+    Math.max(1, ceil(readOf, limits.list)) + ceil(sentOf, limits.write) + Math.ceil(s.tasksCreated / limits.write);
   s.crmCalls = deps.crm.calls - callsBefore;
   s.ms = deps.clock.now().getTime() - started;
   deps.log?.info({ ...s }, 'rescore finished');

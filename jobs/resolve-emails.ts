@@ -50,7 +50,10 @@ export async function resolveEmails(deps: ResolveDeps): Promise<ResolveSummary> 
   hashes.forEach((hash, i) => {
     const { __email: email, ...acts } = rows[i] ?? {};
     if (!email) return; // expired meanwhile
-    byEmail.set(email, { hash, activities: Object.entries(acts).map(([id, json]) => ({ id, ...(JSON.parse(json) as Omit<Activity, 'id'>) })) });
+    byEmail.set(email, {
+      hash,
+      activities: Object.entries(acts).map(([id, json]) => ({ id, ...(JSON.parse(json) as Omit<Activity, 'id'>) })),
+    });
   });
 
   const matchedHashes = new Set<string>();
@@ -80,6 +83,14 @@ export async function resolveEmails(deps: ResolveDeps): Promise<ResolveSummary> 
   if (matchedHashes.size) await deps.redis.del(...[...matchedHashes].map((h) => deps.keys.unresolved(h)));
   await deps.store.finishEmailBatch(hashes);
   if ((await deps.redis.scard(deps.keys.unresolvedPending())) > 0) await requestResolve(deps.queues.resolve, 0);
-  deps.log.info({ addresses: summary.addresses, matched: summary.matched, contacts: summary.contacts, activities: summary.activities }, 'e-mail addresses resolved');
+  deps.log.info(
+    {
+      addresses: summary.addresses,
+      matched: summary.matched,
+      contacts: summary.contacts,
+      activities: summary.activities,
+    },
+    'e-mail addresses resolved',
+  );
   return summary;
 }

@@ -66,7 +66,11 @@ export interface SimulationReport {
   movers: { objectType: string; id: string; score: [number, number]; stage: [string | null, string | null] }[];
   /** Applying it: a rescore reads every contact and writes only those that change. */
   cost: {
-    changedContacts: number; readCalls: number; writeCalls: number; taskCalls: number; totalCalls: number;
+    changedContacts: number;
+    readCalls: number;
+    writeCalls: number;
+    taskCalls: number;
+    totalCalls: number;
     limit: { max: number; windowMs: number };
     /** The least time the calls take at the tenant's quota (rolling window): 0 when they fit in one window. */
     seconds: number;
@@ -95,7 +99,8 @@ export function summarizeSimulation(contacts: readonly SimulatedContact[], opts:
   const before = SCORE_BUCKETS.map(() => 0);
   const after = SCORE_BUCKETS.map(() => 0);
   const labels = [NO_STAGE, ...opts.stages];
-  for (const c of contacts) for (const s of [c.before.stage, c.after.stage]) if (s !== null && !labels.includes(s)) labels.push(s);
+  for (const c of contacts)
+    for (const s of [c.before.stage, c.after.stage]) if (s !== null && !labels.includes(s)) labels.push(s);
   const matrix = labels.map(() => labels.map(() => 0));
   const owners = new Map<string | null, number>();
   let moved = 0;
@@ -110,7 +115,12 @@ export function summarizeSimulation(contacts: readonly SimulatedContact[], opts:
     taskTotal += c.after.taskOwners.length;
     for (const o of c.after.taskOwners) owners.set(o, (owners.get(o) ?? 0) + 1);
   }
-  const byOwner = [...owners].map(([ownerId, count]) => ({ ownerId, name: ownerId === null ? null : opts.ownerNames.get(ownerId) ?? null, count }))
+  const byOwner = [...owners]
+    .map(([ownerId, count]) => ({
+      ownerId,
+      name: ownerId === null ? null : (opts.ownerNames.get(ownerId) ?? null),
+      count,
+    }))
     .sort((a, b) => b.count - a.count || String(a.ownerId).localeCompare(String(b.ownerId)));
   return {
     contacts: contacts.length,
@@ -123,14 +133,24 @@ export function summarizeSimulation(contacts: readonly SimulatedContact[], opts:
 }
 
 /** Largest score change first, then the longest stage move; ties by id, so the list is stable. */
-function topMovers(contacts: readonly SimulatedContact[], labels: readonly string[], top: number): SimulationReport['movers'] {
-  const stageMove = (c: SimulatedContact) => Math.abs(stageRank(labels, c.after.stage) - stageRank(labels, c.before.stage));
+function topMovers(
+  contacts: readonly SimulatedContact[],
+  labels: readonly string[],
+  top: number,
+): SimulationReport['movers'] {
+  const stageMove = (c: SimulatedContact) =>
+    Math.abs(stageRank(labels, c.after.stage) - stageRank(labels, c.before.stage));
   return contacts
     .filter((c) => c.before.score !== c.after.score || c.before.stage !== c.after.stage)
     .map((c) => ({ c, ds: Math.abs(c.after.score - c.before.score), dm: stageMove(c) }))
     .sort((a, b) => b.ds - a.ds || b.dm - a.dm || a.c.id.localeCompare(b.c.id))
     .slice(0, top)
-    .map(({ c }) => ({ objectType: c.objectType, id: c.id, score: [c.before.score, c.after.score], stage: [c.before.stage, c.after.stage] }));
+    .map(({ c }) => ({
+      objectType: c.objectType,
+      id: c.id,
+      score: [c.before.score, c.after.score],
+      stage: [c.before.stage, c.after.stage],
+    }));
 }
 
 /**
@@ -166,9 +186,16 @@ function callCost(contacts: readonly SimulatedContact[], model: CostModel): Simu
   flush(true);
   const totalCalls = model.readCalls + writeCalls + taskCalls;
   // A rolling window of `max` calls: the last call can go once all full windows before it have passed.
-  const at = (max: number) => (totalCalls === 0 ? 0 : (Math.floor((totalCalls - 1) / max) * model.limit.windowMs) / 1000);
+  const at = (max: number) =>
+    totalCalls === 0 ? 0 : (Math.floor((totalCalls - 1) / max) * model.limit.windowMs) / 1000;
   return {
-    changedContacts, readCalls: model.readCalls, writeCalls, taskCalls, totalCalls, limit: { ...model.limit },
-    seconds: at(model.limit.max), rescoreSeconds: at(model.rescoreMax ?? model.limit.max),
+    changedContacts,
+    readCalls: model.readCalls,
+    writeCalls,
+    taskCalls,
+    totalCalls,
+    limit: { ...model.limit },
+    seconds: at(model.limit.max),
+    rescoreSeconds: at(model.rescoreMax ?? model.limit.max),
   };
 }

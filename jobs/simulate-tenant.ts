@@ -98,19 +98,46 @@ export async function simulateTenant(tenant: Tenant, deps: SimulateDeps): Promis
     pages += 1;
     cursor = page.next;
     // Deleted contacts the listing still returns are skipped, as the rescore skips them.
-    const gone = await deps.state.gone(tenant, page.contacts.map((c) => c.id));
+    const gone = await deps.state.gone(
+      tenant,
+      page.contacts.map((c) => c.id),
+    );
     const snapshots = page.contacts.filter((c) => !gone.has(c.id)).slice(0, max - out.length);
     if (snapshots.length === 0) continue;
     // The page's activities are read once for both configs.
-    const read = deps.activities.activitiesMany(tenant, snapshots.map((c) => c.id), nowMs);
-    const [before, after] = await Promise.all([deps.current, deps.next].map((config, i) => planSnapshots(tenant, snapshots, {
-      config, crm: deps.crm, activities: { activitiesMany: () => read }, store: stores[i]!, deadLetters: noDeadLetters,
-      owners: cachedOwners, awayOwners: cachedAway,
-    }, deps.now)));
+    const read = deps.activities.activitiesMany(
+      tenant,
+      snapshots.map((c) => c.id),
+      nowMs,
+    );
+    const [before, after] = await Promise.all(
+      [deps.current, deps.next].map((config, i) =>
+        planSnapshots(
+          tenant,
+          snapshots,
+          {
+            config,
+            crm: deps.crm,
+            activities: { activitiesMany: () => read },
+            store: stores[i]!,
+            deadLetters: noDeadLetters,
+            owners: cachedOwners,
+            awayOwners: cachedAway,
+          },
+          deps.now,
+        ),
+      ),
+    );
     const afterById = new Map(after!.map((p) => [p.snapshot.id, p.plan]));
     for (const b of before!) {
       const { objectType, id } = b.snapshot;
-      out.push({ objectType, id, page: pages, before: simulatedSide(b.plan), after: simulatedSide(afterById.get(id)!) });
+      out.push({
+        objectType,
+        id,
+        page: pages,
+        before: simulatedSide(b.plan),
+        after: simulatedSide(afterById.get(id)!),
+      });
     }
   } while (cursor !== null && out.length < max);
   return { contacts: out, pages, crmCalls: deps.crm.calls - callsBefore };
@@ -121,7 +148,11 @@ export async function simulateTenant(tenant: Tenant, deps: SimulateDeps): Promis
  * config maps (a new rule on a new field must see its values). A canonical field the two configs
  * map to different properties keeps the current property; it is named in `conflicts`.
  */
-export function readingConfig(current: LeadstageConfig, next: LeadstageConfig, crm: string): { config: LeadstageConfig; conflicts: string[] } {
+export function readingConfig(
+  current: LeadstageConfig,
+  next: LeadstageConfig,
+  crm: string,
+): { config: LeadstageConfig; conflicts: string[] } {
   const cur = current.crm[crm];
   const nxt = next.crm[crm];
   if (!cur || !nxt) return { config: current, conflicts: [] };
@@ -138,8 +169,12 @@ export function readingConfig(current: LeadstageConfig, next: LeadstageConfig, c
   let merged: typeof cur;
   if (isMapping(cur) && isMapping(nxt)) merged = { ...cur, fields: merge(cur.fields, nxt.fields, `crm.${crm}`) };
   else if (!isMapping(cur) && !isMapping(nxt)) {
-    merged = Object.fromEntries(Object.entries(cur).map(([type, m]) =>
-      [type, nxt[type] ? { ...m, fields: merge(m.fields, nxt[type].fields, `crm.${crm}.${type}`) } : m]));
+    merged = Object.fromEntries(
+      Object.entries(cur).map(([type, m]) => [
+        type,
+        nxt[type] ? { ...m, fields: merge(m.fields, nxt[type].fields, `crm.${crm}.${type}`) } : m,
+      ]),
+    );
   } else merged = cur;
   return { config: { ...current, crm: { ...current.crm, [crm]: merged } }, conflicts };
 }

@@ -25,6 +25,10 @@ export async function sweepStranded(deps: SweepDeps): Promise<{ tenants: number;
     await deps.requestRecompute(t);
     requeued += 1;
   }
-  if (requeued > 0) deps.log.info({ tenants: tenants.length, requeued, sample: tenants.slice(0, 5).map(tenantKey) }, 'sweep: recompute requested for tenants with unfinished work');
+  if (requeued > 0)
+    deps.log.info(
+      { tenants: tenants.length, requeued, sample: tenants.slice(0, 5).map(tenantKey) },
+      'sweep: recompute requested for tenants with unfinished work',
+    );
   return { tenants: tenants.length, requeued };
 }

@@ -17,7 +17,10 @@ const LAYERS = [
   ['src/cli', 'src/demo'],
 ];
 const layerOf = new Map(LAYERS.flatMap((folders, i) => folders.map((f) => [f, i])));
-const CORE_FORBIDDEN = [/^node:(fs|http|https|net|child_process|process|os|worker_threads)/, /^(ioredis|bullmq|express|pino|yaml|zod|jsforce|@hubspot)/];
+const CORE_FORBIDDEN = [
+  /^node:(fs|http|https|net|child_process|process|os|worker_threads)/,
+  /^(ioredis|bullmq|express|pino|yaml|zod|jsforce|@hubspot)/,
+];
 const CORE_FORBIDDEN_TEXT = [/\bDate\.now\(/, /new Date\(\)/, /\bprocess\./, /\bMath\.random\(/];
 
 const files = [];
@@ -54,19 +57,28 @@ for (const f of files) {
   }
   for (const m of src.matchAll(importRe)) {
     const spec = m[1] ?? m[2];
-    if (from === 'src/core' && CORE_FORBIDDEN.some((r) => r.test(spec))) problems.push(`${relative(root, f)}: src/core must stay pure, but imports ${spec}`);
+    if (from === 'src/core' && CORE_FORBIDDEN.some((r) => r.test(spec)))
+      problems.push(`${relative(root, f)}: src/core must stay pure, but imports ${spec}`);
     if (!spec.startsWith('.')) continue;
     const to = folderOf(resolve(dirname(f), spec));
     if (to === from) continue;
     edges += 1;
     const toLayer = layerOf.get(to);
-    if (toLayer === undefined || toLayer > fromLayer) problems.push(`${relative(root, f)}: ${from} imports ${spec} (${to}) from a higher layer`);
-    else if (toLayer === fromLayer) problems.push(`${relative(root, f)}: ${from} imports its peer ${to} (${spec}); move the shared part down a layer`);
+    if (toLayer === undefined || toLayer > fromLayer)
+      problems.push(`${relative(root, f)}: ${from} imports ${spec} (${to}) from a higher layer`);
+    else if (toLayer === fromLayer)
+      problems.push(
+        `${relative(root, f)}: ${from} imports its peer ${to} (${spec}); move the shared part down a layer`,
+      );
   }
   if (from === 'src/core') {
-    for (const r of CORE_FORBIDDEN_TEXT) if (r.test(src)) problems.push(`${relative(root, f)}: src/core must not read a clock, randomness or the environment (${r})`);
+    for (const r of CORE_FORBIDDEN_TEXT)
+      if (r.test(src))
+        problems.push(`${relative(root, f)}: src/core must not read a clock, randomness or the environment (${r})`);
   }
 }
 for (const p of problems) console.log(p);
-console.log(`structure: ${files.length} files, ${edges} imports across folders, ${problems.length} violations of the layers (${LAYERS.map((l) => l.join(' ')).join(' ← ')})`);
+console.log(
+  `structure: ${files.length} files, ${edges} imports across folders, ${problems.length} violations of the layers (${LAYERS.map((l) => l.join(' ')).join(' ← ')})`,
+);
 process.exit(problems.length ? 1 : 0);

@@ -17,7 +17,9 @@ if (!loaded.ok) {
 }
 
 const rows: string[][] = [['persona', 'crm', 'score', 'fit', 'grade', 'stage', 'status', 'owner', 'task due (SLA)']];
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()) {
   const parsed = parseContactFile(file, readFileSync(join(dir, file), 'utf8'));
   if (!parsed.ok) {
     console.error(parsed.errors.join('\n'));
@@ -29,9 +31,27 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
   const p = r.plan;
   const stage = p.stage.changed ? `${p.stage.from ?? '-'} → ${p.stage.to}` : `${p.stage.to ?? '-'}`;
   const task = p.tasks.map((t) => `${t.dueAt.slice(5, 16).replace('T', ' ')}Z (${t.slaRuleId})`).join('; ') || '-';
-  rows.push([file.replace('.json', ''), `${p.contact.crm}/${p.contact.objectType}`, String(p.score.total), String(p.score.fit), p.grade, stage, p.leadStatus ?? '-', p.owner?.ownerKey ?? '-', task]);
+  rows.push([
+    file.replace('.json', ''),
+    `${p.contact.crm}/${p.contact.objectType}`,
+    String(p.score.total),
+    String(p.score.fit),
+    p.grade,
+    stage,
+    p.leadStatus ?? '-',
+    p.owner?.ownerKey ?? '-',
+    task,
+  ]);
 }
 const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
 console.log(`leadstage core demo — config ${configPath}, now ${now.toISOString()}\n`);
-for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
-console.log('\nOne contact in detail:  npx leadstage score test/fixtures/contacts/demo-request-vp.json --now 2026-11-23T14:04:00Z');
+for (const r of rows)
+  console.log(
+    r
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd(),
+  );
+console.log(
+  '\nOne contact in detail:  npx leadstage score test/fixtures/contacts/demo-request-vp.json --now 2026-11-23T14:04:00Z',
+);

@@ -24,12 +24,16 @@ const clock = new ShiftedClock();
 const configDir = mkdtempSync(join(tmpdir(), 'leadstage-demo-'));
 const shipped = readFileSync('config/leadstage.yaml', 'utf8');
 const MQL = /marketingqualifiedlead: \{ minScore: \d+,/;
-if (!MQL.test(shipped)) throw new Error('demo: config/leadstage.yaml has no marketingqualifiedlead criteria line to vary');
+if (!MQL.test(shipped))
+  throw new Error('demo: config/leadstage.yaml has no marketingqualifiedlead criteria line to vary');
 writeFileSync(join(configDir, 'enterprise.yaml'), shipped.replace(MQL, 'marketingqualifiedlead: { minScore: 100,'));
 const adminToken = randomBytes(24).toString('hex');
 // The time-driven sweeps run every second, so the demo can move the worker's clock and watch them act.
 const p = await startPipeline({
-  logLevel: 'error', clock, env: { SLA_SWEEP_MS: '1000', DECAY_SWEEP_MS: '1000' }, connectedApp: { adminToken, configDir },
+  logLevel: 'error',
+  clock,
+  env: { SLA_SWEEP_MS: '1000', DECAY_SWEEP_MS: '1000' },
+  connectedApp: { adminToken, configDir },
 });
 try {
   const seed = readSeed();
@@ -39,13 +43,20 @@ try {
   const second = p.sandbox.addHubSpotPortal(SECOND_PORTAL);
   for (const o of seed.hubspot.owners) second.owners.push({ ...o });
   for (const c of seed.hubspot.contacts) second.contacts.set(c.id, { id: c.id, properties: { ...c.properties } });
-  for (const [crm, portalId] of [['hubspot', LOCAL.portalId], ['hubspot', SECOND_PORTAL], ['salesforce', undefined]] as const) {
+  for (const [crm, portalId] of [
+    ['hubspot', LOCAL.portalId],
+    ['hubspot', SECOND_PORTAL],
+    ['salesforce', undefined],
+  ] as const) {
     const r = await installTenant(p.url, p.sandbox, crm, portalId ? { portalId } : {});
     if (!r.ok) throw new Error(`demo: installing ${crm} ${portalId ?? ''} failed: ${r.page}`);
   }
   const own = await setTenantConfig(p.url, adminToken, { crm: 'hubspot', id: SECOND_PORTAL }, 'enterprise.yaml');
-  if (own.status !== 200) throw new Error(`demo: the admin route refused the tenant config: ${JSON.stringify(own.body)}`);
-  say(`  installed through /oauth/…/install: HubSpot portals ${LOCAL.portalId} (default config) and ${SECOND_PORTAL} (enterprise.yaml: MQL from a score of 100), Salesforce org ${LOCAL.orgId.slice(0, 15)}; leadstage set up its properties in each portal`);
+  if (own.status !== 200)
+    throw new Error(`demo: the admin route refused the tenant config: ${JSON.stringify(own.body)}`);
+  say(
+    `  installed through /oauth/…/install: HubSpot portals ${LOCAL.portalId} (default config) and ${SECOND_PORTAL} (enterprise.yaml: MQL from a score of 100), Salesforce org ${LOCAL.orgId.slice(0, 15)}; leadstage set up its properties in each portal`,
+  );
   const callsBefore = p.sandbox.totalCalls;
   // The stream is taken in whole before the worker starts on it: one batch per CRM, so the owner
   // rotation picks the same owners on every run (a live stream's batches depend on its timing).
@@ -53,7 +64,9 @@ try {
   const played = await playStream(p, seed, [LOCAL.portalId, SECOND_PORTAL]);
   await p.sandbox.webhooksIdle();
   p.worker.worker.resume();
-  say(`  played ${played.feed} feed events, ${played.workflows} workflow webhooks, HubSpot property changes and a Salesforce edit; waiting for the pipeline…`);
+  say(
+    `  played ${played.feed} feed events, ${played.workflows} workflow webhooks, HubSpot property changes and a Salesforce edit; waiting for the pipeline…`,
+  );
   await p.drained();
   const streamCalls = p.sandbox.totalCalls - callsBefore;
   const streamMs = Date.now() - started;
@@ -62,17 +75,31 @@ try {
   const rows = () => crmRows(p.sandbox, seed, p.config, [LOCAL.portalId, SECOND_PORTAL]);
   const now = rows();
   say('\nHubSpot (portal 62515)');
-  for (const line of rowTable(now.filter((r) => r.account === LOCAL.portalId), tz)) say(line);
+  for (const line of rowTable(
+    now.filter((r) => r.account === LOCAL.portalId),
+    tz,
+  ))
+    say(line);
   const strict = now.filter((r) => r.account === SECOND_PORTAL);
   const mqlIn = (rs: readonly Row[]) => rs.filter((r) => r.stage === 'marketingqualifiedlead');
-  const notThere = mqlIn(now.filter((r) => r.account === LOCAL.portalId)).filter((r) => !mqlIn(strict).some((x) => x.name === r.name));
-  say(`\nHubSpot (portal ${SECOND_PORTAL}, its own config): the same stream makes ${plural(mqlIn(strict).length, 'MQL')} instead of ${mqlIn(now.filter((r) => r.account === LOCAL.portalId)).length}`);
+  const notThere = mqlIn(now.filter((r) => r.account === LOCAL.portalId)).filter(
+    (r) => !mqlIn(strict).some((x) => x.name === r.name),
+  );
+  say(
+    `\nHubSpot (portal ${SECOND_PORTAL}, its own config): the same stream makes ${plural(mqlIn(strict).length, 'MQL')} instead of ${mqlIn(now.filter((r) => r.account === LOCAL.portalId)).length}`,
+  );
   if (notThere.length) say(`  still leads there: ${notThere.map((r) => `${r.name} (${r.score})`).join(', ')}`);
   say('\nSalesforce (org 00D5g000004Sxyz)');
-  for (const line of rowTable(now.filter((r) => r.crm === 'salesforce'), tz)) say(line);
+  for (const line of rowTable(
+    now.filter((r) => r.crm === 'salesforce'),
+    tz,
+  ))
+    say(line);
 
   const hsValues = p.config.crm['hubspot'] as { leadStatusValues: Record<string, string> };
-  const sfValues = (p.config.crm['salesforce'] as Record<string, { leadStatusValues: Record<string, string> }>)['lead']!;
+  const sfValues = (p.config.crm['salesforce'] as Record<string, { leadStatusValues: Record<string, string> }>)[
+    'lead'
+  ]!;
   const top = [...now].filter((r) => r.score !== null).sort((a, b) => b.score! - a.score!)[0];
   say(`
 How to read it:
@@ -82,20 +109,34 @@ How to read it:
     is nurtured, not sent to sales; a disqualified contact (the competitor) scores 0, with the reason on the record.
   - Owners come from a weighted rotation shared by all workers; the same stream gives the same owners.`);
 
-  say('\nTime passes on the worker\'s clock');
-  const tenants = [{ crm: 'hubspot', id: LOCAL.portalId }, { crm: 'hubspot', id: SECOND_PORTAL }, { crm: 'salesforce', id: LOCAL.orgId.slice(0, 15) }];
+  say("\nTime passes on the worker's clock");
+  const tenants = [
+    { crm: 'hubspot', id: LOCAL.portalId },
+    { crm: 'hubspot', id: SECOND_PORTAL },
+    { crm: 'salesforce', id: LOCAL.orgId.slice(0, 15) },
+  ];
   const t = await playTime(p, clock, tenants, rows, names, say);
-  const d = [...new Map([...t.decayed].sort((a, b) => (b.from - b.to) - (a.from - a.to)).map((x) => [x.name, x])).values()].slice(0, 3);
-  say(`    decay: ${t.decayed.length} scores written lower without any event (e.g. ${d.map((x) => `${x.name.replace(/^(Lead|Contact) /, '')} ${x.from} → ${x.to}`).join(', ')})`);
-  say(`    recycled: ${t.recycled.length} stale MQLs back to lead, status nurture${t.recycled.length ? ` (${[...new Set(t.recycled)].slice(0, 3).join(', ')}${t.recycled.length > 3 ? ', …' : ''})` : ''}`);
-  say(`    SLA: ${t.reminded} reminders, ${t.reassigned} reassignments, ${t.escalated} escalations to the manager, ${t.retired} tasks closed as their lead was recycled — all as notes and tasks in the CRMs`);
+  const d = [
+    ...new Map([...t.decayed].sort((a, b) => b.from - b.to - (a.from - a.to)).map((x) => [x.name, x])).values(),
+  ].slice(0, 3);
+  say(
+    `    decay: ${t.decayed.length} scores written lower without any event (e.g. ${d.map((x) => `${x.name.replace(/^(Lead|Contact) /, '')} ${x.from} → ${x.to}`).join(', ')})`,
+  );
+  say(
+    `    recycled: ${t.recycled.length} stale MQLs back to lead, status nurture${t.recycled.length ? ` (${[...new Set(t.recycled)].slice(0, 3).join(', ')}${t.recycled.length > 3 ? ', …' : ''})` : ''}`,
+  );
+  say(
+    `    SLA: ${t.reminded} reminders, ${t.reassigned} reassignments, ${t.escalated} escalations to the manager, ${t.retired} tasks closed as their lead was recycled — all as notes and tasks in the CRMs`,
+  );
 
   const scored = now.filter((r) => r.score !== null);
   const floor = callFloor(now);
   const mqls = now.filter((r) => /^(marketingqualifiedlead|MQL)$/.test(r.stage)).length;
   const sqls = now.filter((r) => /^(salesqualifiedlead|SQL)$/.test(r.stage)).length;
   const tasks = now.filter((r) => r.tasks).length;
-  say(`\nScored ${scored.length} contacts: ${plural(mqls, 'MQL')}, ${plural(sqls, 'SQL')}, ${plural(tasks, 'follow-up task')}; the stream cost ${streamCalls} CRM calls, ${(streamCalls / floor).toFixed(2)}× the floor of ${floor}, in ${(streamMs / 1000).toFixed(1)} s.`);
+  say(
+    `\nScored ${scored.length} contacts: ${plural(mqls, 'MQL')}, ${plural(sqls, 'SQL')}, ${plural(tasks, 'follow-up task')}; the stream cost ${streamCalls} CRM calls, ${(streamCalls / floor).toFixed(2)}× the floor of ${floor}, in ${(streamMs / 1000).toFixed(1)} s.`,
+  );
   say(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Where to look next:
   - why a contact scored what it did:  npx leadstage score test/fixtures/contacts/demo-request-vp.json
   - tune the model:                    config/leadstage.yaml, then npx leadstage check-config
@@ -112,5 +153,7 @@ function plural(n: number, what: string): string {
 
 function describeMql(config: typeof p.config): string {
   const c = config.lifecycle.criteria['marketingqualifiedlead'];
-  return c ? `a score of ${c.minScore ?? 0}${c.minGrade ? ` and fit grade ${c.minGrade} or better` : ''}` : 'the MQL criteria';
+  return c
+    ? `a score of ${c.minScore ?? 0}${c.minGrade ? ` and fit grade ${c.minGrade} or better` : ''}`
+    : 'the MQL criteria';
 }

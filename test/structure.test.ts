@@ -28,8 +28,16 @@ describe('scripts/check-structure.mjs', () => {
   });
 
   it.each([
-    ['an upward import', { 'src/core/a.ts': "import { x } from '../config/b.ts';", 'src/config/b.ts': 'export const x = 1;' }, /imports .* from a higher layer/],
-    ['a peer import', { 'jobs/a.ts': "import { x } from '../src/crm/b.ts';", 'src/crm/b.ts': 'export const x = 1;' }, /imports its peer src\/crm/],
+    [
+      'an upward import',
+      { 'src/core/a.ts': "import { x } from '../config/b.ts';", 'src/config/b.ts': 'export const x = 1;' },
+      /imports .* from a higher layer/,
+    ],
+    [
+      'a peer import',
+      { 'jobs/a.ts': "import { x } from '../src/crm/b.ts';", 'src/crm/b.ts': 'export const x = 1;' },
+      /imports its peer src\/crm/,
+    ],
     ['I/O in the core', { 'src/core/a.ts': "import { readFileSync } from 'node:fs';" }, /must stay pure/],
     ['a clock in the core', { 'src/core/a.ts': 'export const t = () => Date.now();' }, /must not read a clock/],
     ['a folder without a layer', { 'src/extra/a.ts': 'export const x = 1;' }, /has no layer/],

@@ -30,7 +30,11 @@ export const PUBLIC_BASE_URL = 'https://leadstage.drill.example';
 // ── flags, randomness, output ────────────────────────────────────────────────────────────────
 
 /** `--name value` or `--name=value`; numbers where the default is a number. Unknown flags → exit 2. */
-export function parseFlags<T extends Record<string, string | number>>(argv: readonly string[], defaults: T, usage: string): T {
+export function parseFlags<T extends Record<string, string | number>>(
+  argv: readonly string[],
+  defaults: T,
+  usage: string,
+): T {
   const out: Record<string, string | number> = { ...defaults };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -97,7 +101,10 @@ export class Guard {
   constructor(name: string, timeoutMs: number) {
     this.name = name;
     const timer = setTimeout(() => {
-      void this.finish(`${name}: FAILED, not done within ${Math.round(timeoutMs / 1000)} s (${safe(this.state)})`, false);
+      void this.finish(
+        `${name}: FAILED, not done within ${Math.round(timeoutMs / 1000)} s (${safe(this.state)})`,
+        false,
+      );
     }, timeoutMs);
     timer.unref();
     // Whatever happens, no child outlives us.
@@ -107,7 +114,10 @@ export class Guard {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.once(sig, () => void this.finish(`${name}: FAILED, interrupted by ${sig} (${safe(this.state)})`, false));
     }
-    process.on('unhandledRejection', (err) => void this.finish(`${name}: FAILED, ${(err as Error)?.stack ?? String(err)}`.split('\n')[0]!, false, err));
+    process.on(
+      'unhandledRejection',
+      (err) => void this.finish(`${name}: FAILED, ${(err as Error)?.stack ?? String(err)}`.split('\n')[0]!, false, err),
+    );
   }
 
   log(msg: string): void {
@@ -130,7 +140,15 @@ export class Guard {
     if (err) this.log(`error: ${(err as Error)?.stack ?? String(err)}`);
     for (const c of this.children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     for (const { what, fn } of this.cleanups.reverse()) {
-      const done = await Promise.race([Promise.resolve().then(fn).then(() => true, (e: Error) => (this.log(`cleanup ${what}: ${e.message}`), true)), sleep(15_000).then(() => false)]);
+      const done = await Promise.race([
+        Promise.resolve()
+          .then(fn)
+          .then(
+            () => true,
+            (e: Error) => (this.log(`cleanup ${what}: ${e.message}`), true),
+          ),
+        sleep(15_000).then(() => false),
+      ]);
       if (!done) this.log(`cleanup ${what}: gave up after 15 s`);
     }
     process.stdout.write(`${line}\n`);
@@ -164,7 +182,8 @@ export async function startRedis(guard: Guard, url: string, prefix: string): Pro
   guard.track(child);
   guard.onCleanup('redis-server', () => child.kill('SIGKILL'));
   const own = `redis://127.0.0.1:${port}`;
-  if (!(await redisAnswers(own))) throw new Error(`redis-server did not start on port ${port} (is redis-server on PATH?)`);
+  if (!(await redisAnswers(own)))
+    throw new Error(`redis-server did not start on port ${port} (is redis-server on PATH?)`);
   return own;
 }
 
@@ -178,7 +197,16 @@ export function loadConfig(): LeadstageConfig {
   return loaded.config;
 }
 
-const TITLES = ['VP Sales', 'Director of IT', 'Marketing Manager', 'Software Engineer', 'CEO', 'Head of Growth', 'Student', 'Analyst'];
+const TITLES = [
+  'VP Sales',
+  'Director of IT',
+  'Marketing Manager',
+  'Software Engineer',
+  'CEO',
+  'Head of Growth',
+  'Student',
+  'Analyst',
+];
 const INDUSTRIES = ['Software', 'Fintech', 'Retail', 'Healthcare', 'Internet'];
 const BANDS = ['100-500', '50-100', '1000+', '1-5', '5-25'];
 const COUNTRIES = ['United States', 'Germany', 'United Kingdom', 'Brazil', 'Canada'];
@@ -189,7 +217,12 @@ const COUNTRIES = ['United States', 'Germany', 'United Kingdom', 'Brazil', 'Cana
  */
 export function populateSandbox(sandbox: SandboxCrm, config: LeadstageConfig, n: number, rng: () => number): string[] {
   sandbox.hubspot.addProperties(hubspotPropertySpecs(config).map((p) => p.name));
-  sandbox.hubspot.owners.push({ id: '1001', archived: false }, { id: '1002', archived: false }, { id: '1003', archived: false }, { id: '1004', archived: true });
+  sandbox.hubspot.owners.push(
+    { id: '1001', archived: false },
+    { id: '1002', archived: false },
+    { id: '1003', archived: false },
+    { id: '1004', archived: true },
+  );
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rng() * xs.length)]!;
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -200,8 +233,14 @@ export function populateSandbox(sandbox: SandboxCrm, config: LeadstageConfig, n:
     sandbox.hubspot.contacts.set(id, {
       id,
       properties: {
-        email: `c${i}@${domain}`, firstname: `First${i}`, lastname: `Last${i}`, company: `Acme ${i % 40}`,
-        jobtitle: pick(TITLES), industry: pick(INDUSTRIES), numemployees: pick(BANDS), country: pick(COUNTRIES),
+        email: `c${i}@${domain}`,
+        firstname: `First${i}`,
+        lastname: `Last${i}`,
+        company: `Acme ${i % 40}`,
+        jobtitle: pick(TITLES),
+        industry: pick(INDUSTRIES),
+        numemployees: pick(BANDS),
+        country: pick(COUNTRIES),
         lifecyclestage: s < 0.7 ? 'subscriber' : s < 0.95 ? 'lead' : '',
       },
     });
@@ -280,8 +319,16 @@ export class HubSpotStream {
       const props = this.sandbox.hubspot.contacts.get(e.contactId)!.properties;
       if (Number(props[e.property] ?? 0) < e.at) props[e.property] = String(e.at);
       return {
-        eventId: ++this.eventId, subscriptionId: e.subscriptionId, portalId: Number(LOCAL.portalId), occurredAt, subscriptionType: 'contact.propertyChange',
-        attemptNumber: 0, objectId: Number(e.contactId), propertyName: e.property, propertyValue: String(e.at), changeSource: 'CRM',
+        eventId: ++this.eventId,
+        subscriptionId: e.subscriptionId,
+        portalId: Number(LOCAL.portalId),
+        occurredAt,
+        subscriptionType: 'contact.propertyChange',
+        attemptNumber: 0,
+        objectId: Number(e.contactId),
+        propertyName: e.property,
+        propertyValue: String(e.at),
+        changeSource: 'CRM',
       };
     });
     let ok = false;
@@ -294,8 +341,20 @@ export class HubSpotStream {
       const ts = String(Date.now());
       try {
         const res = await fetch(this.postUrl, {
-          method: 'POST', body, signal: AbortSignal.timeout(5_000),
-          headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': ts, 'x-hubspot-signature-v3': signV3(LOCAL.hubspotSecret, 'POST', `${PUBLIC_BASE_URL}/webhooks/hubspot`, body, ts) },
+          method: 'POST',
+          body,
+          signal: AbortSignal.timeout(5_000),
+          headers: {
+            'content-type': 'application/json',
+            'x-hubspot-request-timestamp': ts,
+            'x-hubspot-signature-v3': signV3(
+              LOCAL.hubspotSecret,
+              'POST',
+              `${PUBLIC_BASE_URL}/webhooks/hubspot`,
+              body,
+              ts,
+            ),
+          },
         });
         await res.arrayBuffer();
         ok = res.ok;
@@ -349,14 +408,37 @@ export interface WorkState {
 
 export async function workState(web: WebService, prefix: string): Promise<WorkState> {
   const keys = new Keys(prefix);
-  const jobs = await web.queues.recompute.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'waiting-children', 'failed');
-  const [pending, inflight] = await Promise.all([web.redis.scard(keys.pending(TENANT)), web.redis.scard(keys.inflight(TENANT))]);
-  const busy = pending + inflight + (jobs['waiting'] ?? 0) + (jobs['delayed'] ?? 0) + (jobs['active'] ?? 0) + (jobs['prioritized'] ?? 0) + (jobs['waiting-children'] ?? 0) > 0;
+  const jobs = await web.queues.recompute.getJobCounts(
+    'waiting',
+    'delayed',
+    'active',
+    'prioritized',
+    'waiting-children',
+    'failed',
+  );
+  const [pending, inflight] = await Promise.all([
+    web.redis.scard(keys.pending(TENANT)),
+    web.redis.scard(keys.inflight(TENANT)),
+  ]);
+  const busy =
+    pending +
+      inflight +
+      (jobs['waiting'] ?? 0) +
+      (jobs['delayed'] ?? 0) +
+      (jobs['active'] ?? 0) +
+      (jobs['prioritized'] ?? 0) +
+      (jobs['waiting-children'] ?? 0) >
+    0;
   return { pending, inflight, jobs, busy };
 }
 
 export function describeState(s: WorkState): string {
-  return `pending ${s.pending}, in flight ${s.inflight}, jobs ${Object.entries(s.jobs).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`;
+  return `pending ${s.pending}, in flight ${s.inflight}, jobs ${
+    Object.entries(s.jobs)
+      .filter(([, v]) => v)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none'
+  }`;
 }
 
 /** Until nothing is pending or in flight and no recompute job waits, is delayed or runs — twice in a row. */
@@ -401,11 +483,29 @@ export interface Verdict {
  * as the CRM holds it now and the activities the events we delivered imply, at `now`. Anything
  * the plan would still change (score, grade, stage, lead status) is wrong in the CRM.
  */
-export function verify(sandbox: SandboxCrm, config: LeadstageConfig, truth: ReadonlyMap<string, Activity[]>, ids: readonly string[], initialStage: ReadonlyMap<string, string>, now: Date): Verdict {
+export function verify(
+  sandbox: SandboxCrm,
+  config: LeadstageConfig,
+  truth: ReadonlyMap<string, Activity[]>,
+  ids: readonly string[],
+  initialStage: ReadonlyMap<string, string>,
+  now: Date,
+): Verdict {
   const mapping = mappingFor(config, { crm: 'hubspot', objectType: 'contact' });
   if (!mapping) throw new Error('the config has no crm.hubspot mapping');
   const stages = config.lifecycle.stages;
-  const v: Verdict = { contacts: ids.length, lost: [], wrong: [], tasks: sandbox.hubspot.tasks.length, duplicateTasks: 0, sameMarker: 0, missingTasks: [], ownerMismatch: 0, unknownTasks: 0, mqls: 0 };
+  const v: Verdict = {
+    contacts: ids.length,
+    lost: [],
+    wrong: [],
+    tasks: sandbox.hubspot.tasks.length,
+    duplicateTasks: 0,
+    sameMarker: 0,
+    missingTasks: [],
+    ownerMismatch: 0,
+    unknownTasks: 0,
+    mqls: 0,
+  };
   const snapshots = new Map<string, ContactSnapshot>();
   for (const id of ids) {
     const c = sandbox.hubspot.contacts.get(id);
@@ -420,7 +520,13 @@ export function verify(sandbox: SandboxCrm, config: LeadstageConfig, truth: Read
       v.lost.push(id);
       continue;
     }
-    const result = planContact({ contact: { ...snap, stageEntries: {} }, activities: truth.get(id) ?? [], config, now, assignment: { rotation: {}, unavailableOwnerIds: [] } });
+    const result = planContact({
+      contact: { ...snap, stageEntries: {} },
+      activities: truth.get(id) ?? [],
+      config,
+      now,
+      assignment: { rotation: {}, unavailableOwnerIds: [] },
+    });
     if (!result.ok) {
       v.wrong.push({ id, detail: `plan failed: ${result.error.message}` });
       continue;
@@ -437,7 +543,9 @@ export function verify(sandbox: SandboxCrm, config: LeadstageConfig, truth: Read
   // Every key a task of ours could carry: contact × task rule × its stage × entry number 0–4.
   const keyOf = new Map<string, { contactId: string; stage: string }>();
   for (const [id, snap] of snapshots) {
-    for (const rule of config.tasks) for (let entry = 0; entry < 5; entry++) keyOf.set(taskKey(snap, rule.id, rule.onEnter, entry), { contactId: id, stage: rule.onEnter });
+    for (const rule of config.tasks)
+      for (let entry = 0; entry < 5; entry++)
+        keyOf.set(taskKey(snap, rule.id, rule.onEnter, entry), { contactId: id, stage: rule.onEnter });
   }
   const byMarker = new Map<string, number>();
   const byContactStage = new Map<string, number>();
@@ -460,7 +568,12 @@ export function verify(sandbox: SandboxCrm, config: LeadstageConfig, truth: Read
   for (const [id, snap] of snapshots) {
     for (const rule of config.tasks) {
       const before = stages.indexOf(initialStage.get(id) ?? '');
-      if (snap.stage === null || stages.indexOf(snap.stage) < stages.indexOf(rule.onEnter) || before >= stages.indexOf(rule.onEnter)) continue;
+      if (
+        snap.stage === null ||
+        stages.indexOf(snap.stage) < stages.indexOf(rule.onEnter) ||
+        before >= stages.indexOf(rule.onEnter)
+      )
+        continue;
       if (!byContactStage.has(`${id}|${rule.onEnter}`)) v.missingTasks.push(`${id}:${rule.onEnter}`);
     }
   }
@@ -480,10 +593,18 @@ export function maxInWindow(times: readonly number[], windowMs = 10_000): { max:
 
 export function verdictFailures(v: Verdict): string[] {
   const out: string[] = [];
-  if (v.lost.length) out.push(`${v.lost.length} lost (${v.lost.slice(0, 5).join(', ')}${v.lost.length > 5 ? ', …' : ''})`);
-  if (v.wrong.length) out.push(`${v.wrong.length} wrong (${v.wrong.slice(0, 3).map((w) => `${w.id}: ${w.detail}`).join('; ')}${v.wrong.length > 3 ? '; …' : ''})`);
+  if (v.lost.length)
+    out.push(`${v.lost.length} lost (${v.lost.slice(0, 5).join(', ')}${v.lost.length > 5 ? ', …' : ''})`);
+  if (v.wrong.length)
+    out.push(
+      `${v.wrong.length} wrong (${v.wrong
+        .slice(0, 3)
+        .map((w) => `${w.id}: ${w.detail}`)
+        .join('; ')}${v.wrong.length > 3 ? '; …' : ''})`,
+    );
   if (v.duplicateTasks) out.push(`${v.duplicateTasks} duplicate tasks (${v.sameMarker} with the same marker)`);
-  if (v.missingTasks.length) out.push(`${v.missingTasks.length} missing tasks (${v.missingTasks.slice(0, 5).join(', ')})`);
+  if (v.missingTasks.length)
+    out.push(`${v.missingTasks.length} missing tasks (${v.missingTasks.slice(0, 5).join(', ')})`);
   if (v.unknownTasks) out.push(`${v.unknownTasks} tasks with an unknown marker`);
   return out;
 }

@@ -49,14 +49,40 @@ import { signFeed } from '../../webhooks/events/events-router.ts';
 import { feedEventSchema, normalizeFeed } from '../../webhooks/events/events-normalize.ts';
 import { BUILT_IN_ACTIVITY_TYPES } from '../../src/core/activity-types.ts';
 import {
-  fmt, Guard, HubSpotStream, loadConfig, newPrefix, parseFlags, planEvents, populateSandbox, prng, PUBLIC_BASE_URL, sleep, startRedis,
-  stderrLogger, TENANT as HUBSPOT_TENANT, verdictFailures, verify,
+  fmt,
+  Guard,
+  HubSpotStream,
+  loadConfig,
+  newPrefix,
+  parseFlags,
+  planEvents,
+  populateSandbox,
+  prng,
+  PUBLIC_BASE_URL,
+  sleep,
+  startRedis,
+  stderrLogger,
+  TENANT as HUBSPOT_TENANT,
+  verdictFailures,
+  verify,
 } from './drill-kit.ts';
 
-const USAGE = 'usage: node scripts/drills/poison-record.ts [--contacts 200] [--seed 1] [--crm salesforce|hubspot] [--crm-latency-ms 100] [--max-ratio 2] [--rounds 3] [--timeout-s 240] [--redis-url redis://…]';
-const flags = parseFlags(process.argv.slice(2), {
-  contacts: 200, seed: 1, crm: 'salesforce', 'crm-latency-ms': 100, 'max-ratio': 2, rounds: 3, 'timeout-s': 240, 'redis-url': '',
-}, USAGE);
+const USAGE =
+  'usage: node scripts/drills/poison-record.ts [--contacts 200] [--seed 1] [--crm salesforce|hubspot] [--crm-latency-ms 100] [--max-ratio 2] [--rounds 3] [--timeout-s 240] [--redis-url redis://…]';
+const flags = parseFlags(
+  process.argv.slice(2),
+  {
+    contacts: 200,
+    seed: 1,
+    crm: 'salesforce',
+    'crm-latency-ms': 100,
+    'max-ratio': 2,
+    rounds: 3,
+    'timeout-s': 240,
+    'redis-url': '',
+  },
+  USAGE,
+);
 if (flags.crm !== 'salesforce' && flags.crm !== 'hubspot') {
   process.stderr.write(`--crm must be salesforce or hubspot\n${USAGE}\n`);
   process.exit(2);
@@ -106,7 +132,16 @@ interface RunResult {
 
 // ── Salesforce: Leads and their feed events ─────────────────────────────────────────────────
 
-const TITLES = ['VP Sales', 'Director of IT', 'Marketing Manager', 'Software Engineer', 'CEO', 'Head of Growth', 'Student', 'Analyst'];
+const TITLES = [
+  'VP Sales',
+  'Director of IT',
+  'Marketing Manager',
+  'Software Engineer',
+  'CEO',
+  'Head of Growth',
+  'Student',
+  'Analyst',
+];
 const INDUSTRIES = ['Software', 'Fintech', 'Retail', 'Healthcare', 'Internet'];
 const COUNTRIES = ['United States', 'Germany', 'United Kingdom', 'Brazil', 'Canada'];
 const SIZES = [3, 40, 120, 800, 2500];
@@ -131,9 +166,19 @@ function populateLeads(sandbox: SandboxCrm, n: number, rng: () => number): strin
     const d = rng();
     const domain = d < 0.85 ? `acme${i % 40}.com` : d < 0.92 ? 'gmail.com' : d < 0.96 ? 'state.edu' : 'rivalscore.io';
     sandbox.salesforce.records.Lead.set(id, {
-      Id: id, FirstName: `First${i}`, LastName: `Last${i}`, Email: `l${i}@${domain}`, Title: pick(TITLES), Company: `Acme ${i % 40}`,
-      Industry: pick(INDUSTRIES), NumberOfEmployees: pick(SIZES), Country: pick(COUNTRIES), OwnerId: null,
-      Status: 'Open - Not Contacted', Lifecycle_Stage__c: rng() < 0.7 ? 'Subscriber' : 'Lead', IsConverted: false,
+      Id: id,
+      FirstName: `First${i}`,
+      LastName: `Last${i}`,
+      Email: `l${i}@${domain}`,
+      Title: pick(TITLES),
+      Company: `Acme ${i % 40}`,
+      Industry: pick(INDUSTRIES),
+      NumberOfEmployees: pick(SIZES),
+      Country: pick(COUNTRIES),
+      OwnerId: null,
+      Status: 'Open - Not Contacted',
+      Lifecycle_Stage__c: rng() < 0.7 ? 'Subscriber' : 'Lead',
+      IsConverted: false,
       CreatedDate: new Date(Date.now() - 30 * 86_400_000).toISOString(),
     });
     ids.push(id);
@@ -159,7 +204,13 @@ function planFeed(ids: readonly string[], rng: () => number, baseMs: number): Fe
       let r = rng();
       const kind = FEED_KINDS.find((x) => (r -= x.weight) < 0) ?? FEED_KINDS[0]!;
       const at = baseMs - 60_000 - Math.floor(rng() * 3_600_000);
-      all.push({ id: `poison-drill-${++n}`, type: kind.type, occurredAt: new Date(at).toISOString(), contact: { crm: 'salesforce', orgId: LOCAL.orgId, id }, attributes: { ...kind.attributes } });
+      all.push({
+        id: `poison-drill-${++n}`,
+        type: kind.type,
+        occurredAt: new Date(at).toISOString(),
+        contact: { crm: 'salesforce', orgId: LOCAL.orgId, id },
+        attributes: { ...kind.attributes },
+      });
     }
   }
   for (let i = all.length - 1; i > 0; i--) {
@@ -170,19 +221,32 @@ function planFeed(ids: readonly string[], rng: () => number, baseMs: number): Fe
 }
 
 /** Posts the feed signed, ≤ 500 events per request; returns the activities each Lead's events imply. */
-async function sendFeed(port: number, events: readonly FeedEvent[], config: LeadstageConfig): Promise<Map<string, Activity[]>> {
+async function sendFeed(
+  port: number,
+  events: readonly FeedEvent[],
+  config: LeadstageConfig,
+): Promise<Map<string, Activity[]>> {
   for (let i = 0; i < events.length; i += 500) {
     const body = JSON.stringify(events.slice(i, i + 500));
     const ts = String(Math.floor(Date.now() / 1000));
     const res = await fetch(`http://127.0.0.1:${port}/webhooks/events`, {
-      method: 'POST', body, signal: AbortSignal.timeout(10_000),
-      headers: { 'content-type': 'application/json', 'x-leadstage-timestamp': ts, 'x-leadstage-signature': `sha256=${signFeed(LOCAL.eventsSecret, ts, body)}` },
+      method: 'POST',
+      body,
+      signal: AbortSignal.timeout(10_000),
+      headers: {
+        'content-type': 'application/json',
+        'x-leadstage-timestamp': ts,
+        'x-leadstage-signature': `sha256=${signFeed(LOCAL.eventsSecret, ts, body)}`,
+      },
     });
     const text = await res.text();
     if (res.status !== 202) throw new Error(`the event feed answered ${res.status}: ${text.slice(0, 200)}`);
   }
   const truth = new Map<string, Activity[]>();
-  const normalized = normalizeFeed(events.map((e) => feedEventSchema.parse(e)), new Set([...BUILT_IN_ACTIVITY_TYPES, ...config.engagement.customActivityTypes]));
+  const normalized = normalizeFeed(
+    events.map((e) => feedEventSchema.parse(e)),
+    new Set([...BUILT_IN_ACTIVITY_TYPES, ...config.engagement.customActivityTypes]),
+  );
   if (!normalized.ok) throw new Error(normalized.reason);
   for (const op of normalized.ops) {
     if (op.kind !== 'activity') continue;
@@ -192,7 +256,13 @@ async function sendFeed(port: number, events: readonly FeedEvent[], config: Lead
 }
 
 /** Leads without a score, and Leads whose values differ from what their events imply now (as drill-kit's verify does for HubSpot). */
-function verifyLeads(sandbox: SandboxCrm, config: LeadstageConfig, truth: ReadonlyMap<string, Activity[]>, ids: readonly string[], now: Date): { notWritten: string[]; wrong: string[] } {
+function verifyLeads(
+  sandbox: SandboxCrm,
+  config: LeadstageConfig,
+  truth: ReadonlyMap<string, Activity[]>,
+  ids: readonly string[],
+  now: Date,
+): { notWritten: string[]; wrong: string[] } {
   const mapping = mappingFor(config, { crm: 'salesforce', objectType: 'lead' });
   if (!mapping) throw new Error('the config has no crm.salesforce.lead mapping');
   const out = { notWritten: [] as string[], wrong: [] as string[] };
@@ -203,13 +273,24 @@ function verifyLeads(sandbox: SandboxCrm, config: LeadstageConfig, truth: Readon
       continue;
     }
     const snap = sfSnapshot('lead', r, mapping);
-    const result = planContact({ contact: { ...snap, stageEntries: {} }, activities: truth.get(id) ?? [], config, now, assignment: { rotation: {}, unavailableOwnerIds: [] } });
+    const result = planContact({
+      contact: { ...snap, stageEntries: {} },
+      activities: truth.get(id) ?? [],
+      config,
+      now,
+      assignment: { rotation: {}, unavailableOwnerIds: [] },
+    });
     if (!result.ok) {
       out.wrong.push(`${id}: plan failed: ${result.error.message}`);
       continue;
     }
     const c = result.plan.changes;
-    const diffs = [c.score !== undefined && `score ${snap.scored?.score} ≠ ${result.plan.score.total}`, c.grade !== undefined && `grade ≠ ${c.grade}`, c.stage !== undefined && `stage ≠ ${c.stage}`, c.leadStatus !== undefined && `status ≠ ${c.leadStatus}`].filter(Boolean);
+    const diffs = [
+      c.score !== undefined && `score ${snap.scored?.score} ≠ ${result.plan.score.total}`,
+      c.grade !== undefined && `grade ≠ ${c.grade}`,
+      c.stage !== undefined && `stage ≠ ${c.stage}`,
+      c.leadStatus !== undefined && `status ≠ ${c.leadStatus}`,
+    ].filter(Boolean);
     if (diffs.length) out.wrong.push(`${id}: ${diffs.join(', ')}`);
   }
   return out;
@@ -221,7 +302,13 @@ function verifyLeads(sandbox: SandboxCrm, config: LeadstageConfig, truth: Readon
  * One batch from nothing: sandbox, web, worker (paused), events for the valid records, the poison
  * (when `poisoned`), then the worker resumed and the drain timed. Everything it started is stopped.
  */
-async function run(label: string, poisoned: boolean, contacts: number, redisUrl: string, config: LeadstageConfig): Promise<RunResult> {
+async function run(
+  label: string,
+  poisoned: boolean,
+  contacts: number,
+  redisUrl: string,
+  config: LeadstageConfig,
+): Promise<RunResult> {
   const rng = prng(flags.seed);
   const prefix = newPrefix();
   const valid = contacts - 1;
@@ -238,12 +325,15 @@ async function run(label: string, poisoned: boolean, contacts: number, redisUrl:
   };
   // The guard stops what is still running if the drill ends mid-run (time-out, signal).
   guard.onCleanup(`${label} run`, stopAll);
-  stops.push({ what: 'redis keys', fn: async () => {
-    const r = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-    r.on('error', () => undefined);
-    await deleteByPrefix(r, prefix);
-    r.disconnect();
-  } });
+  stops.push({
+    what: 'redis keys',
+    fn: async () => {
+      const r = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+      r.on('error', () => undefined);
+      await deleteByPrefix(r, prefix);
+      r.disconnect();
+    },
+  });
 
   try {
     const sandbox = new SandboxCrm({ faults: { latencyMs: flags['crm-latency-ms'] } });
@@ -253,18 +343,42 @@ async function run(label: string, poisoned: boolean, contacts: number, redisUrl:
       ids = populateLeads(sandbox, valid, rng);
     } else {
       ids = populateSandbox(sandbox, config, valid, rng);
-      initialStage = new Map(ids.map((id) => [id, sandbox.hubspot.contacts.get(id)!.properties['lifecyclestage'] ?? '']));
+      initialStage = new Map(
+        ids.map((id) => [id, sandbox.hubspot.contacts.get(id)!.properties['lifecyclestage'] ?? '']),
+      );
       if (poisoned) {
         // Not from the rng: the valid contacts and their events are the same in both runs.
-        sandbox.hubspot.contacts.set(HS_POISON, { id: HS_POISON, properties: {
-          email: 'poison@acme1.com', firstname: 'Poison', lastname: 'Record', company: 'Acme 1', jobtitle: 'VP Sales', industry: 'Software', numemployees: '100-500', country: 'United States', lifecyclestage: 'lead',
-        } });
+        sandbox.hubspot.contacts.set(HS_POISON, {
+          id: HS_POISON,
+          properties: {
+            email: 'poison@acme1.com',
+            firstname: 'Poison',
+            lastname: 'Record',
+            company: 'Acme 1',
+            jobtitle: 'VP Sales',
+            industry: 'Software',
+            numemployees: '100-500',
+            country: 'United States',
+            lifecyclestage: 'lead',
+          },
+        });
         const handle = sandbox.hubspot.handle.bind(sandbox.hubspot);
         sandbox.hubspot.handle = (method, path, query, headers, body) => {
           const inputs = (body as { inputs?: { id?: string }[] } | undefined)?.inputs;
-          if (method === 'POST' && path.replace(/\/$/, '') === '/crm/v3/objects/contacts/batch/update' && inputs?.some((i) => i.id === HS_POISON)) {
-            return { status: 400, body: { status: 'error', category: 'VALIDATION_ERROR', correlationId: 'poison-drill',
-              message: `Property values were not valid: [{"isValid":false,"message":"contact ${HS_POISON}: value rejected by a validation rule","error":"INVALID_OPTION","name":"leadstage_fit_grade"}]` } };
+          if (
+            method === 'POST' &&
+            path.replace(/\/$/, '') === '/crm/v3/objects/contacts/batch/update' &&
+            inputs?.some((i) => i.id === HS_POISON)
+          ) {
+            return {
+              status: 400,
+              body: {
+                status: 'error',
+                category: 'VALIDATION_ERROR',
+                correlationId: 'poison-drill',
+                message: `Property values were not valid: [{"isValid":false,"message":"contact ${HS_POISON}: value rejected by a validation rule","error":"INVALID_OPTION","name":"leadstage_fit_grade"}]`,
+              },
+            };
           }
           return handle(method, path, query, headers, body);
         };
@@ -277,9 +391,16 @@ async function run(label: string, poisoned: boolean, contacts: number, redisUrl:
     const only = (p: string) => Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith(p)));
     const crmEnv = CRM === 'salesforce' ? only('HUBSPOT_') : { ...only('SALESFORCE_'), HUBSPOT_API_BASE_URL: crmUrl };
     const parsed = parseEnv({
-      ...crmEnv, PORT: '0', REDIS_URL: redisUrl, LEADSTAGE_REDIS_PREFIX: prefix, LOG_LEVEL: 'error',
-      LEADSTAGE_SOURCES: CRM === 'salesforce' ? 'events' : 'hubspot', BATCH_WINDOW_MS: '0', RECOMPUTE_BATCH_SIZE: String(contacts),
-      SHUTDOWN_TIMEOUT_MS: '5000', HUBSPOT_ACCOUNT_TIMEZONE: 'America/New_York',
+      ...crmEnv,
+      PORT: '0',
+      REDIS_URL: redisUrl,
+      LEADSTAGE_REDIS_PREFIX: prefix,
+      LOG_LEVEL: 'error',
+      LEADSTAGE_SOURCES: CRM === 'salesforce' ? 'events' : 'hubspot',
+      BATCH_WINDOW_MS: '0',
+      RECOMPUTE_BATCH_SIZE: String(contacts),
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      HUBSPOT_ACCOUNT_TIMEZONE: 'America/New_York',
     });
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
     const log = stderrLogger('error');
@@ -288,7 +409,8 @@ async function run(label: string, poisoned: boolean, contacts: number, redisUrl:
     const worker: WorkerService = await startWorkerService({ env: parsed.env, config, log });
     // The worker's start-up calls (schema check) leave the tenant's quota window before the drain:
     // a worker that has run for a while meets a batch with its whole quota.
-    const quotaFreeAt = Date.now() + (CRM === 'salesforce' ? parsed.env.SALESFORCE_WINDOW_MS : parsed.env.HUBSPOT_WINDOW_MS) + 100;
+    const quotaFreeAt =
+      Date.now() + (CRM === 'salesforce' ? parsed.env.SALESFORCE_WINDOW_MS : parsed.env.HUBSPOT_WINDOW_MS) + 100;
     stops.push({ what: 'worker', fn: () => worker.stop() });
     // The whole queue pauses (a paused Worker may still have fetched a job): the batch forms first.
     await web.queues.recompute.pause();
@@ -305,7 +427,10 @@ async function run(label: string, poisoned: boolean, contacts: number, redisUrl:
     worker.worker.on('completed', (job: Job<RecomputeJobData>, summary: BatchSummary) => {
       jobs += 1;
       lastCompleted = Date.now();
-      if (summary.contacts) guard.log(`${label}: job done: ${summary.contacts} contacts, ${summary.written} written, ${summary.unchanged} unchanged, ${summary.deadLettered.length} dead-lettered, ${summary.crmCalls} CRM calls, ${summary.ms} ms (picked up ${(job.processedOn ?? 0) - t0} ms after the resume)`);
+      if (summary.contacts)
+        guard.log(
+          `${label}: job done: ${summary.contacts} contacts, ${summary.written} written, ${summary.unchanged} unchanged, ${summary.deadLettered.length} dead-lettered, ${summary.crmCalls} CRM calls, ${summary.ms} ms (picked up ${(job.processedOn ?? 0) - t0} ms after the resume)`,
+        );
     });
 
     let t0 = 0;
@@ -324,15 +449,18 @@ async function run(label: string, poisoned: boolean, contacts: number, redisUrl:
     const keys = new Keys(prefix);
     if (poisoned) await web.redis.sadd(keys.pending(TENANT), POISON_MEMBER);
     const pending = await web.redis.scard(keys.pending(TENANT));
-    if (pending !== contacts - (poisoned ? 0 : 1)) throw new Error(`${pending} records pending before the drain, expected ${contacts - (poisoned ? 0 : 1)}`);
+    if (pending !== contacts - (poisoned ? 0 : 1))
+      throw new Error(`${pending} records pending before the drain, expected ${contacts - (poisoned ? 0 : 1)}`);
     const waiting = await web.queues.recompute.getJobCounts('waiting', 'delayed', 'prioritized');
-    if (Object.values(waiting).reduce((a, b) => a + b, 0) === 0) throw new Error('no recompute job waits for the tenant after ingest');
+    if (Object.values(waiting).reduce((a, b) => a + b, 0) === 0)
+      throw new Error('no recompute job waits for the tenant after ingest');
 
     // Each contact's stage before the drain (canonical names), to check the stage entries after it.
     const sfMapping = mappingFor(config, { crm: 'salesforce', objectType: 'lead' });
-    const stageOf = (id: string): string | null => CRM === 'salesforce'
-      ? sfSnapshot('lead', sandbox.salesforce.records.Lead.get(id)!, sfMapping!).stage
-      : (sandbox.hubspot.contacts.get(id)!.properties['lifecyclestage'] || null);
+    const stageOf = (id: string): string | null =>
+      CRM === 'salesforce'
+        ? sfSnapshot('lead', sandbox.salesforce.records.Lead.get(id)!, sfMapping!).stage
+        : sandbox.hubspot.contacts.get(id)!.properties['lifecyclestage'] || null;
     const stageBefore = new Map(ids.map((id) => [id, stageOf(id)]));
 
     // ── the drain ──
@@ -344,7 +472,13 @@ async function run(label: string, poisoned: boolean, contacts: number, redisUrl:
     let quiet = 0;
     let idleAt = 0;
     while (quiet < 3) {
-      const counts = await web.queues.recompute.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'waiting-children');
+      const counts = await web.queues.recompute.getJobCounts(
+        'waiting',
+        'delayed',
+        'active',
+        'prioritized',
+        'waiting-children',
+      );
       const [p, f] = await Promise.all([web.redis.scard(keys.pending(TENANT)), web.redis.scard(keys.inflight(TENANT))]);
       const busy = p + f + Object.values(counts).reduce((a, b) => a + b, 0) > 0;
       if (busy) quiet = 0;
@@ -353,13 +487,19 @@ async function run(label: string, poisoned: boolean, contacts: number, redisUrl:
     }
     const drainMs = (lastCompleted || idleAt) - t0;
     const calls = sandbox.totalCalls - totalBefore;
-    const callsByRoute = new Map([...sandbox.calls].map(([r, n]) => [r, n - (callsBefore.get(r) ?? 0)] as [string, number]).filter(([, n]) => n > 0));
+    const callsByRoute = new Map(
+      [...sandbox.calls]
+        .map(([r, n]) => [r, n - (callsBefore.get(r) ?? 0)] as [string, number])
+        .filter(([, n]) => n > 0),
+    );
 
     // ── what the CRM holds now ──
     const failedJobs = (await web.queues.recompute.getJobCounts('failed'))['failed'] ?? 0;
     // A contact leadstage moved into a stage must have that entry recorded (task keys and stage history count on it).
     const moved = ids.filter((id) => stageOf(id) !== stageBefore.get(id));
-    const recorded = await Promise.all(moved.map((id) => web.redis.hget(keys.stageEntries(TENANT, id), stageOf(id) ?? '')));
+    const recorded = await Promise.all(
+      moved.map((id) => web.redis.hget(keys.stageEntries(TENANT, id), stageOf(id) ?? '')),
+    );
     const entriesMissing = moved.filter((_, i) => !(Number(recorded[i]) > 0));
     const dead = await worker.deadLetters.list(TENANT);
     const poisonDead = dead.find((d) => d.id === POISON_ID && d.kind === 'contact');
@@ -379,13 +519,29 @@ async function run(label: string, poisoned: boolean, contacts: number, redisUrl:
       wrong = v.wrong.map((w) => `${w.id}: ${w.detail}`);
       other = verdictFailures({ ...v, lost: [], wrong: [] });
       tasks = v.tasks;
-      for (const id of ids) scores.set(id, String(sandbox.hubspot.contacts.get(id)?.properties['leadstage_score'] ?? ''));
+      for (const id of ids)
+        scores.set(id, String(sandbox.hubspot.contacts.get(id)?.properties['leadstage_score'] ?? ''));
     }
     return {
-      poisoned, valid, written: valid - notWritten.length, notWritten, wrong, other,
+      poisoned,
+      valid,
+      written: valid - notWritten.length,
+      notWritten,
+      wrong,
+      other,
       poisonDeadLetter: poisonDead ? { reason: poisonDead.reason, count: poisonDead.count } : null,
-      otherDeadLetters: dead.length - (poisonDead ? 1 : 0), failedJobs, failedAttempts, moved: moved.length, entriesMissing,
-      failReasons: [...failReasons].map(([r, n]) => `${n}× ${r}`), jobs, drainMs, calls, callsByRoute, tasks, scores,
+      otherDeadLetters: dead.length - (poisonDead ? 1 : 0),
+      failedJobs,
+      failedAttempts,
+      moved: moved.length,
+      entriesMissing,
+      failReasons: [...failReasons].map(([r, n]) => `${n}× ${r}`),
+      jobs,
+      drainMs,
+      calls,
+      callsByRoute,
+      tasks,
+      scores,
     };
   } finally {
     await stopAll();
@@ -402,15 +558,20 @@ const median = (xs: readonly number[]) => {
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 function describe(label: string, r: RunResult): void {
-  guard.log(`${label}: drained in ${secs(r.drainMs)} (${r.jobs} job${r.jobs === 1 ? '' : 's'}), ${r.written}/${r.valid} written, ${r.wrong.length} wrong, ` +
-    `${r.calls} CRM calls (${[...r.callsByRoute].map(([route, n]) => `${route.replace(/^(GET|POST|PATCH) \/(services\/data\/v[\d.]+|crm\/v3\/objects)/, '$1 ')} ${n}`).join(', ')}), ` +
-    `${r.tasks} tasks, ${r.moved} stage changes (${r.entriesMissing.length} without their stage entry recorded), ${r.failedAttempts} failed attempts, ${r.failedJobs} failed jobs` +
-    (r.poisoned ? `, poison ${r.poisonDeadLetter ? `dead-lettered (${r.poisonDeadLetter.reason})` : 'NOT dead-lettered'}` : '') +
-    (r.otherDeadLetters ? `, ${r.otherDeadLetters} other dead letters` : ''));
+  guard.log(
+    `${label}: drained in ${secs(r.drainMs)} (${r.jobs} job${r.jobs === 1 ? '' : 's'}), ${r.written}/${r.valid} written, ${r.wrong.length} wrong, ` +
+      `${r.calls} CRM calls (${[...r.callsByRoute].map(([route, n]) => `${route.replace(/^(GET|POST|PATCH) \/(services\/data\/v[\d.]+|crm\/v3\/objects)/, '$1 ')} ${n}`).join(', ')}), ` +
+      `${r.tasks} tasks, ${r.moved} stage changes (${r.entriesMissing.length} without their stage entry recorded), ${r.failedAttempts} failed attempts, ${r.failedJobs} failed jobs` +
+      (r.poisoned
+        ? `, poison ${r.poisonDeadLetter ? `dead-lettered (${r.poisonDeadLetter.reason})` : 'NOT dead-lettered'}`
+        : '') +
+      (r.otherDeadLetters ? `, ${r.otherDeadLetters} other dead letters` : ''),
+  );
   if (r.failReasons.length) guard.log(`${label}: failed attempts: ${r.failReasons.join(' | ')}`);
   for (const w of r.wrong.slice(0, 5)) guard.log(`${label}: wrong: ${w}`);
   if (r.notWritten.length) guard.log(`${label}: not written: ${r.notWritten.slice(0, 10).join(', ')}`);
-  if (r.entriesMissing.length) guard.log(`${label}: stage entry not recorded: ${r.entriesMissing.slice(0, 10).join(', ')}`);
+  if (r.entriesMissing.length)
+    guard.log(`${label}: stage entry not recorded: ${r.entriesMissing.slice(0, 10).join(', ')}`);
 }
 
 async function main(): Promise<void> {
@@ -419,7 +580,9 @@ async function main(): Promise<void> {
   const n = flags.contacts;
   let phase = 'warm-up';
   guard.state = () => phase;
-  guard.log(`${CRM}: batches of ${n} (${n - 1} valid + 1 poison ${JSON.stringify(POISON_MEMBER)}), seed ${flags.seed}, CRM latency ${flags['crm-latency-ms']} ms, ${flags.rounds} round(s)`);
+  guard.log(
+    `${CRM}: batches of ${n} (${n - 1} valid + 1 poison ${JSON.stringify(POISON_MEMBER)}), seed ${flags.seed}, CRM latency ${flags['crm-latency-ms']} ms, ${flags.rounds} round(s)`,
+  );
 
   // Unmeasured: the first run in a process pays for module loading and the JIT.
   describe('warm-up (poisoned, 20)', await run('warm-up', true, Math.min(20, n), redisUrl, config));
@@ -441,31 +604,45 @@ async function main(): Promise<void> {
   const extraCalls = median(poisoned.map((r) => r.calls)) - median(clean.map((r) => r.calls));
   const p = poisoned[poisoned.length - 1]!;
   // The same contacts with the same events: the poisoned runs must write the very scores the clean ones do.
-  const differ = poisoned.flatMap((r) => [...r.scores].filter(([id, s]) => clean.some((c) => c.scores.get(id) !== s)).map(([id]) => id));
+  const differ = poisoned.flatMap((r) =>
+    [...r.scores].filter(([id, s]) => clean.some((c) => c.scores.get(id) !== s)).map(([id]) => id),
+  );
 
   // Per kind of run, each problem once, with how many of the runs had it.
   const perRun = new Map<string, number>();
   const note = (x: string) => perRun.set(x, (perRun.get(x) ?? 0) + 1);
-  for (const [kind, rs] of [['clean', clean], ['poisoned', poisoned]] as const) {
+  for (const [kind, rs] of [
+    ['clean', clean],
+    ['poisoned', poisoned],
+  ] as const) {
     for (const r of rs) {
-      if (r.notWritten.length) note(`${kind}: ${r.notWritten.length} valid contacts not written (${r.notWritten.slice(0, 3).join(', ')})`);
+      if (r.notWritten.length)
+        note(`${kind}: ${r.notWritten.length} valid contacts not written (${r.notWritten.slice(0, 3).join(', ')})`);
       if (r.wrong.length) note(`${kind}: ${r.wrong.length} written wrong (${r.wrong.slice(0, 2).join('; ')})`);
       if (r.other.length) note(`${kind}: ${r.other.join('; ')}`);
       if (r.failedJobs) note(`${kind}: ${r.failedJobs} failed jobs (${r.failReasons.slice(0, 2).join(' | ')})`);
       if (r.otherDeadLetters) note(`${kind}: ${r.otherDeadLetters} valid contacts dead-lettered`);
-      if (r.entriesMissing.length) note(`${kind}: ${r.entriesMissing.length}/${r.moved} stage changes written without their stage entry recorded (${r.entriesMissing.slice(0, 3).join(', ')})`);
+      if (r.entriesMissing.length)
+        note(
+          `${kind}: ${r.entriesMissing.length}/${r.moved} stage changes written without their stage entry recorded (${r.entriesMissing.slice(0, 3).join(', ')})`,
+        );
       if (r.poisoned && !r.poisonDeadLetter) note('the poison is not in the dead-letter list');
     }
   }
   const problems = [...perRun].map(([x, k]) => (flags.rounds > 1 ? `${x} [${k}/${flags.rounds} runs]` : x));
-  if (differ.length) problems.push(`${new Set(differ).size} scores differ from the clean run (${[...new Set(differ)].slice(0, 3).join(', ')})`);
-  if (ratio > flags['max-ratio']) problems.push(`the poisoned batch took ${ratio.toFixed(2)}× the clean one (limit ${flags['max-ratio']}×)`);
+  if (differ.length)
+    problems.push(
+      `${new Set(differ).size} scores differ from the clean run (${[...new Set(differ)].slice(0, 3).join(', ')})`,
+    );
+  if (ratio > flags['max-ratio'])
+    problems.push(`the poisoned batch took ${ratio.toFixed(2)}× the clean one (limit ${flags['max-ratio']}×)`);
 
   const failedJobs = poisoned.reduce((a, r) => a + r.failedJobs, 0) + clean.reduce((a, r) => a + r.failedJobs, 0);
   const short = (x: string) => (x.length > 90 ? `${x.slice(0, 89)}…` : x);
   const reason = p.poisonDeadLetter ? `reason "${short(p.poisonDeadLetter.reason)}"` : 'not in the dead-letter list';
   const rounds = flags.rounds > 1 ? ` (median of ${flags.rounds})` : '';
-  const line = `${NAME}: ${CRM} batch of ${n} (1 poison): ${p.written}/${p.valid} written, ${p.wrong.length} wrong, poison ${p.poisonDeadLetter ? 'dead-lettered' : 'NOT dead-lettered'} (${reason}), ` +
+  const line =
+    `${NAME}: ${CRM} batch of ${n} (1 poison): ${p.written}/${p.valid} written, ${p.wrong.length} wrong, poison ${p.poisonDeadLetter ? 'dead-lettered' : 'NOT dead-lettered'} (${reason}), ` +
     `${p.entriesMissing.length}/${p.moved} stage entries missing, ` +
     `${failedJobs} failed jobs, drained in ${secs(poisonMs)} vs ${secs(cleanMs)} clean${rounds} (${ratio.toFixed(2)}×, limit ${flags['max-ratio']}×), ` +
     `extra CRM calls ${fmt(extraCalls)} (${fmt(median(poisoned.map((r) => r.calls)))} vs ${fmt(median(clean.map((r) => r.calls)))}), CRM latency ${flags['crm-latency-ms']} ms, seed ${flags.seed}` +
@@ -473,4 +650,6 @@ async function main(): Promise<void> {
   await guard.finish(line, problems.length === 0);
 }
 
-main().catch((err: Error) => guard.finish(`${NAME}: FAILED, ${err.message.split('\n')[0]} (${guard.state()})`, false, err));
+main().catch((err: Error) =>
+  guard.finish(`${NAME}: FAILED, ${err.message.split('\n')[0]} (${guard.state()})`, false, err),
+);

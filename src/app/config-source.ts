@@ -54,15 +54,22 @@ export class ConfigSource {
     try {
       text = readFileSync(this.path, 'utf8');
     } catch (err) {
-      this.log.error({ path: this.path, err: (err as Error).message }, 'config reload: cannot read the file; keeping the current config');
+      this.log.error(
+        { path: this.path, err: (err as Error).message },
+        'config reload: cannot read the file; keeping the current config',
+      );
       return false;
     }
     const version = configVersion(text);
     if (version === this.ver) return false;
     const parsed = parseConfig(text, this.path);
     if (!parsed.ok) {
-      for (const issue of parsed.error.issues) this.log.error({ problem: formatIssue(this.path, issue) }, 'config reload refused');
-      this.log.error({ path: this.path, problems: parsed.error.issues.length, keeping: this.ver }, 'config reload: invalid config; keeping the current one');
+      for (const issue of parsed.error.issues)
+        this.log.error({ problem: formatIssue(this.path, issue) }, 'config reload refused');
+      this.log.error(
+        { path: this.path, problems: parsed.error.issues.length, keeping: this.ver },
+        'config reload: invalid config; keeping the current one',
+      );
       return false;
     }
     this.config = parsed.config;

@@ -33,7 +33,13 @@ export function createApp(opts: AppOptions): App {
 
   app.use((req, res, next) => {
     const stop = metrics.requestSeconds.startTimer();
-    res.on('finish', () => stop({ route: req.route?.path ?? (req.path.startsWith('/webhooks/') ? req.path.split('/').slice(0, 3).join('/') : 'other'), status: String(res.statusCode) }));
+    res.on('finish', () =>
+      stop({
+        route:
+          req.route?.path ?? (req.path.startsWith('/webhooks/') ? req.path.split('/').slice(0, 3).join('/') : 'other'),
+        status: String(res.statusCode),
+      }),
+    );
     next();
   });
 
@@ -50,13 +56,17 @@ export function createApp(opts: AppOptions): App {
     }
   });
   app.get('/metrics', async (req, res) => {
-    if (!bearerAllows(req.get('authorization'), opts.metricsToken)) return void res.status(401).json({ error: 'metrics need the bearer token' });
+    if (!bearerAllows(req.get('authorization'), opts.metricsToken))
+      return void res.status(401).json({ error: 'metrics need the bearer token' });
     try {
       const counts = await withDeadline(
         Promise.all([opts.queues.recompute.getJobCounts(), opts.queues.resolve.getJobCounts()]),
         1_000,
       );
-      for (const [queue, c] of [['recompute', counts[0]], ['resolve', counts[1]]] as const) {
+      for (const [queue, c] of [
+        ['recompute', counts[0]],
+        ['resolve', counts[1]],
+      ] as const) {
         for (const [state, n] of Object.entries(c)) metrics.queueJobs.set({ queue, state }, n);
       }
     } catch {

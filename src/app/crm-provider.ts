@@ -27,7 +27,11 @@ export interface CrmProvider {
 }
 
 /** Tenant → CRM port, through the directory and the registry's connectors. */
-export function createCrmProvider(directory: TenantDirectory, crms: readonly CrmModule[], ctx: CrmConnectorContext): CrmProvider {
+export function createCrmProvider(
+  directory: TenantDirectory,
+  crms: readonly CrmModule[],
+  ctx: CrmConnectorContext,
+): CrmProvider {
   const connectors = new Map<string, CrmConnector>();
   const connector = (kind: string) => {
     let c = connectors.get(kind);

@@ -7,10 +7,7 @@ import type { CrmModule } from '../platform/crm-module.ts';
  * webhook route under webhooks/, listed in webhook-registry.ts) plus a line here; see
  * ARCHITECTURE.md, "Adding a CRM".
  */
-export const CRMS: readonly CrmModule[] = [
-  hubspotCrm,
-  salesforceCrm,
-];
+export const CRMS: readonly CrmModule[] = [hubspotCrm, salesforceCrm];
 
 export function crmModule(kind: string): CrmModule | undefined {
   return CRMS.find((c) => c.kind === kind);

@@ -23,7 +23,9 @@ export interface HealthServerOptions {
  * The worker's own /healthz (the process runs), /readyz (each check answers within 1 s) and
  * /metrics, on WORKER_HEALTH_PORT: so an orchestrator checks the worker itself, not the web port.
  */
-export async function startHealthServer(opts: HealthServerOptions): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+export async function startHealthServer(
+  opts: HealthServerOptions,
+): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -32,19 +34,26 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<{ se
     void (async () => {
       if (req.url === '/healthz') return json(200, { status: 'ok' });
       if (req.url === '/readyz') {
-        const results = await Promise.all(Object.entries(opts.ready).map(async ([name, check]) => {
-          try {
-            await withDeadline(check(), 1_000);
-            return [name, 'ok'] as const;
-          } catch {
-            return [name, 'unavailable'] as const;
-          }
-        }));
+        const results = await Promise.all(
+          Object.entries(opts.ready).map(async ([name, check]) => {
+            try {
+              await withDeadline(check(), 1_000);
+              return [name, 'ok'] as const;
+            } catch {
+              return [name, 'unavailable'] as const;
+            }
+          }),
+        );
         const ok = results.every(([, r]) => r === 'ok');
-        return json(ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks: Object.fromEntries(results), ...(opts.info?.() ?? {}) });
+        return json(ok ? 200 : 503, {
+          status: ok ? 'ready' : 'not ready',
+          checks: Object.fromEntries(results),
+          ...(opts.info?.() ?? {}),
+        });
       }
       if (req.url === '/metrics') {
-        if (!bearerAllows(req.headers.authorization, opts.metricsToken)) return json(401, { error: 'metrics need the bearer token' });
+        if (!bearerAllows(req.headers.authorization, opts.metricsToken))
+          return json(401, { error: 'metrics need the bearer token' });
         await opts.beforeScrape?.().catch(() => undefined);
         res.writeHead(200, { 'content-type': opts.metrics.registry.contentType });
         return res.end(await opts.metrics.registry.metrics());

@@ -6,7 +6,10 @@ export const INSTALL_LINK_DAYS = 7;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$/;
 
 function sign(secret: Buffer, crm: string, name: string, expiresAt: number): string {
-  return createHmac('sha256', secret).update(`install-config:${crm}:${name}:${expiresAt}`).digest('base64url').slice(0, 32);
+  return createHmac('sha256', secret)
+    .update(`install-config:${crm}:${name}:${expiresAt}`)
+    .digest('base64url')
+    .slice(0, 32);
 }
 
 /**
@@ -24,11 +27,16 @@ export function installConfigQuery(secret: Buffer, crm: string, name: string, ex
  * The config name an install link carries: none (no `config` in the query), the name when its
  * signature holds and it has not expired, or why it is refused.
  */
-export function installConfigOf(secret: Buffer, crm: string, query: Record<string, unknown>, now: number):
-  { ok: true; name: string | null } | { ok: false; reason: string } {
+export function installConfigOf(
+  secret: Buffer,
+  crm: string,
+  query: Record<string, unknown>,
+  now: number,
+): { ok: true; name: string | null } | { ok: false; reason: string } {
   const { config, exp, sig } = query;
   if (config === undefined) return { ok: true, name: null };
-  if (typeof config !== 'string' || typeof exp !== 'string' || typeof sig !== 'string' || !NAME.test(config)) return { ok: false, reason: 'malformed' };
+  if (typeof config !== 'string' || typeof exp !== 'string' || typeof sig !== 'string' || !NAME.test(config))
+    return { ok: false, reason: 'malformed' };
   const want = Buffer.from(sign(secret, crm, config, Number(exp)));
   const given = Buffer.from(sig);
   if (want.length !== given.length || !timingSafeEqual(want, given)) return { ok: false, reason: 'bad_signature' };

@@ -15,7 +15,9 @@ type Mode = 'web' | 'worker' | 'all';
 async function main(mode: Mode): Promise<void> {
   const parsed = parseEnv(process.env, { web: mode !== 'worker' });
   if (!parsed.ok) {
-    console.error(`leadstage: refusing to start, invalid environment:\n${parsed.errors.map((e) => `  ${e}`).join('\n')}`);
+    console.error(
+      `leadstage: refusing to start, invalid environment:\n${parsed.errors.map((e) => `  ${e}`).join('\n')}`,
+    );
     process.exit(1);
   }
   const env = parsed.env;
@@ -47,10 +49,13 @@ async function main(mode: Mode): Promise<void> {
       process.exit(1);
     }, env.SHUTDOWN_TIMEOUT_MS + 5_000);
     hard.unref();
-    Promise.all(services.map((s) => s.stop())).then(() => process.exit(0), (err) => {
-      log.error({ err }, 'shutdown failed');
-      process.exit(1);
-    });
+    Promise.all(services.map((s) => s.stop())).then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -9,13 +9,18 @@ import type { TenantDirectory, TenantRecord } from '../platform/tenant-directory
  * with the one config file. A CRM without a mapping in the config, or without credentials, has
  * no tenants. Salesforce org ids compare on their case-sensitive 15-character form.
  */
-export function staticTenantDirectory(env: Env, configOf: LeadstageConfig | (() => LeadstageConfig), crms: readonly CrmModule[]): TenantDirectory {
+export function staticTenantDirectory(
+  env: Env,
+  configOf: LeadstageConfig | (() => LeadstageConfig),
+  crms: readonly CrmModule[],
+): TenantDirectory {
   // A getter: after a config reload, the accounts are served with the new config.
   const current = typeof configOf === 'function' ? configOf : () => configOf;
-  const accountsNow = () => crms.flatMap((crm) => {
-    const account = current().crm[crm.kind] ? crm.singleAccount?.(env) : null;
-    return account ? [{ crm, account }] : [];
-  });
+  const accountsNow = () =>
+    crms.flatMap((crm) => {
+      const account = current().crm[crm.kind] ? crm.singleAccount?.(env) : null;
+      return account ? [{ crm, account }] : [];
+    });
   type Account = ReturnType<typeof accountsNow>[number]['account'];
   const record = (crm: CrmModule, id: string, a: Account): TenantRecord => ({
     tenant: { crm: crm.kind, id },
@@ -36,7 +41,8 @@ export function staticTenantDirectory(env: Env, configOf: LeadstageConfig | (() 
     },
     async list() {
       return accountsNow().flatMap(({ crm, account }) =>
-        account.accountIds === 'any' ? [] : account.accountIds.map((id) => record(crm, id, account)));
+        account.accountIds === 'any' ? [] : account.accountIds.map((id) => record(crm, id, account)),
+      );
     },
   };
 }

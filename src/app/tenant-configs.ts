@@ -8,8 +8,7 @@ import { configVersion } from './config-source.ts';
 
 /** A per-tenant config file checked like `leadstage check-config`: its absolute path and version. */
 export type TenantConfigCheck =
-  | { ok: true; path: string; version: string; config: LeadstageConfig }
-  | { ok: false; path: string; reason: string };
+  { ok: true; path: string; version: string; config: LeadstageConfig } | { ok: false; path: string; reason: string };
 
 /**
  * Validate a tenant's config file exactly as check-config does, before it is stored. The stored
@@ -21,14 +20,19 @@ export function checkTenantConfigFile(file: string, dir?: string): TenantConfigC
   const path = dir ? resolve(dir, file) : resolve(file);
   if (dir) {
     const rel = relative(resolve(dir), path);
-    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return { ok: false, path, reason: `not inside TENANT_CONFIG_DIR (${dir})` };
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+      return { ok: false, path, reason: `not inside TENANT_CONFIG_DIR (${dir})` };
   }
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { ok: false, path, reason: `cannot read the config: ${code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code ?? 'error'}` };
+    return {
+      ok: false,
+      path,
+      reason: `cannot read the config: ${code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : (code ?? 'error')}`,
+    };
   }
   const parsed = parseConfig(text, path);
   if (!parsed.ok) return { ok: false, path, reason: parsed.error.issues.map((i) => formatIssue(path, i)).join('; ') };
@@ -74,8 +78,12 @@ export class TenantConfigs {
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      if (!known) throw new Error(`tenant config ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-      this.opts.log?.error({ path: file, keeping: known.version }, 'tenant config: cannot read the file; keeping the last good one');
+      if (!known)
+        throw new Error(`tenant config ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      this.opts.log?.error(
+        { path: file, keeping: known.version },
+        'tenant config: cannot read the file; keeping the last good one',
+      );
       known.checkedAt = now;
       return known;
     }
@@ -87,7 +95,8 @@ export class TenantConfigs {
     const parsed = parseConfig(text, file);
     if (!parsed.ok) {
       if (!known) throw parsed.error;
-      for (const issue of parsed.error.issues) this.opts.log?.error({ problem: formatIssue(file, issue) }, 'tenant config reload refused');
+      for (const issue of parsed.error.issues)
+        this.opts.log?.error({ problem: formatIssue(file, issue) }, 'tenant config reload refused');
       this.opts.log?.error({ path: file, keeping: known.version }, 'tenant config: invalid; keeping the last good one');
       known.checkedAt = now;
       known.refused = version;

@@ -4,7 +4,6 @@ import type { TenantDirectory } from '../platform/tenant-directory.ts';
 import { tenantKey, type Tenant } from '../platform/tenant.ts';
 import type { TenantVocabulary } from '../../webhooks/shared/ingress-context.ts';
 
-
 export interface TenantVocabularyOptions {
   directory: TenantDirectory;
   /** A source's own properties under a config (the CRM module's `ownProperties`). */

@@ -15,12 +15,17 @@ import { TenantConfigs } from './tenant-configs.ts';
 /** The SecretBox from LEADSTAGE_ENCRYPTION_KEY (+ retired keys), or null when no key is set. */
 export function secretBoxFromEnv(env: Env): SecretBox | null {
   if (!env.LEADSTAGE_ENCRYPTION_KEY) return null;
-  return new SecretBox({ id: env.LEADSTAGE_ENCRYPTION_KEY_ID, key: Buffer.from(env.LEADSTAGE_ENCRYPTION_KEY, 'base64') }, parseKeyList(env.LEADSTAGE_ENCRYPTION_OLD_KEYS));
+  return new SecretBox(
+    { id: env.LEADSTAGE_ENCRYPTION_KEY_ID, key: Buffer.from(env.LEADSTAGE_ENCRYPTION_KEY, 'base64') },
+    parseKeyList(env.LEADSTAGE_ENCRYPTION_OLD_KEYS),
+  );
 }
 
 /** A key for signing OAuth states, derived from the encryption key (never the key itself). */
 export function stateSecret(env: Pick<Env, 'LEADSTAGE_ENCRYPTION_KEY'>): Buffer | null {
-  return env.LEADSTAGE_ENCRYPTION_KEY ? createHash('sha256').update('leadstage oauth state\0').update(env.LEADSTAGE_ENCRYPTION_KEY).digest() : null;
+  return env.LEADSTAGE_ENCRYPTION_KEY
+    ? createHash('sha256').update('leadstage oauth state\0').update(env.LEADSTAGE_ENCRYPTION_KEY).digest()
+    : null;
 }
 
 /**
@@ -47,13 +52,23 @@ export interface Tenants {
   isKnown: (tenant: Tenant) => Promise<boolean>;
 }
 
-export function createTenants(env: Env, configOf: LeadstageConfig | (() => LeadstageConfig), redis: Redis, keys: Keys, log?: Logger): Tenants {
+export function createTenants(
+  env: Env,
+  configOf: LeadstageConfig | (() => LeadstageConfig),
+  redis: Redis,
+  keys: Keys,
+  log?: Logger,
+): Tenants {
   const config = typeof configOf === 'function' ? configOf : () => configOf;
   const box = secretBoxFromEnv(env);
   const configs = new TenantConfigs(log ? { log } : {});
   const configFor = (file: string | undefined) => (file ? configs.resolve(file).config : config());
   const configVersionFor = (file: string) => configs.resolve(file).version;
-  const onUnlisted = (t: Tenant, err: Error) => log?.error({ tenant: tenantKey(t), err: err.message.split('\n')[0] }, 'tenant config file cannot be used; tenant skipped');
+  const onUnlisted = (t: Tenant, err: Error) =>
+    log?.error(
+      { tenant: tenantKey(t), err: err.message.split('\n')[0] },
+      'tenant config file cannot be used; tenant skipped',
+    );
   const store = box ? new TenantStore(redis, keys, box, { configFor, configVersionFor, onUnlisted }) : null;
   const single = staticTenantDirectory(env, config, CRMS);
   const directory: TenantDirectory = {
@@ -63,13 +78,18 @@ export function createTenants(env: Env, configOf: LeadstageConfig | (() => Leads
     },
     async list() {
       const byKey = new Map<string, TenantRecord>();
-      for (const r of [...(store ? await store.list() : []), ...(await single.list())]) byKey.set(tenantKey(r.tenant), r);
+      for (const r of [...(store ? await store.list() : []), ...(await single.list())])
+        byKey.set(tenantKey(r.tenant), r);
       return [...byKey.values()];
     },
   };
-  const named = (t: Tenant) => (t.crm === 'hubspot' && env.HUBSPOT_PORTAL_ID === t.id) || (t.crm === 'salesforce' && env.salesforceOrgIds.includes(t.id.slice(0, 15)));
+  const named = (t: Tenant) =>
+    (t.crm === 'hubspot' && env.HUBSPOT_PORTAL_ID === t.id) ||
+    (t.crm === 'salesforce' && env.salesforceOrgIds.includes(t.id.slice(0, 15)));
   return {
-    directory, store, configFor,
+    directory,
+    store,
+    configFor,
     ...(store ? { isServed: async (t: Tenant) => named(t) || (await store.stored(t))?.status === 'active' } : {}),
     isKnown: async (t) => named(t) || (store ? (await store.stored(t)) !== null : false),
   };

@@ -32,7 +32,10 @@ import { OAuthStates } from '../store/oauth-states.ts';
 async function bounded(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  const settled = work.then(() => true as const, () => true as const);
+  const settled = work.then(
+    () => true as const,
+    () => true as const,
+  );
   const r = await Promise.race([settled, late]);
   clearTimeout(timer);
   return r;
@@ -69,8 +72,11 @@ export async function startWebService(opts: WebServiceOptions): Promise<WebServi
   const metrics = opts.metrics ?? new Metrics({ defaultMetrics: true });
   const redis = createRedis(env.REDIS_URL, 'producer');
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
-  if (!(await waitForReady(redis, opts.redisReadyWaitMs ?? 5_000))) log.warn('redis is not reachable yet; answering 503 until it is');
-  const queues = createQueues(redis, env.LEADSTAGE_REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'queue connection error'));
+  if (!(await waitForReady(redis, opts.redisReadyWaitMs ?? 5_000)))
+    log.warn('redis is not reachable yet; answering 503 until it is');
+  const queues = createQueues(redis, env.LEADSTAGE_REDIS_PREFIX, (err) =>
+    log.warn({ err: err.message }, 'queue connection error'),
+  );
   const keys = new Keys(env.LEADSTAGE_REDIS_PREFIX);
   const store = new ActivityStore(redis, keys, { maxAgeDays: config.engagement.maxAgeDays });
   INGEST_SCRIPT.register(redis);
@@ -92,11 +98,16 @@ export async function startWebService(opts: WebServiceOptions): Promise<WebServi
   opts.configSource?.onChange(refresh);
   const ctx: IngressContext = {
     // HubSpot retries for about a day, Salesforce for 24 h, HubSpot workflows for 3 days.
-    ingest: (ops) => ingest(ops, {
-      redis, keys, limits, batchWindowMs: env.BATCH_WINDOW_MS, deliveryTtlMs: 4 * 86_400_000,
-      requestRecompute: (t, ms) => requestRecompute(queues.recompute, t, ms),
-      requestResolve: (ms) => requestResolve(queues.resolve, ms),
-    }),
+    ingest: (ops) =>
+      ingest(ops, {
+        redis,
+        keys,
+        limits,
+        batchWindowMs: env.BATCH_WINDOW_MS,
+        deliveryTtlMs: 4 * 86_400_000,
+        requestRecompute: (t, ms) => requestRecompute(queues.recompute, t, ms),
+        requestResolve: (ms) => requestResolve(queues.resolve, ms),
+      }),
     metrics,
     log,
     clock,
@@ -104,22 +115,70 @@ export async function startWebService(opts: WebServiceOptions): Promise<WebServi
     enqueueDeadlineMs: 1_800,
     ...(tenants.isServed ? { isServed: tenants.isServed } : {}),
     // Installed tenants may have their own config: their activity types and written properties.
-    ...(tenants.store ? { vocabulary: tenantVocabulary({ directory: tenants.directory, ownPropertiesOf: (source, c) => crmModule(source)?.ownProperties?.(c) ?? [] }) } : {}),
+    ...(tenants.store
+      ? {
+          vocabulary: tenantVocabulary({
+            directory: tenants.directory,
+            ownPropertiesOf: (source, c) => crmModule(source)?.ownProperties?.(c) ?? [],
+          }),
+        }
+      : {}),
   };
   const routers = WEBHOOKS.filter((w) => env.LEADSTAGE_SOURCES.includes(w.source as never)).map((w) =>
-    w.router(ctx, { env, config, activityTypes, ownProperties: ownBySource.get(w.source)!, isKnownTenant: tenants.isKnown }));
+    w.router(ctx, {
+      env,
+      config,
+      activityTypes,
+      ownProperties: ownBySource.get(w.source)!,
+      isKnownTenant: tenants.isKnown,
+    }),
+  );
   const secret = stateSecret(env);
   if (tenants.store && secret) {
     // The connected app's install routes, and the admin routes behind ADMIN_TOKEN.
-    const crms = createCrmProvider(tenants.directory, CRMS, { env, redis, keys, log, clock: systemClock, maxInlineWaitMs: 2_000, credentials: tenants.store });
-    routers.unshift(oauthRouter({
-      crms: CRMS, env, publicBaseUrl: env.PUBLIC_BASE_URL, states: new OAuthStates(redis, keys, secret), tenants: tenants.store,
-      connector: (k) => crms.connector(k), configFor: tenants.configFor, log, linkSecret: secret,
-      ...(env.TENANT_CONFIG_DIR ? { configDir: env.TENANT_CONFIG_DIR } : {}),
-    }));
+    const crms = createCrmProvider(tenants.directory, CRMS, {
+      env,
+      redis,
+      keys,
+      log,
+      clock: systemClock,
+      maxInlineWaitMs: 2_000,
+      credentials: tenants.store,
+    });
+    routers.unshift(
+      oauthRouter({
+        crms: CRMS,
+        env,
+        publicBaseUrl: env.PUBLIC_BASE_URL,
+        states: new OAuthStates(redis, keys, secret),
+        tenants: tenants.store,
+        connector: (k) => crms.connector(k),
+        configFor: tenants.configFor,
+        log,
+        linkSecret: secret,
+        ...(env.TENANT_CONFIG_DIR ? { configDir: env.TENANT_CONFIG_DIR } : {}),
+      }),
+    );
   }
-  if (env.ADMIN_TOKEN) routers.unshift(adminRouter({ token: env.ADMIN_TOKEN, tenants: tenants.store, directory: tenants.directory, queues, ...(env.TENANT_CONFIG_DIR ? { configDir: env.TENANT_CONFIG_DIR } : {}) }));
-  const app = createApp({ routers, redis, queues, metrics, log, maxBodyBytes: env.MAX_BODY_BYTES, metricsToken: env.METRICS_TOKEN });
+  if (env.ADMIN_TOKEN)
+    routers.unshift(
+      adminRouter({
+        token: env.ADMIN_TOKEN,
+        tenants: tenants.store,
+        directory: tenants.directory,
+        queues,
+        ...(env.TENANT_CONFIG_DIR ? { configDir: env.TENANT_CONFIG_DIR } : {}),
+      }),
+    );
+  const app = createApp({
+    routers,
+    redis,
+    queues,
+    metrics,
+    log,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    metricsToken: env.METRICS_TOKEN,
+  });
 
   const server = createServer(app.express);
   // Shorter than a load balancer's idle timeout would be wrong; longer keeps sockets we then drain.

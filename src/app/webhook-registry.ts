@@ -4,8 +4,4 @@ import { salesforceWebhooks } from '../../webhooks/salesforce/index.ts';
 import type { WebhookModule } from '../../webhooks/shared/webhook-module.ts';
 
 /** Every webhook source, mounted when named in LEADSTAGE_SOURCES. One line each. */
-export const WEBHOOKS: readonly WebhookModule[] = [
-  hubspotWebhooks,
-  salesforceWebhooks,
-  eventsWebhooks,
-];
+export const WEBHOOKS: readonly WebhookModule[] = [hubspotWebhooks, salesforceWebhooks, eventsWebhooks];

@@ -12,7 +12,13 @@ import type { Env } from '../platform/env.ts';
 import { Keys, QUEUE } from '../platform/keys.ts';
 import type { Logger } from '../platform/logger.ts';
 import { Metrics } from '../platform/metrics.ts';
-import { createQueues, requestRecompute, requestResolve, type Queues, type RecomputeJobData } from '../platform/queues.ts';
+import {
+  createQueues,
+  requestRecompute,
+  requestResolve,
+  type Queues,
+  type RecomputeJobData,
+} from '../platform/queues.ts';
 import { createRedis } from '../platform/redis.ts';
 import type { TenantDirectory } from '../platform/tenant-directory.ts';
 import { tenantKey } from '../platform/tenant.ts';
@@ -94,120 +100,220 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
   };
   // Short quota waits happen in-process; longer ones delay the job, freeing the worker for other tenants.
   const crms = createCrmProvider(directory, CRMS, {
-    env, redis, keys, log, clock, maxInlineWaitMs: 2_000, ...(tenants.store ? { credentials: tenants.store, tenantFacts: tenants.store } : {}),
+    env,
+    redis,
+    keys,
+    log,
+    clock,
+    maxInlineWaitMs: 2_000,
+    ...(tenants.store ? { credentials: tenants.store, tenantFacts: tenants.store } : {}),
   });
 
   // A mapped field that does not exist is a start-up error, not a failure at the first write.
-  const problems = await crms.checkSchemas((tenant, err) =>
-    log.warn({ tenant: tenantKey(tenant), err: err.message }, 'could not check the CRM against the config now; going on'),
-  ).catch(async (err: Error) => {
-    await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
-    throw err;
-  });
+  const problems = await crms
+    .checkSchemas((tenant, err) =>
+      log.warn(
+        { tenant: tenantKey(tenant), err: err.message },
+        'could not check the CRM against the config now; going on',
+      ),
+    )
+    .catch(async (err: Error) => {
+      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+      throw err;
+    });
   if (problems.length) {
     await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     throw new Error(`the CRM does not match the config:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
 
   const lockDuration = opts.lockDurationMs ?? env.WORKER_LOCK_MS;
-  const worker = new Worker<RecomputeJobData, BatchSummary>(QUEUE.recompute, recomputeProcessor({
-    pendingCount: (t) => store.pendingCount(t),
-    requestFollowUp: (t) => requestRecompute(queues.recompute, t, 0),
-    depsFor: async (tenant) => {
-      const served = await crms.serve(tenant);
-      if (!served) return null;
-      const { record, crm } = served;
-      return {
-        config: record.config, crm, activities, store, deadLetters, decay, ledger, sla, log, clock, batchSize: env.RECOMPUTE_BATCH_SIZE,
-        ...configVersionOf(record.configVersion),
-        owners: (t) => crms.owners(t, crm),
-        awayOwners: () => away.away(clock.now().getTime()),
-      };
-    },
-  }), {
-    connection: blocking, prefix: keys.prefix, concurrency: env.WORKER_CONCURRENCY,
-    lockDuration, stalledInterval: opts.stalledIntervalMs ?? env.WORKER_LOCK_MS, maxStalledCount: env.WORKER_MAX_STALLED_COUNT,
-  });
-  const resolver = new Worker(QUEUE.resolve, resolveProcessor({
-    redis, keys, store, queues, log, batchSize: 100, batchWindowMs: env.BATCH_WINDOW_MS,
-    limits: ingestLimits(config),
-    // E-mail-addressed feed events: looked up in every listed account of every CRM.
-    crms: () => servedTenants(directory, crms),
-  }), { connection: resolverConnection, prefix: keys.prefix, concurrency: 1, lockDuration });
-  const maintenance = new Worker(QUEUE.maintenance, maintenanceProcessor({
-    sweep: {
-      tenantsWithWork: () => store.tenantsWithWork(),
-      isServed: async (t) => (await crms.serve(t)) !== null,
-      requestRecompute: (t) => requestRecompute(queues.recompute, t, 0),
-      log,
-    },
-    decay: {
-      tenants: () => decay.tenants(),
-      run: async (t) => {
-        const served = await crms.serve(t);
+  const worker = new Worker<RecomputeJobData, BatchSummary>(
+    QUEUE.recompute,
+    recomputeProcessor({
+      pendingCount: (t) => store.pendingCount(t),
+      requestFollowUp: (t) => requestRecompute(queues.recompute, t, 0),
+      depsFor: async (tenant) => {
+        const served = await crms.serve(tenant);
         if (!served) return null;
-        return decayTenant(t, {
-          config: served.record.config, crm: served.crm, activities, decay, ledger, clock, log, batchSize: env.RECOMPUTE_BATCH_SIZE,
-          ...configVersionOf(served.record.configVersion),
-          markPending: async (tt, refs) => {
-            await store.markPending(tt, refs);
-            await requestRecompute(queues.recompute, tt, 0);
-          },
-        });
+        const { record, crm } = served;
+        return {
+          config: record.config,
+          crm,
+          activities,
+          store,
+          deadLetters,
+          decay,
+          ledger,
+          sla,
+          log,
+          clock,
+          batchSize: env.RECOMPUTE_BATCH_SIZE,
+          ...configVersionOf(record.configVersion),
+          owners: (t) => crms.owners(t, crm),
+          awayOwners: () => away.away(clock.now().getTime()),
+        };
       },
-      log,
+    }),
+    {
+      connection: blocking,
+      prefix: keys.prefix,
+      concurrency: env.WORKER_CONCURRENCY,
+      lockDuration,
+      stalledInterval: opts.stalledIntervalMs ?? env.WORKER_LOCK_MS,
+      maxStalledCount: env.WORKER_MAX_STALLED_COUNT,
     },
-    sla: {
-      tenants: () => sla.tenants(),
-      run: async (t) => {
-        const served = await crms.serve(t);
-        if (!served) return null;
-        return escalateTenant(t, {
-          config: served.record.config, crm: served.crm, sla, activities, ledger: store, clock, log, batchSize: 100,
-          awayOwners: () => away.away(clock.now().getTime()), snapshots: (tt, ids) => decay.snapshots(tt, ids),
-        });
+  );
+  const resolver = new Worker(
+    QUEUE.resolve,
+    resolveProcessor({
+      redis,
+      keys,
+      store,
+      queues,
+      log,
+      batchSize: 100,
+      batchWindowMs: env.BATCH_WINDOW_MS,
+      limits: ingestLimits(config),
+      // E-mail-addressed feed events: looked up in every listed account of every CRM.
+      crms: () => servedTenants(directory, crms),
+    }),
+    { connection: resolverConnection, prefix: keys.prefix, concurrency: 1, lockDuration },
+  );
+  const maintenance = new Worker(
+    QUEUE.maintenance,
+    maintenanceProcessor({
+      sweep: {
+        tenantsWithWork: () => store.tenantsWithWork(),
+        isServed: async (t) => (await crms.serve(t)) !== null,
+        requestRecompute: (t) => requestRecompute(queues.recompute, t, 0),
+        log,
       },
-      log,
-    },
-    // The reconciliation sweep: every listed tenant, records modified since its watermark.
-    reconcile: async () => {
-      const results = [];
-      for (const record of await directory.list()) {
-        const served = await crms.serve(record.tenant);
-        if (!served) continue;
-        try {
-          results.push(await reconcileTenant(record.tenant, {
-            crm: served.crm, known: decay, clock, maxRecords: 10_000, maxQuotaShare: env.NONURGENT_MAX_QUOTA_SHARE,
-            markPending: async (t, refs) => {
-              await store.markPending(t, refs);
-              await requestRecompute(queues.recompute, t, 0);
+      decay: {
+        tenants: () => decay.tenants(),
+        run: async (t) => {
+          const served = await crms.serve(t);
+          if (!served) return null;
+          return decayTenant(t, {
+            config: served.record.config,
+            crm: served.crm,
+            activities,
+            decay,
+            ledger,
+            clock,
+            log,
+            batchSize: env.RECOMPUTE_BATCH_SIZE,
+            ...configVersionOf(served.record.configVersion),
+            markPending: async (tt, refs) => {
+              await store.markPending(tt, refs);
+              await requestRecompute(queues.recompute, tt, 0);
             },
-            watermark: {
-              get: async (t) => Number(await redis.get(keys.reconcileWatermark(t))) || null,
-              set: async (t, ms) => void (await redis.set(keys.reconcileWatermark(t), String(ms))),
-            },
-          }));
-        } catch (err) {
-          log.warn({ tenant: tenantKey(record.tenant), err: (err as Error).message }, 'reconciliation sweep stopped for a tenant');
+          });
+        },
+        log,
+      },
+      sla: {
+        tenants: () => sla.tenants(),
+        run: async (t) => {
+          const served = await crms.serve(t);
+          if (!served) return null;
+          return escalateTenant(t, {
+            config: served.record.config,
+            crm: served.crm,
+            sla,
+            activities,
+            ledger: store,
+            clock,
+            log,
+            batchSize: 100,
+            awayOwners: () => away.away(clock.now().getTime()),
+            snapshots: (tt, ids) => decay.snapshots(tt, ids),
+          });
+        },
+        log,
+      },
+      // The reconciliation sweep: every listed tenant, records modified since its watermark.
+      reconcile: async () => {
+        const results = [];
+        for (const record of await directory.list()) {
+          const served = await crms.serve(record.tenant);
+          if (!served) continue;
+          try {
+            results.push(
+              await reconcileTenant(record.tenant, {
+                crm: served.crm,
+                known: decay,
+                clock,
+                maxRecords: 10_000,
+                maxQuotaShare: env.NONURGENT_MAX_QUOTA_SHARE,
+                markPending: async (t, refs) => {
+                  await store.markPending(t, refs);
+                  await requestRecompute(queues.recompute, t, 0);
+                },
+                watermark: {
+                  get: async (t) => Number(await redis.get(keys.reconcileWatermark(t))) || null,
+                  set: async (t, ms) => void (await redis.set(keys.reconcileWatermark(t), String(ms))),
+                },
+              }),
+            );
+          } catch (err) {
+            log.warn(
+              { tenant: tenantKey(record.tenant), err: (err as Error).message },
+              'reconciliation sweep stopped for a tenant',
+            );
+          }
         }
-      }
-      return results;
-    },
-    ...(tenants.store ? { eraseUninstalled: { store: tenants.store, afterMs: env.TENANT_ERASE_AFTER_MS, now: () => clock.now(), log } } : {}),
-  }), { connection: maintenanceConnection, prefix: keys.prefix, concurrency: 1, lockDuration });
+        return results;
+      },
+      ...(tenants.store
+        ? {
+            eraseUninstalled: { store: tenants.store, afterMs: env.TENANT_ERASE_AFTER_MS, now: () => clock.now(), log },
+          }
+        : {}),
+    }),
+    { connection: maintenanceConnection, prefix: keys.prefix, concurrency: 1, lockDuration },
+  );
   // One schedule for every worker process (upsert is idempotent): state in Redis, not in memory.
-  await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.sweepStranded, { every: env.SWEEP_STRANDED_MS }, { name: MAINTENANCE_JOB.sweepStranded });
-  await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.reconcile, { every: env.SWEEP_INTERVAL_MS }, { name: MAINTENANCE_JOB.reconcile });
-  await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.slaDue, { every: env.SLA_SWEEP_MS }, { name: MAINTENANCE_JOB.slaDue });
-  await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.decayDue, { every: env.DECAY_SWEEP_MS }, { name: MAINTENANCE_JOB.decayDue });
-  if (tenants.store) await queues.maintenance.upsertJobScheduler(MAINTENANCE_JOB.eraseUninstalled, { every: 3_600_000 }, { name: MAINTENANCE_JOB.eraseUninstalled });
+  await queues.maintenance.upsertJobScheduler(
+    MAINTENANCE_JOB.sweepStranded,
+    { every: env.SWEEP_STRANDED_MS },
+    { name: MAINTENANCE_JOB.sweepStranded },
+  );
+  await queues.maintenance.upsertJobScheduler(
+    MAINTENANCE_JOB.reconcile,
+    { every: env.SWEEP_INTERVAL_MS },
+    { name: MAINTENANCE_JOB.reconcile },
+  );
+  await queues.maintenance.upsertJobScheduler(
+    MAINTENANCE_JOB.slaDue,
+    { every: env.SLA_SWEEP_MS },
+    { name: MAINTENANCE_JOB.slaDue },
+  );
+  await queues.maintenance.upsertJobScheduler(
+    MAINTENANCE_JOB.decayDue,
+    { every: env.DECAY_SWEEP_MS },
+    { name: MAINTENANCE_JOB.decayDue },
+  );
+  if (tenants.store)
+    await queues.maintenance.upsertJobScheduler(
+      MAINTENANCE_JOB.eraseUninstalled,
+      { every: 3_600_000 },
+      { name: MAINTENANCE_JOB.eraseUninstalled },
+    );
   maintenance.on('error', (err) => log.warn({ err: err.message }, 'maintenance worker error'));
   maintenance.on('failed', (job, err) => log.warn({ job: job?.name, err: err.message }, 'maintenance job failed'));
   resolver.on('error', (err) => log.warn({ err: err.message }, 'resolver error'));
-  resolver.on('failed', (job, err) => log.warn({ attempts: job?.attemptsMade, err: err.message }, 'resolve job failed'));
+  resolver.on('failed', (job, err) =>
+    log.warn({ attempts: job?.attemptsMade, err: err.message }, 'resolve job failed'),
+  );
   worker.on('failed', (job, err) => {
-    log.warn({ tenant: job ? tenantKey(job.data.tenant) : undefined, attempts: job?.attemptsMade, err: err.message }, 'recompute job failed');
-    if (job) void recordFailedForGood(deadLetters, job.data.tenant, QUEUE.recompute, job, err, clock.now()).catch(() => undefined);
+    log.warn(
+      { tenant: job ? tenantKey(job.data.tenant) : undefined, attempts: job?.attemptsMade, err: err.message },
+      'recompute job failed',
+    );
+    if (job)
+      void recordFailedForGood(deadLetters, job.data.tenant, QUEUE.recompute, job, err, clock.now()).catch(
+        () => undefined,
+      );
   });
   worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
   await worker.waitUntilReady();
@@ -216,37 +322,65 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
   worker.on('completed', (job, summary) => {
     metrics.jobs.inc({ queue: 'recompute', outcome: 'completed' });
     metrics.contactsWritten.inc({ crm: job.data.tenant.crm }, summary.written);
-    if (summary.deadLettered.length) metrics.deadLettered.inc({ crm: job.data.tenant.crm }, summary.deadLettered.length);
-    if (summary.contacts > 0) lastCrmOutcome.set(tenantKey(job.data.tenant), { ok: true, at: new Date().toISOString() });
+    if (summary.deadLettered.length)
+      metrics.deadLettered.inc({ crm: job.data.tenant.crm }, summary.deadLettered.length);
+    if (summary.contacts > 0)
+      lastCrmOutcome.set(tenantKey(job.data.tenant), { ok: true, at: new Date().toISOString() });
   });
   worker.on('failed', (job, err) => {
     metrics.jobs.inc({ queue: 'recompute', outcome: 'failed' });
-    if (job) lastCrmOutcome.set(tenantKey(job.data.tenant), { ok: false, at: new Date().toISOString(), error: err.name });
+    if (job)
+      lastCrmOutcome.set(tenantKey(job.data.tenant), { ok: false, at: new Date().toISOString(), error: err.name });
   });
   // CRM event streams (Salesforce CDC with SALESFORCE_CDC=on), ingested as the webhook server does.
   SETTLE_SCRIPT.register(redis);
   const feeds = CRMS.flatMap((m) => {
     const feed = crms.connector(m.kind)?.changeFeed?.({
       metrics,
-      tenants: async () => (await servedTenants(directory, crms)).flatMap((t) => (t.tenant.crm === m.kind ? [t.record] : [])),
-      ingest: (ops) => ingest(ops, {
-        redis, keys, limits: ingestLimits(config), batchWindowMs: env.BATCH_WINDOW_MS, deliveryTtlMs: 4 * 86_400_000,
-        requestRecompute: (t, ms) => requestRecompute(queues.recompute, t, ms), requestResolve: (ms) => requestResolve(queues.resolve, ms),
-      }),
+      tenants: async () =>
+        (await servedTenants(directory, crms)).flatMap((t) => (t.tenant.crm === m.kind ? [t.record] : [])),
+      ingest: (ops) =>
+        ingest(ops, {
+          redis,
+          keys,
+          limits: ingestLimits(config),
+          batchWindowMs: env.BATCH_WINDOW_MS,
+          deliveryTtlMs: 4 * 86_400_000,
+          requestRecompute: (t, ms) => requestRecompute(queues.recompute, t, ms),
+          requestResolve: (ms) => requestResolve(queues.resolve, ms),
+        }),
     });
     return feed ? [feed] : [];
   });
-  const health = env.WORKER_HEALTH_PORT === undefined ? null : await startHealthServer({
-    port: env.WORKER_HEALTH_PORT, host: env.WORKER_HEALTH_HOST, metrics, metricsToken: env.METRICS_TOKEN,
-    ready: { redis: () => redis.ping(), worker: async () => { if (!worker.isRunning()) throw new Error('not running'); } },
-    info: () => ({ crm: Object.fromEntries(lastCrmOutcome) }),
-    beforeScrape: async () => {
-      for (const [name, q] of [['recompute', queues.recompute], ['resolve', queues.resolve]] as const) {
-        for (const [state, n] of Object.entries(await q.getJobCounts())) metrics.queueJobs.set({ queue: name, state }, n);
-      }
-    },
-  });
-  log.info({ concurrency: env.WORKER_CONCURRENCY, batchSize: env.RECOMPUTE_BATCH_SIZE, healthPort: health?.port }, 'recompute worker running');
+  const health =
+    env.WORKER_HEALTH_PORT === undefined
+      ? null
+      : await startHealthServer({
+          port: env.WORKER_HEALTH_PORT,
+          host: env.WORKER_HEALTH_HOST,
+          metrics,
+          metricsToken: env.METRICS_TOKEN,
+          ready: {
+            redis: () => redis.ping(),
+            worker: async () => {
+              if (!worker.isRunning()) throw new Error('not running');
+            },
+          },
+          info: () => ({ crm: Object.fromEntries(lastCrmOutcome) }),
+          beforeScrape: async () => {
+            for (const [name, q] of [
+              ['recompute', queues.recompute],
+              ['resolve', queues.resolve],
+            ] as const) {
+              for (const [state, n] of Object.entries(await q.getJobCounts()))
+                metrics.queueJobs.set({ queue: name, state }, n);
+            }
+          },
+        });
+  log.info(
+    { concurrency: env.WORKER_CONCURRENCY, batchSize: env.RECOMPUTE_BATCH_SIZE, healthPort: health?.port },
+    'recompute worker running',
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -255,7 +389,9 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
       // hands the jobs to another worker (their batches resume from the in-flight set).
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), env.SHUTDOWN_TIMEOUT_MS)));
-      await Promise.all(feeds.map((f) => f.stop().catch((err: Error) => log.warn({ err: err.message }, 'change feed stop failed'))));
+      await Promise.all(
+        feeds.map((f) => f.stop().catch((err: Error) => log.warn({ err: err.message }, 'change feed stop failed'))),
+      );
       const workers = [worker, resolver, maintenance];
       const closing = Promise.all(workers.map((w) => w.close())).then(() => 'closed' as const);
       if ((await Promise.race([closing, timedOut])) === 'timeout') await Promise.all(workers.map((w) => w.close(true)));

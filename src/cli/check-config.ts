@@ -25,7 +25,9 @@ export function checkConfigCommand(args: string[], io: CliIo): number {
   const path = args[0] ?? configPathFromEnv(io.env);
   const result = loadConfigFile(path);
   if (!result.ok) {
-    io.stderr(`${path}: invalid config (${result.error.issues.length} problem${result.error.issues.length === 1 ? '' : 's'})\n`);
+    io.stderr(
+      `${path}: invalid config (${result.error.issues.length} problem${result.error.issues.length === 1 ? '' : 's'})\n`,
+    );
     for (const issue of result.error.issues) io.stderr(`  ${formatIssue(path, issue)}\n`);
     return EXIT.invalid;
   }

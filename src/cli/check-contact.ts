@@ -12,7 +12,10 @@ export function contactProblems(input: ContactInput, config: LeadstageConfig): s
   const problems: string[] = [];
   const types = new Set<string>([...BUILT_IN_ACTIVITY_TYPES, ...config.engagement.customActivityTypes]);
   input.activities.forEach((a, i) => {
-    if (!types.has(a.type)) problems.push(`activities[${i}].type: unknown activity type "${a.type}" (built-in types, or engagement.customActivityTypes)`);
+    if (!types.has(a.type))
+      problems.push(
+        `activities[${i}].type: unknown activity type "${a.type}" (built-in types, or engagement.customActivityTypes)`,
+      );
   });
   const mapping = mappingFor(config, input.contact);
   if (!mapping) {
@@ -21,7 +24,8 @@ export function contactProblems(input: ContactInput, config: LeadstageConfig): s
   }
   const fields = new Set<string>([...Object.keys(mapping.fields), ...DERIVED_FIELDS]);
   for (const name of Object.keys(input.contact.fields)) {
-    if (!fields.has(name)) problems.push(`fields.${name}: unknown field (the config maps: ${[...fields].sort().join(', ')})`);
+    if (!fields.has(name))
+      problems.push(`fields.${name}: unknown field (the config maps: ${[...fields].sort().join(', ')})`);
   }
   return problems;
 }

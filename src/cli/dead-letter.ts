@@ -17,10 +17,18 @@ const USAGE = `usage: leadstage dead-letter list|show|retry|discard --tenant <cr
 
 function table(letters: readonly DeadLetter[]): string {
   if (letters.length === 0) return 'no dead letters\n';
-  const rows = letters.map((l) => [l.kind, `${l.objectType}:${l.id}`, String(l.count), l.firstSeenAt, l.lastSeenAt, l.reason]);
+  const rows = letters.map((l) => [
+    l.kind,
+    `${l.objectType}:${l.id}`,
+    String(l.count),
+    l.firstSeenAt,
+    l.lastSeenAt,
+    l.reason,
+  ]);
   const head = ['kind', 'record', 'count', 'first seen', 'last seen', 'reason'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.slice(0, 1_000).map((r) => Math.min(r[i]!.length, 60))));
-  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.slice(0, 60).padEnd(widths[i]!))).join('  ');
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === r.length - 1 ? c : c.slice(0, 60).padEnd(widths[i]!))).join('  ');
   return [line(head), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -32,14 +40,28 @@ function detail(l: DeadLetter): string {
 export async function deadLetterCommand(args: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { tenant: { type: 'string' }, id: { type: 'string', multiple: true }, json: { type: 'boolean', default: false } } });
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        tenant: { type: 'string' },
+        id: { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
+      },
+    });
   } catch (err) {
     io.stderr(`${(err as Error).message}\n${USAGE}`);
     return EXIT.usage;
   }
   const [action, ...extra] = parsed.positionals;
   const tenant = tenantArg(parsed.values.tenant);
-  if (!action || !['list', 'show', 'retry', 'discard'].includes(action) || extra.length || !tenant || (action === 'show' && !parsed.values.id?.length)) {
+  if (
+    !action ||
+    !['list', 'show', 'retry', 'discard'].includes(action) ||
+    extra.length ||
+    !tenant ||
+    (action === 'show' && !parsed.values.id?.length)
+  ) {
     io.stderr(USAGE);
     return EXIT.usage;
   }
@@ -53,7 +75,9 @@ export async function deadLetterCommand(args: string[], io: CliIo): Promise<numb
   const store = new DeadLetterStore(redis, keys);
   try {
     const all = await store.list(tenant);
-    const wanted = parsed.values.id?.length ? all.filter((l) => parsed.values.id!.includes(`${l.objectType}:${l.id}`)) : all;
+    const wanted = parsed.values.id?.length
+      ? all.filter((l) => parsed.values.id!.includes(`${l.objectType}:${l.id}`))
+      : all;
     if (action === 'list') {
       io.stdout(parsed.values.json ? `${JSON.stringify(wanted, null, 2)}\n` : table(wanted));
       return EXIT.ok;
@@ -80,7 +104,9 @@ export async function deadLetterCommand(args: string[], io: CliIo): Promise<numb
     }
     const removed = await store.remove(tenant, wanted);
     const verb = action === 'retry' ? 'queued for a recompute' : 'discarded';
-    io.stdout(parsed.values.json ? `${JSON.stringify({ [action]: removed })}\n` : `${removed} dead letter(s) ${verb}\n`);
+    io.stdout(
+      parsed.values.json ? `${JSON.stringify({ [action]: removed })}\n` : `${removed} dead letter(s) ${verb}\n`,
+    );
     return EXIT.ok;
   } finally {
     await redis.quit().catch(() => redis.disconnect());

@@ -11,7 +11,8 @@ import { EXIT, loadEnvAndConfig, tenantArg, type CliIo } from './cli-io.ts';
 import { serveTenant } from './serve-tenant.ts';
 import { formatPlan } from './format-plan.ts';
 
-const USAGE = 'usage: leadstage explain <crm:accountId> <contactId | objectType:contactId> [--json]\n' +
+const USAGE =
+  'usage: leadstage explain <crm:accountId> <contactId | objectType:contactId> [--json]\n' +
   '  why a contact has its score: read from the CRM, planned with its stored activities now\n';
 
 /**
@@ -21,14 +22,20 @@ const USAGE = 'usage: leadstage explain <crm:accountId> <contactId | objectType:
  * Read-only: nothing is written.
  */
 export async function explainCommand(args: string[], io: CliIo, clock: () => Date): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false } },
+  });
   const tenant = tenantArg(positionals[0]);
   const module = tenant ? CRMS.find((c) => c.kind === tenant.crm) : undefined;
   if (!tenant || !module || positionals.length !== 2) {
     io.stderr(USAGE);
     return EXIT.usage;
   }
-  const [objectType, id] = positionals[1]!.includes(':') ? positionals[1]!.split(':', 2) as [string, string] : [module.objectTypes[0]!, positionals[1]!];
+  const [objectType, id] = positionals[1]!.includes(':')
+    ? (positionals[1]!.split(':', 2) as [string, string])
+    : [module.objectTypes[0]!, positionals[1]!];
   const loaded = loadEnvAndConfig(io);
   if (!loaded) return EXIT.invalid;
   const { env, config } = loaded;
@@ -43,20 +50,33 @@ export async function explainCommand(args: string[], io: CliIo, clock: () => Dat
       return EXIT.invalid;
     }
     const now = clock();
-    const activities = await new ActivityStore(redis, keys, { maxAgeDays: served.record.config.engagement.maxAgeDays }).activities({ tenant, id }, now.getTime());
+    const activities = await new ActivityStore(redis, keys, {
+      maxAgeDays: served.record.config.engagement.maxAgeDays,
+    }).activities({ tenant, id }, now.getTime());
     const entries = (await new WorkerStore(redis, keys).stageEntries(tenant, [id])).get(id) ?? {};
-    const result = planContact({ contact: { ...snapshot, stageEntries: entries }, activities, config: served.record.config, now });
+    const result = planContact({
+      contact: { ...snapshot, stageEntries: entries },
+      activities,
+      config: served.record.config,
+      now,
+    });
     if (!result.ok) {
       io.stderr(`${result.error.message}\n`);
       return EXIT.invalid;
     }
     const history = await new ScoreLedger(redis, keys).history(tenant, id);
     if (values.json) {
-      io.stdout(`${JSON.stringify({ crmShows: { stage: snapshot.stage, leadStatus: snapshot.leadStatus, ownerId: snapshot.ownerId, ...snapshot.scored }, activities: activities.length, plan: result.plan, history }, null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify({ crmShows: { stage: snapshot.stage, leadStatus: snapshot.leadStatus, ownerId: snapshot.ownerId, ...snapshot.scored }, activities: activities.length, plan: result.plan, history }, null, 2)}\n`,
+      );
     } else {
       const shows = snapshot.scored;
-      io.stdout(`In the CRM now  score ${shows?.score ?? '—'}, grade ${shows?.grade ?? '—'}, stage ${snapshot.stage ?? '—'}, lead status ${snapshot.leadStatus ?? '—'}\n`);
-      io.stdout(`Activities      ${activities.length} stored (the last ${served.record.config.engagement.maxAgeDays} days)\n\n`);
+      io.stdout(
+        `In the CRM now  score ${shows?.score ?? '—'}, grade ${shows?.grade ?? '—'}, stage ${snapshot.stage ?? '—'}, lead status ${snapshot.leadStatus ?? '—'}\n`,
+      );
+      io.stdout(
+        `Activities      ${activities.length} stored (the last ${served.record.config.engagement.maxAgeDays} days)\n\n`,
+      );
       io.stdout(formatPlan(result.plan, served.record.config.businessHours.timezone));
       io.stdout(`\n${formatLedger(history)}`);
     }

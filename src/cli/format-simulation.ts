@@ -47,7 +47,9 @@ function matrix(r: SimulationReport): string[] {
   const used = labels.map((_, i) => i).filter((i) => m[i]!.some((v) => v > 0) || m.some((row) => row[i]! > 0));
   const nameWidth = Math.max(...used.map((i) => labels[i]!.length)) + 5;
   const w = Math.max(5, ...m.flat().map((v) => String(v).length + 2));
-  const out = [`Stages       rows: now (current config), columns: under the new config — ${n(moved)} contact(s) change stage`];
+  const out = [
+    `Stages       rows: now (current config), columns: under the new config — ${n(moved)} contact(s) change stage`,
+  ];
   out.push(`${' '.repeat(nameWidth + 2)}${used.map((j) => `[${j}]`.padStart(w)).join('')}`);
   for (const i of used) {
     const cells = used.map((j) => (m[i]![j] === 0 ? '·' : String(m[i]![j])).padStart(w)).join('');
@@ -58,7 +60,9 @@ function matrix(r: SimulationReport): string[] {
 
 function tasks(r: SimulationReport): string[] {
   const t = r.tasks;
-  const out = [`Tasks        ${n(t.total)} follow-up task(s) applying it would create (the current config: ${n(t.baseline)} now)`];
+  const out = [
+    `Tasks        ${n(t.total)} follow-up task(s) applying it would create (the current config: ${n(t.baseline)} now)`,
+  ];
   for (const o of t.byOwner) {
     const who = o.ownerId === null ? 'unassigned' : o.name ? `${o.name} (${o.ownerId})` : o.ownerId;
     out.push(`  ${who.padEnd(30)} ${String(o.count).padStart(6)}`);
@@ -70,8 +74,11 @@ function movers(r: SimulationReport): string[] {
   if (r.movers.length === 0) return ['Movers       no contact changes score or stage'];
   const out = ['Movers       the contacts that change most (ids only)'];
   for (const m of r.movers) {
-    const stage = m.stage[0] === m.stage[1] ? stageName(m.stage[0]) : `${stageName(m.stage[0])} → ${stageName(m.stage[1])}`;
-    out.push(`  ${`${m.objectType}:${m.id}`.padEnd(28)} score ${String(m.score[0]).padStart(4)} → ${String(m.score[1]).padEnd(5)} stage ${stage}`);
+    const stage =
+      m.stage[0] === m.stage[1] ? stageName(m.stage[0]) : `${stageName(m.stage[0])} → ${stageName(m.stage[1])}`;
+    out.push(
+      `  ${`${m.objectType}:${m.id}`.padEnd(28)} score ${String(m.score[0]).padStart(4)} → ${String(m.score[1]).padEnd(5)} stage ${stage}`,
+    );
   }
   return out;
 }

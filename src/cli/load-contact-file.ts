@@ -13,7 +13,10 @@ export function parseContactFile(file: string, text: string): ContactFileResult 
   }
   const parsed = contactInputSchema.safeParse(json);
   if (!parsed.success) {
-    return { ok: false, errors: parsed.error.issues.map((i) => `${file} ${formatPath(i.path) || '(root)'}: ${i.message}`) };
+    return {
+      ok: false,
+      errors: parsed.error.issues.map((i) => `${file} ${formatPath(i.path) || '(root)'}: ${i.message}`),
+    };
   }
   return { ok: true, input: toContactInput(parsed.data) };
 }

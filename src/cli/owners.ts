@@ -15,14 +15,22 @@ const USAGE = `usage: leadstage owners list [--json]
 export async function ownersCommand(args: string[], io: CliIo, clock: () => Date): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { until: { type: 'string' }, json: { type: 'boolean', default: false } } });
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { until: { type: 'string' }, json: { type: 'boolean', default: false } },
+    });
   } catch (err) {
     io.stderr(`${(err as Error).message}\n${USAGE}`);
     return EXIT.usage;
   }
   const { values, positionals } = parsed;
   const [action, ownerKey] = positionals;
-  if (!(action === 'list' && positionals.length === 1) && !(action === 'away' && ownerKey && values.until) && !(action === 'back' && ownerKey)) {
+  if (
+    !(action === 'list' && positionals.length === 1) &&
+    !(action === 'away' && ownerKey && values.until) &&
+    !(action === 'back' && ownerKey)
+  ) {
     io.stderr(USAGE);
     return EXIT.usage;
   }
@@ -38,7 +46,9 @@ export async function ownersCommand(args: string[], io: CliIo, clock: () => Date
   let untilMs = 0;
   if (action === 'away') {
     const day = /^\d{4}-\d{2}-\d{2}$/.test(values.until!);
-    const at = day ? DateTime.fromISO(values.until!, { zone }).plus({ days: 1 }) : DateTime.fromISO(values.until!, { setZone: true });
+    const at = day
+      ? DateTime.fromISO(values.until!, { zone }).plus({ days: 1 })
+      : DateTime.fromISO(values.until!, { setZone: true });
     if (!at.isValid || at.toMillis() <= now.getTime()) {
       io.stderr(`--until: not a future date or time: ${values.until}\n${USAGE}`);
       return EXIT.usage;
@@ -50,11 +60,17 @@ export async function ownersCommand(args: string[], io: CliIo, clock: () => Date
     const store = new OwnerAwayStore(redis, new Keys(env.LEADSTAGE_REDIS_PREFIX));
     if (action === 'away') {
       await store.markAway(ownerKey!, untilMs);
-      io.stdout(`${ownerKey} is away until ${DateTime.fromMillis(untilMs, { zone }).toISO()}: the rotation skips them\n`);
+      io.stdout(
+        `${ownerKey} is away until ${DateTime.fromMillis(untilMs, { zone }).toISO()}: the rotation skips them\n`,
+      );
       return EXIT.ok;
     }
     if (action === 'back') {
-      io.stdout((await store.markBack(ownerKey!)) ? `${ownerKey} is back in the rotation\n` : `${ownerKey} was not marked away\n`);
+      io.stdout(
+        (await store.markBack(ownerKey!))
+          ? `${ownerKey} is back in the rotation\n`
+          : `${ownerKey} was not marked away\n`,
+      );
       return EXIT.ok;
     }
     const marked = await store.away(now.getTime());
@@ -62,7 +78,13 @@ export async function ownersCommand(args: string[], io: CliIo, clock: () => Date
     const rows = config.assignment.owners.map((o) => {
       const day = (o.away ?? []).find((a) => a.from <= today && today <= a.until);
       const until = marked.get(o.key);
-      const status = !o.active ? 'inactive (config)' : until ? `away until ${DateTime.fromMillis(until, { zone }).toISO()}` : day ? `away through ${day.until} (config)` : 'available';
+      const status = !o.active
+        ? 'inactive (config)'
+        : until
+          ? `away until ${DateTime.fromMillis(until, { zone }).toISO()}`
+          : day
+            ? `away through ${day.until} (config)`
+            : 'available';
       return { key: o.key, ids: o.ids, weight: o.weight, status };
     });
     if (values.json) io.stdout(`${JSON.stringify(rows)}\n`);

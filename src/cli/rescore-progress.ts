@@ -32,7 +32,8 @@ export function progressLines(opts: ProgressOptions): (p: RescoreProgress) => vo
     if (p.pages % opts.everyPages !== 0) return;
     const rate = p.elapsedMs > 0 ? ((p.read - p.readBefore) * 1000) / p.elapsedMs : 0;
     const of = opts.total ? ` / ${int(opts.total)} (${Math.min(100, Math.floor((100 * p.read) / opts.total))} %)` : '';
-    const eta = opts.total && rate > 0 ? `, ETA ${formatDuration((Math.max(0, opts.total - p.read) / rate) * 1000)}` : '';
+    const eta =
+      opts.total && rate > 0 ? `, ETA ${formatDuration((Math.max(0, opts.total - p.read) / rate) * 1000)}` : '';
     const counts = `${int(p.changed)} changed, ${int(p.crmCalls)} CRM calls, ${int(rate)} contacts/s`;
     opts.write(`${opts.label}: ${int(p.read)}${of} contacts read, ${counts}${eta}\n`);
   };
@@ -42,11 +43,21 @@ export function progressLines(opts: ProgressOptions): (p: RescoreProgress) => vo
  * A redrawn bar on a terminal (cli-progress): share done, contacts, changed, CRM calls, rate and
  * ETA, updated every page. `stop` leaves the last state on screen. Needs the account's total.
  */
-export function progressBar(stream: NodeJS.WriteStream, total: number, label: string): { update: (p: RescoreProgress) => void; stop: () => void } {
-  const bar = new SingleBar({
-    stream, clearOnComplete: false, hideCursor: true, etaBuffer: 20,
-    format: `${label} [{bar}] {percentage}% | {value}/{total} contacts | {changed} changed | {calls} CRM calls | {rate}/s | ETA {eta_formatted}`,
-  }, Presets.shades_classic);
+export function progressBar(
+  stream: NodeJS.WriteStream,
+  total: number,
+  label: string,
+): { update: (p: RescoreProgress) => void; stop: () => void } {
+  const bar = new SingleBar(
+    {
+      stream,
+      clearOnComplete: false,
+      hideCursor: true,
+      etaBuffer: 20,
+      format: `${label} [{bar}] {percentage}% | {value}/{total} contacts | {changed} changed | {calls} CRM calls | {rate}/s | ETA {eta_formatted}`,
+    },
+    Presets.shades_classic,
+  );
   let started = false;
   return {
     update(p) {
@@ -66,9 +77,20 @@ export function progressBar(stream: NodeJS.WriteStream, total: number, label: st
 /** The final summary as the `--json` output: counts, calls against the floor, elapsed time. */
 export function summaryJson(s: RescoreSummary, crmCalls: number) {
   return {
-    tenant: s.tenant, contactsRead: s.read, changed: s.changed, shareChanged: s.read ? s.changed / s.read : 0,
-    crmCalls, floor: s.floor, ratio: s.floor ? crmCalls / s.floor : null, elapsedMs: s.ms,
-    tasksCreated: s.tasksCreated, deadLettered: s.deadLettered, handedOver: s.handedOver, gone: s.gone,
-    resumedFrom: s.resumedFrom, stopped: s.stopped, stoppedAtQuotaShare: s.stoppedAtQuotaShare,
+    tenant: s.tenant,
+    contactsRead: s.read,
+    changed: s.changed,
+    shareChanged: s.read ? s.changed / s.read : 0,
+    crmCalls,
+    floor: s.floor,
+    ratio: s.floor ? crmCalls / s.floor : null,
+    elapsedMs: s.ms,
+    tasksCreated: s.tasksCreated,
+    deadLettered: s.deadLettered,
+    handedOver: s.handedOver,
+    gone: s.gone,
+    resumedFrom: s.resumedFrom,
+    stopped: s.stopped,
+    stoppedAtQuotaShare: s.stoppedAtQuotaShare,
   };
 }

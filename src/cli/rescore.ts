@@ -22,7 +22,8 @@ import { EXIT, loadEnvAndConfig, tenantArg, type CliIo } from './cli-io.ts';
 import { progressBar, progressLines, summaryJson } from './rescore-progress.ts';
 import { serveTenant } from './serve-tenant.ts';
 
-const USAGE = 'usage: leadstage rescore <crm:accountId> [--restart] [--every N] [--json]\n' +
+const USAGE =
+  'usage: leadstage rescore <crm:accountId> [--restart] [--every N] [--json]\n' +
   '  read every contact of the account page by page, rescore it with the current config and write only\n' +
   '  what changed. Resumes where a stopped run left off (--restart: from the first page). Its CRM calls\n' +
   '  yield to live work. Progress every N pages (default 10) on stderr; --json: the summary as JSON.\n';
@@ -31,9 +32,15 @@ const USAGE = 'usage: leadstage rescore <crm:accountId> [--restart] [--every N] 
 export async function rescoreCommand(args: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: {
-      restart: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, every: { type: 'string' },
-    } });
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        restart: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        every: { type: 'string' },
+      },
+    });
   } catch (err) {
     io.stderr(`${(err as Error).message}\n${USAGE}`);
     return EXIT.usage;
@@ -41,7 +48,12 @@ export async function rescoreCommand(args: string[], io: CliIo): Promise<number>
   const { values, positionals } = parsed;
   const tenant = tenantArg(positionals[0]);
   const every = values.every === undefined ? 10 : Number(values.every);
-  if (!tenant || !CRMS.some((c) => c.kind === tenant.crm) || positionals.length !== 1 || !(Number.isInteger(every) && every > 0)) {
+  if (
+    !tenant ||
+    !CRMS.some((c) => c.kind === tenant.crm) ||
+    positionals.length !== 1 ||
+    !(Number.isInteger(every) && every > 0)
+  ) {
     io.stderr(USAGE);
     return EXIT.usage;
   }
@@ -60,12 +72,15 @@ export async function rescoreCommand(args: string[], io: CliIo): Promise<number>
     const away = new OwnerAwayStore(redis, keys);
     let owners: Promise<CrmOwner[]> | null = null;
     const callsBefore = crm.calls;
-    const total = values.json ? null : await crm.countContacts?.(tenant).catch(() => null) ?? null;
+    const total = values.json ? null : ((await crm.countContacts?.(tenant).catch(() => null)) ?? null);
     const label = `rescore ${tenantKey(tenant)}`;
     // A terminal gets a redrawn bar; logs and pipes get a plain line every N pages.
     const bar = io.terminal && total !== null ? progressBar(io.terminal, total, label) : null;
     const summary = await rescoreTenant(tenant, {
-      config: record.config, crm, store, clock: systemClock,
+      config: record.config,
+      crm,
+      store,
+      clock: systemClock,
       activities: new ActivityStore(redis, keys, { maxAgeDays: record.config.engagement.maxAgeDays }),
       deadLetters: new DeadLetterStore(redis, keys),
       decay: new DecayStore(redis, keys),
@@ -88,19 +103,28 @@ export async function rescoreCommand(args: string[], io: CliIo): Promise<number>
     if (values.json) io.stdout(`${JSON.stringify(out)}\n`);
     else {
       const resumed = summary.resumedFrom ? ' (resumed)' : '';
-      io.stdout(`rescored ${tenantKey(tenant)}${resumed}: ${summary.read} contacts read, ${summary.changed} changed ` +
-        `(${(100 * out.shareChanged).toFixed(1)} %), ${calls} CRM calls for a floor of ${summary.floor} ` +
-        `(${out.ratio?.toFixed(2) ?? '–'}×), ${(summary.ms / 1000).toFixed(1)} s\n`);
-      if (summary.deadLettered) io.stdout(`${summary.deadLettered} refused by the CRM: leadstage dead-letter list --tenant ${tenantKey(tenant)}\n`);
+      io.stdout(
+        `rescored ${tenantKey(tenant)}${resumed}: ${summary.read} contacts read, ${summary.changed} changed ` +
+          `(${(100 * out.shareChanged).toFixed(1)} %), ${calls} CRM calls for a floor of ${summary.floor} ` +
+          `(${out.ratio?.toFixed(2) ?? '–'}×), ${(summary.ms / 1000).toFixed(1)} s\n`,
+      );
+      if (summary.deadLettered)
+        io.stdout(
+          `${summary.deadLettered} refused by the CRM: leadstage dead-letter list --tenant ${tenantKey(tenant)}\n`,
+        );
       if (summary.handedOver) io.stdout(`${summary.handedOver} failed for now and were queued for the workers\n`);
     }
     if (summary.stopped === 'quota') {
-      io.stderr(`stopped early: the account has used ${(summary.stoppedAtQuotaShare! * 100).toFixed(0)} % of its daily API quota ` +
-        '(NONURGENT_MAX_QUOTA_SHARE); run again later to go on from here\n');
+      io.stderr(
+        `stopped early: the account has used ${(summary.stoppedAtQuotaShare! * 100).toFixed(0)} % of its daily API quota ` +
+          '(NONURGENT_MAX_QUOTA_SHARE); run again later to go on from here\n',
+      );
     }
     return EXIT.ok;
   } catch (err) {
-    io.stderr(`rescore stopped: ${(err as Error).message}\nrun the same command again to go on from the last finished page\n`);
+    io.stderr(
+      `rescore stopped: ${(err as Error).message}\nrun the same command again to go on from the last finished page\n`,
+    );
     return EXIT.invalid;
   } finally {
     await queues.close();

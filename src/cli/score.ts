@@ -61,6 +61,10 @@ export function scoreCommand(args: string[], io: CliIo, clock: () => Date): numb
     io.stderr(`${file}: ${result.error.message}\n`);
     return EXIT.invalid;
   }
-  io.stdout(parsed.values.json ? JSON.stringify(result.plan, null, 2) + '\n' : formatPlan(result.plan, config.businessHours.timezone));
+  io.stdout(
+    parsed.values.json
+      ? JSON.stringify(result.plan, null, 2) + '\n'
+      : formatPlan(result.plan, config.businessHours.timezone),
+  );
   return EXIT.ok;
 }

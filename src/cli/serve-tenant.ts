@@ -15,18 +15,33 @@ import type { CliIo } from './cli-io.ts';
  * tenant, exactly as the worker finds it. Null after saying so when this deployment does not serve it.
  */
 export async function serveTenant(
-  io: CliIo, ctx: { env: Env; config: LeadstageConfig; redis: Redis; keys: Keys }, tenant: Tenant, maxInlineWaitMs: number,
+  io: CliIo,
+  ctx: { env: Env; config: LeadstageConfig; redis: Redis; keys: Keys },
+  tenant: Tenant,
+  maxInlineWaitMs: number,
   opts: ServeOptions = {},
 ): Promise<ServedTenant | null> {
   const { env, config, redis, keys } = ctx;
   const tenants = createTenants(env, config, redis, keys);
   const crms = createCrmProvider(tenants.directory, CRMS, {
-    env, redis, keys, log: createLogger('silent'), clock: systemClock, maxInlineWaitMs, ...(opts.priority ? { priority: opts.priority } : {}),
+    env,
+    redis,
+    keys,
+    log: createLogger('silent'),
+    clock: systemClock,
+    maxInlineWaitMs,
+    ...(opts.priority ? { priority: opts.priority } : {}),
   });
   const served = await crms.serve(tenant);
-  if (!served) io.stderr(`${tenantKey(tenant)} is not an account leadstage serves here (single-account settings or an installed tenant)\n`);
+  if (!served)
+    io.stderr(
+      `${tenantKey(tenant)} is not an account leadstage serves here (single-account settings or an installed tenant)\n`,
+    );
   if (!served || !opts.readWith) return served;
-  return { record: served.record, crm: crms.connector(tenant.crm)!.portFor({ ...served.record, config: opts.readWith(served.record.config) }) };
+  return {
+    record: served.record,
+    crm: crms.connector(tenant.crm)!.portFor({ ...served.record, config: opts.readWith(served.record.config) }),
+  };
 }
 
 /** Options of {@link serveTenant}. */

@@ -4,7 +4,8 @@ import { configPathFromEnv } from '../config/load-config.ts';
 import { checkHubSpotSetup, setupHubSpot } from '../crm/hubspot/hubspot-setup.ts';
 import { EXIT, loadConfigOrReport, type CliIo } from './cli-io.ts';
 
-const USAGE = 'usage: leadstage setup hubspot [--config path]   (needs HUBSPOT_ACCESS_TOKEN; HUBSPOT_API_BASE_URL optional)\n';
+const USAGE =
+  'usage: leadstage setup hubspot [--config path]   (needs HUBSPOT_ACCESS_TOKEN; HUBSPOT_API_BASE_URL optional)\n';
 
 /** `leadstage setup hubspot`: create leadstage's contact properties where missing; safe to re-run. */
 export async function setupCommand(args: string[], io: CliIo): Promise<number> {
@@ -37,11 +38,14 @@ export async function setupCommand(args: string[], io: CliIo): Promise<number> {
     for (const line of await setupHubSpot(client, config)) io.stdout(`${line}\n`);
     const problems = await checkHubSpotSetup(client, config);
     for (const p of problems) io.stderr(`${configPath}: ${p}\n`);
-    if (problems.length === 0) io.stdout('lifecycle stages and lead statuses: every mapped value exists in the portal\n');
+    if (problems.length === 0)
+      io.stdout('lifecycle stages and lead statuses: every mapped value exists in the portal\n');
     return problems.length ? EXIT.invalid : EXIT.ok;
   } catch (err) {
     const e = err as { code?: number; body?: unknown; message?: string };
-    io.stderr(`HubSpot refused the setup${e.code ? ` (${e.code})` : ''}: ${typeof e.body === 'object' && e.body && 'message' in e.body ? String((e.body as { message: unknown }).message) : e.message}\n`);
+    io.stderr(
+      `HubSpot refused the setup${e.code ? ` (${e.code})` : ''}: ${typeof e.body === 'object' && e.body && 'message' in e.body ? String((e.body as { message: unknown }).message) : e.message}\n`,
+    );
     return EXIT.invalid;
   }
 }

@@ -36,14 +36,22 @@ function histogramSvg(r: SimulationReport): string {
   const parts: string[] = [`<line x1="40" y1="${base}" x2="${w}" y2="${base}" stroke="#8892a3"/>`];
   buckets.forEach((b, i) => {
     const x = 40 + i * slot + slot * 0.1;
-    for (const [k, v, fill] of [[0, before[i]!, BEFORE], [1, after[i]!, AFTER]] as const) {
+    for (const [k, v, fill] of [
+      [0, before[i]!, BEFORE],
+      [1, after[i]!, AFTER],
+    ] as const) {
       const bh = ((base - top) * v) / max;
       const bx = x + k * barW;
       const box = `x="${bx.toFixed(1)}" y="${(base - bh).toFixed(1)}" width="${barW.toFixed(1)}" height="${bh.toFixed(1)}"`;
       parts.push(`<rect ${box} fill="${fill}"><title>${e(b)}: ${v} ${k ? 'after' : 'before'}</title></rect>`);
-      if (v > 0) parts.push(`<text x="${(bx + barW / 2).toFixed(1)}" y="${(base - bh - 4).toFixed(1)}" font-size="10" text-anchor="middle">${v}</text>`);
+      if (v > 0)
+        parts.push(
+          `<text x="${(bx + barW / 2).toFixed(1)}" y="${(base - bh - 4).toFixed(1)}" font-size="10" text-anchor="middle">${v}</text>`,
+        );
     }
-    parts.push(`<text x="${(x + barW).toFixed(1)}" y="${base + 16}" font-size="11" text-anchor="middle">${e(b)}</text>`);
+    parts.push(
+      `<text x="${(x + barW).toFixed(1)}" y="${base + 16}" font-size="11" text-anchor="middle">${e(b)}</text>`,
+    );
   });
   return `<svg viewBox="0 0 ${w} ${h}" width="100%" role="img" aria-label="score histogram before and after">${parts.join('')}</svg>`;
 }
@@ -53,30 +61,49 @@ function matrixTable(r: SimulationReport): string {
   const used = labels.map((_, i) => i).filter((i) => m[i]!.some((v) => v > 0) || m.some((row) => row[i]! > 0));
   const max = Math.max(1, ...m.flat());
   const head = `<tr><th class="l">now ↓ / new →</th>${used.map((j) => `<th>${e(labels[j]!)}</th>`).join('')}</tr>`;
-  const rows = used.map((i) => `<tr><th class="l">${e(labels[i]!)}</th>${used.map((j) => {
-    const v = m[i]![j]!;
-    // Shade by count: moves in blue, the diagonal (no move) in grey.
-    const alpha = v === 0 ? 0 : 0.12 + 0.6 * (v / max);
-    const bg = v === 0 ? '' : ` style="background:rgba(${i === j ? '120,130,150' : '47,111,223'},${alpha.toFixed(2)})"`;
-    return `<td${bg}${i === j ? ' class="diag"' : ''}>${v === 0 ? '' : n(v)}</td>`;
-  }).join('')}</tr>`);
+  const rows = used.map(
+    (i) =>
+      `<tr><th class="l">${e(labels[i]!)}</th>${used
+        .map((j) => {
+          const v = m[i]![j]!;
+          // Shade by count: moves in blue, the diagonal (no move) in grey.
+          const alpha = v === 0 ? 0 : 0.12 + 0.6 * (v / max);
+          const bg =
+            v === 0 ? '' : ` style="background:rgba(${i === j ? '120,130,150' : '47,111,223'},${alpha.toFixed(2)})"`;
+          return `<td${bg}${i === j ? ' class="diag"' : ''}>${v === 0 ? '' : n(v)}</td>`;
+        })
+        .join('')}</tr>`,
+  );
   return `<table>${head}${rows.join('')}</table>`;
 }
 
 /** One self-contained page (inline CSS and SVG, no external asset) with the simulation's charts and tables. */
 export function simulationHtml(r: SimulationReport, meta: { title: string; generatedAt: string }): string {
   const c = r.cost;
-  const tasks = r.tasks.byOwner.map((o) => row([
-    left(o.ownerId === null ? 'unassigned' : e(o.name ?? o.ownerId)), left(o.ownerId === null ? '' : e(o.ownerId)), `<td>${n(o.count)}</td>`,
-  ])).join('');
-  const movers = r.movers.map((m) => {
-    const delta = m.score[1] - m.score[0];
-    return row([
-      left(e(`${m.objectType}:${m.id}`)), `<td>${m.score[0]}</td>`, `<td>${m.score[1]}</td>`, `<td>${delta > 0 ? '+' : ''}${delta}</td>`,
-      left(e(m.stage[0])), left(e(m.stage[1])),
-    ]);
-  }).join('');
-  const moversHead = '<tr><th class="l">contact id</th><th>score now</th><th>new score</th><th>change</th><th class="l">stage now</th><th class="l">new stage</th></tr>';
+  const tasks = r.tasks.byOwner
+    .map((o) =>
+      row([
+        left(o.ownerId === null ? 'unassigned' : e(o.name ?? o.ownerId)),
+        left(o.ownerId === null ? '' : e(o.ownerId)),
+        `<td>${n(o.count)}</td>`,
+      ]),
+    )
+    .join('');
+  const movers = r.movers
+    .map((m) => {
+      const delta = m.score[1] - m.score[0];
+      return row([
+        left(e(`${m.objectType}:${m.id}`)),
+        `<td>${m.score[0]}</td>`,
+        `<td>${m.score[1]}</td>`,
+        `<td>${delta > 0 ? '+' : ''}${delta}</td>`,
+        left(e(m.stage[0])),
+        left(e(m.stage[1])),
+      ]);
+    })
+    .join('');
+  const moversHead =
+    '<tr><th class="l">contact id</th><th>score now</th><th>new score</th><th>change</th><th class="l">stage now</th><th class="l">new stage</th></tr>';
   const time = `${e(took(c.seconds))}; as the rescore paces it (low priority, yielding to live work): ${e(took(c.rescoreSeconds))}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

@@ -27,7 +27,9 @@ export interface SimulationSource {
 
 /** Opens a source for the tenant (null: the one account served here), or null after saying why. */
 export type OpenSource = (
-  io: CliIo, ctx: { env: Env; config: LeadstageConfig; next: LeadstageConfig }, tenant: Tenant | null,
+  io: CliIo,
+  ctx: { env: Env; config: LeadstageConfig; next: LeadstageConfig },
+  tenant: Tenant | null,
 ) => Promise<SimulationSource | null>;
 
 /**
@@ -41,7 +43,9 @@ export const openSource: OpenSource = async (io, { env, config, next }, asked) =
   try {
     let tenant = asked;
     if (!tenant) {
-      const active = (await createTenants(env, config, redis, keys).directory.list()).filter((r) => r.status === 'active');
+      const active = (await createTenants(env, config, redis, keys).directory.list()).filter(
+        (r) => r.status === 'active',
+      );
       if (active.length !== 1) {
         const which = active.length ? ` (${active.map((r) => tenantKey(r.tenant)).join(', ')})` : '';
         io.stderr(`--tenant is needed: this deployment serves ${active.length} accounts${which}\n`);
@@ -66,13 +70,19 @@ export const openSource: OpenSource = async (io, { env, config, next }, asked) =
       await close();
       return null;
     }
-    for (const c of conflicts) io.stderr(`note: ${c} maps to another property in the new config; both are scored with the current one's\n`);
+    for (const c of conflicts)
+      io.stderr(`note: ${c} maps to another property in the new config; both are scored with the current one's\n`);
     const current = served.record.config;
-    const activities = new ActivityStore(redis, keys, { maxAgeDays: Math.max(current.engagement.maxAgeDays, next.engagement.maxAgeDays) });
+    const activities = new ActivityStore(redis, keys, {
+      maxAgeDays: Math.max(current.engagement.maxAgeDays, next.engagement.maxAgeDays),
+    });
     const store = new WorkerStore(redis, keys);
     const away = new OwnerAwayStore(redis, keys);
     return {
-      tenant, current, quota, close,
+      tenant,
+      current,
+      quota,
+      close,
       deps: {
         crm: served.crm,
         activities: { activitiesMany: (t, ids, nowMs) => activities.peekMany(t, ids, nowMs) },

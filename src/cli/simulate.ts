@@ -14,8 +14,9 @@ import { formatSimulation } from './format-simulation.ts';
 import { simulationHtml } from './simulate-html.ts';
 import { openSource, type OpenSource } from './simulate-source.ts';
 
-const USAGE = 'usage: leadstage simulate --config <new.yaml> [--tenant <crm:accountId>] [--sample N] [--json] [--html report.html]\n' +
-  '  what a new config would do to an account\'s contacts — scores, stage moves, tasks, CRM calls — without writing anything\n';
+const USAGE =
+  'usage: leadstage simulate --config <new.yaml> [--tenant <crm:accountId>] [--sample N] [--json] [--html report.html]\n' +
+  "  what a new config would do to an account's contacts — scores, stage moves, tasks, CRM calls — without writing anything\n";
 
 /** `--sample N`: a positive whole number, or null when it is not one. */
 function sampleArg(text: string | undefined): number | null | undefined {
@@ -36,10 +37,11 @@ function loadNewConfig(path: string, io: CliIo): LeadstageConfig | null {
 /** Owner id in this CRM → the config's owner key (the new config's name wins). */
 function ownerNames(configs: readonly LeadstageConfig[], crm: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const c of configs) for (const o of c.assignment.owners) {
-    const id = crmOwnerId(o, crm);
-    if (id) out.set(id, o.key);
-  }
+  for (const c of configs)
+    for (const o of c.assignment.owners) {
+      const id = crmOwnerId(o, crm);
+      if (id) out.set(id, o.key);
+    }
   return out;
 }
 
@@ -48,13 +50,25 @@ function ownerNames(configs: readonly LeadstageConfig[], crm: string): Map<strin
  * with the current and the new config, and report what applying the new one would change and
  * cost. Read-only: nothing goes to the CRM, and Redis is read without trimming or committing.
  */
-export async function simulateCommand(args: string[], io: CliIo, clock: () => Date, open: OpenSource = openSource): Promise<number> {
+export async function simulateCommand(
+  args: string[],
+  io: CliIo,
+  clock: () => Date,
+  open: OpenSource = openSource,
+): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: false, options: {
-      config: { type: 'string' }, tenant: { type: 'string' }, sample: { type: 'string' },
-      json: { type: 'boolean', default: false }, html: { type: 'string' },
-    } });
+    parsed = parseArgs({
+      args,
+      allowPositionals: false,
+      options: {
+        config: { type: 'string' },
+        tenant: { type: 'string' },
+        sample: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        html: { type: 'string' },
+      },
+    });
   } catch (err) {
     io.stderr(`${(err as Error).message}\n${USAGE}`);
     return EXIT.usage;
@@ -77,25 +91,42 @@ export async function simulateCommand(args: string[], io: CliIo, clock: () => Da
   try {
     const { tenant, current } = source;
     if (!next.crm[tenant.crm]) {
-      io.stderr(`${values.config}: crm.${tenant.crm}: the new config has no mapping for ${tenant.crm}; it would stop serving ${tenantKey(tenant)}\n`);
+      io.stderr(
+        `${values.config}: crm.${tenant.crm}: the new config has no mapping for ${tenant.crm}; it would stop serving ${tenantKey(tenant)}\n`,
+      );
       return EXIT.invalid;
     }
     const now = clock();
     const result = await simulateTenant(tenant, { ...source.deps, current, next, now, ...(sample ? { sample } : {}) });
     const batch = source.deps.crm.batchLimits?.write ?? 100;
-    const stages = [...next.lifecycle.stages, ...current.lifecycle.stages.filter((s) => !next.lifecycle.stages.includes(s))];
+    const stages = [
+      ...next.lifecycle.stages,
+      ...current.lifecycle.stages.filter((s) => !next.lifecycle.stages.includes(s)),
+    ];
     const report = summarizeSimulation(result.contacts, {
-      stages, ownerNames: ownerNames([current, next], tenant.crm),
+      stages,
+      ownerNames: ownerNames([current, next], tenant.crm),
       // As the rescore makes them: the same listing and owner reads as this run, writes and task
       // creations by the adapter's write batch size.
       cost: {
-        readCalls: result.crmCalls, writeBatch: batch, taskBatch: batch, limit: source.quota,
+        readCalls: result.crmCalls,
+        writeBatch: batch,
+        taskBatch: batch,
+        limit: source.quota,
         rescoreMax: Math.max(1, Math.floor(source.quota.max * LOW_PRIORITY_SHARE)),
       },
     });
     const sampled = sample ? ` (sample of at most ${sample})` : '';
     const title = `Simulation of ${values.config} on ${tenantKey(tenant)}: ${report.contacts} contact(s)${sampled}`;
-    output(io, report, { tenant, config: values.config, now, sample: sample ?? null, crmCalls: result.crmCalls, title, json: values.json });
+    output(io, report, {
+      tenant,
+      config: values.config,
+      now,
+      sample: sample ?? null,
+      crmCalls: result.crmCalls,
+      title,
+      json: values.json,
+    });
     if (values.html) {
       (io.writeFile ?? writeFileSync)(values.html, simulationHtml(report, { title, generatedAt: now.toISOString() }));
       if (!values.json) io.stdout(`\nwrote ${values.html}\n`);
@@ -118,9 +149,17 @@ interface OutputMeta {
 
 function output(io: CliIo, report: SimulationReport, o: OutputMeta): void {
   if (o.json) {
-    const meta = { tenant: tenantKey(o.tenant), config: o.config, now: o.now.toISOString(), sample: o.sample, crmCallsMade: o.crmCalls };
+    const meta = {
+      tenant: tenantKey(o.tenant),
+      config: o.config,
+      now: o.now.toISOString(),
+      sample: o.sample,
+      crmCallsMade: o.crmCalls,
+    };
     io.stdout(`${JSON.stringify({ ...meta, ...report }, null, 2)}\n`);
   } else {
-    io.stdout(formatSimulation(report, `${o.title} at ${o.now.toISOString()} (read-only: ${o.crmCalls} CRM call(s) made)`));
+    io.stdout(
+      formatSimulation(report, `${o.title} at ${o.now.toISOString()} (read-only: ${o.crmCalls} CRM call(s) made)`),
+    );
   }
 }

@@ -14,9 +14,16 @@ export interface Quota {
  * unless HUBSPOT_REQUESTS_PER_WINDOW says, Salesforce's SALESFORCE_REQUESTS_PER_WINDOW. Null for
  * a CRM this table does not know.
  */
-export function tenantQuota(env: Env, record: Pick<TenantRecord, 'tenant' | 'tier'>, learned: Quota | null): Quota | null {
+export function tenantQuota(
+  env: Env,
+  record: Pick<TenantRecord, 'tenant' | 'tier'>,
+  learned: Quota | null,
+): Quota | null {
   const defaults: Record<string, () => Quota> = {
-    hubspot: () => ({ max: env.HUBSPOT_REQUESTS_PER_WINDOW ?? hubspotDefaultLimit(record.tier), windowMs: env.HUBSPOT_WINDOW_MS }),
+    hubspot: () => ({
+      max: env.HUBSPOT_REQUESTS_PER_WINDOW ?? hubspotDefaultLimit(record.tier),
+      windowMs: env.HUBSPOT_WINDOW_MS,
+    }),
     salesforce: () => ({ max: env.SALESFORCE_REQUESTS_PER_WINDOW, windowMs: env.SALESFORCE_WINDOW_MS }),
   };
   const fallback = defaults[record.tenant.crm];

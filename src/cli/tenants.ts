@@ -29,9 +29,11 @@ function visible(t: StoredTenant) {
 
 /** Which config a tenant uses: its file and that file's version now (or why it is not valid now). */
 function configOf(t: StoredTenant, dir: string | undefined) {
-  if (!t.configFile) return { configFile: 'default', configVersion: 'the default config\'s' };
+  if (!t.configFile) return { configFile: 'default', configVersion: "the default config's" };
   const check = checkTenantConfigFile(t.configFile, dir);
-  return check.ok ? { configFile: t.configFile, configVersion: check.version } : { configFile: t.configFile, configVersion: `invalid now (workers keep the last good one): ${check.reason}` };
+  return check.ok
+    ? { configFile: t.configFile, configVersion: check.version }
+    : { configFile: t.configFile, configVersion: `invalid now (workers keep the last good one): ${check.reason}` };
 }
 
 async function withStore<T>(io: CliIo, run: (store: TenantStore, env: Env) => Promise<T>): Promise<T | number> {
@@ -57,11 +59,20 @@ async function withStore<T>(io: CliIo, run: (store: TenantStore, env: Env) => Pr
 
 /** `leadstage tenants …`: installed accounts and their status. */
 export async function tenantsCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false }, default: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false }, default: { type: 'boolean', default: false } },
+  });
   const [action, id, file] = positionals;
   const tenant = tenantArg(id);
   const badConfigArgs = action === 'config' ? Boolean(file) === values.default : Boolean(file) || values.default;
-  if (!action || !['list', 'show', 'pause', 'resume', 'remove', 'config'].includes(action) || (action !== 'list' && !tenant) || badConfigArgs) {
+  if (
+    !action ||
+    !['list', 'show', 'pause', 'resume', 'remove', 'config'].includes(action) ||
+    (action !== 'list' && !tenant) ||
+    badConfigArgs
+  ) {
     io.stderr(USAGE);
     return EXIT.usage;
   }
@@ -69,7 +80,12 @@ export async function tenantsCommand(args: string[], io: CliIo): Promise<number>
     if (action === 'list') {
       const all = await Promise.all((await store.list()).map((r) => store.stored(r.tenant)));
       const rows = all.filter((t): t is StoredTenant => t !== null).map(visible);
-      io.stdout(values.json ? `${JSON.stringify(rows, null, 2)}\n` : rows.map((r) => `${r.tenant.padEnd(28)} ${r.status.padEnd(12)} ${r.statusReason ?? ''}`).join('\n') + (rows.length ? '\n' : 'no installed tenants\n'));
+      io.stdout(
+        values.json
+          ? `${JSON.stringify(rows, null, 2)}\n`
+          : rows.map((r) => `${r.tenant.padEnd(28)} ${r.status.padEnd(12)} ${r.statusReason ?? ''}`).join('\n') +
+              (rows.length ? '\n' : 'no installed tenants\n'),
+      );
       return EXIT.ok;
     }
     const stored = await store.stored(tenant!);
@@ -77,13 +93,18 @@ export async function tenantsCommand(args: string[], io: CliIo): Promise<number>
       io.stderr(`no installed tenant ${id}\n`);
       return EXIT.invalid;
     }
-    if (action === 'show') io.stdout(`${JSON.stringify({ ...visible(stored), ...configOf(stored, env.TENANT_CONFIG_DIR) }, null, 2)}\n`);
+    if (action === 'show')
+      io.stdout(`${JSON.stringify({ ...visible(stored), ...configOf(stored, env.TENANT_CONFIG_DIR) }, null, 2)}\n`);
     else if (action === 'config') return setConfig(store, tenant!, id!, file, env.TENANT_CONFIG_DIR, io);
     else if (action === 'remove') {
       await store.erase(tenant!);
       io.stdout(`${id}: removed, with all its data\n`);
     } else {
-      await store.setStatus(tenant!, action === 'pause' ? 'paused' : 'active', action === 'pause' ? 'paused by an operator' : undefined);
+      await store.setStatus(
+        tenant!,
+        action === 'pause' ? 'paused' : 'active',
+        action === 'pause' ? 'paused by an operator' : undefined,
+      );
       io.stdout(`${id}: ${action === 'pause' ? 'paused' : 'active'}\n`);
     }
     return EXIT.ok;
@@ -92,7 +113,14 @@ export async function tenantsCommand(args: string[], io: CliIo): Promise<number>
 }
 
 /** `tenants config`: validate the file exactly like check-config; store it only when valid. */
-async function setConfig(store: TenantStore, tenant: Tenant, id: string, file: string | undefined, dir: string | undefined, io: CliIo): Promise<number> {
+async function setConfig(
+  store: TenantStore,
+  tenant: Tenant,
+  id: string,
+  file: string | undefined,
+  dir: string | undefined,
+  io: CliIo,
+): Promise<number> {
   if (!file) {
     await store.setConfigFile(tenant, null);
     io.stdout(`${id}: the default config from now on (new work)\n`);
@@ -113,7 +141,11 @@ async function setConfig(store: TenantStore, tenant: Tenant, id: string, file: s
  * the link carries a config file name, checked now and signed with the deployment's key.
  */
 export function connectCommand(args: string[], io: CliIo, now = Date.now()): number {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { sandbox: { type: 'boolean', default: false }, config: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { sandbox: { type: 'boolean', default: false }, config: { type: 'string' } },
+  });
   const crm = CRMS.find((c) => c.kind === positionals[0]);
   const baseUrl = io.env['PUBLIC_BASE_URL']?.replace(/\/+$/, '');
   if (!crm || !baseUrl) {
@@ -125,15 +157,20 @@ export function connectCommand(args: string[], io: CliIo, now = Date.now()): num
     const dir = io.env['TENANT_CONFIG_DIR'];
     const secret = stateSecret({ LEADSTAGE_ENCRYPTION_KEY: io.env['LEADSTAGE_ENCRYPTION_KEY'] });
     if (!dir || !secret) {
-      io.stderr('--config needs TENANT_CONFIG_DIR (where tenant config files live) and LEADSTAGE_ENCRYPTION_KEY (signs the link)\n');
+      io.stderr(
+        '--config needs TENANT_CONFIG_DIR (where tenant config files live) and LEADSTAGE_ENCRYPTION_KEY (signs the link)\n',
+      );
       return EXIT.invalid;
     }
     const check = checkTenantConfigFile(values.config, dir);
     if (!check.ok || basename(check.path) !== values.config) {
-      io.stderr(`${check.path}: cannot be an install link's config: ${check.ok ? 'give a file name in TENANT_CONFIG_DIR, no folders' : check.reason}\n`);
+      io.stderr(
+        `${check.path}: cannot be an install link's config: ${check.ok ? 'give a file name in TENANT_CONFIG_DIR, no folders' : check.reason}\n`,
+      );
       return EXIT.invalid;
     }
-    for (const [k, v] of installConfigQuery(secret, crm.kind, values.config, now + INSTALL_LINK_DAYS * 86_400_000)) query.set(k, v);
+    for (const [k, v] of installConfigQuery(secret, crm.kind, values.config, now + INSTALL_LINK_DAYS * 86_400_000))
+      query.set(k, v);
   }
   io.stdout(`${baseUrl}/oauth/${crm.kind}/install${query.size ? `?${query}` : ''}\n`);
   return EXIT.ok;

@@ -4,8 +4,21 @@ import { z } from 'zod';
 export const scalarSchema = z.union([z.string(), z.number(), z.boolean()]);
 
 const CONDITION_KEYS = [
-  'equals', 'notEquals', 'in', 'notIn', 'contains', 'notContains', 'matches',
-  'gt', 'gte', 'lt', 'lte', 'between', 'exists', 'withinDays', 'olderThanDays',
+  'equals',
+  'notEquals',
+  'in',
+  'notIn',
+  'contains',
+  'notContains',
+  'matches',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'between',
+  'exists',
+  'withinDays',
+  'olderThanDays',
 ] as const;
 
 /**
@@ -41,17 +54,31 @@ export const conditionSchema = z
   .check((ctx) => {
     const c = ctx.value;
     if (!CONDITION_KEYS.some((k) => c[k] !== undefined)) {
-      ctx.issues.push({ code: 'custom', input: c, message: `a condition needs at least one of: ${CONDITION_KEYS.join(', ')}` });
+      ctx.issues.push({
+        code: 'custom',
+        input: c,
+        message: `a condition needs at least one of: ${CONDITION_KEYS.join(', ')}`,
+      });
     }
     if (c.matches !== undefined) {
       try {
         new RegExp(c.matches, 'i');
       } catch (err) {
-        ctx.issues.push({ code: 'custom', input: c, path: ['matches'], message: `not a valid regular expression: ${(err as Error).message}` });
+        ctx.issues.push({
+          code: 'custom',
+          input: c,
+          path: ['matches'],
+          message: `not a valid regular expression: ${(err as Error).message}`,
+        });
       }
     }
     if (c.between && c.between[0] > c.between[1]) {
-      ctx.issues.push({ code: 'custom', input: c, path: ['between'], message: 'between: the low bound is above the high bound' });
+      ctx.issues.push({
+        code: 'custom',
+        input: c,
+        path: ['between'],
+        message: 'between: the low bound is above the high bound',
+      });
     }
   });
 
@@ -85,4 +112,3 @@ export function oneFieldTestForm(ctx: { value: FieldTestKeys; issues: unknown[] 
 }
 
 export const fieldTestSchema = z.strictObject(fieldTestShape).check(oneFieldTestForm);
-

@@ -39,7 +39,9 @@ export const crmSchema = z.record(kindKey, z.record(z.string(), z.unknown())).tr
     const single = 'fields' in entry || 'write' in entry;
     const parsed = (single ? crmObjectMappingSchema : perObjectType).safeParse(entry);
     if (parsed.success) out[crm] = parsed.data;
-    else for (const issue of parsed.error.issues) ctx.issues.push({ ...issue, input: entry, path: [crm, ...issue.path] } as never);
+    else
+      for (const issue of parsed.error.issues)
+        ctx.issues.push({ ...issue, input: entry, path: [crm, ...issue.path] } as never);
   }
   return out;
 });

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import type { LeadstageConfig } from '../core/model.ts';
 import { crmSchema } from './crm-schema.ts';
 import { engagementSchema, fitSchema, qualificationSchema } from './scoring-schema.ts';
-import { assignmentSchema, businessHoursSchema, escalationSchema, lifecycleSchema, taskRuleSchema } from './workflow-schema.ts';
+import {
+  assignmentSchema,
+  businessHoursSchema,
+  escalationSchema,
+  lifecycleSchema,
+  taskRuleSchema,
+} from './workflow-schema.ts';
 
 /** The whole admin config file (config/leadstage.yaml), as validated at load. */
 export const configSchema = z.strictObject({

@@ -66,7 +66,9 @@ export const fitSchema = z.strictObject({
   /** Best grade first. */
   grades: z.array(gradeSchema).min(2),
   /** Any match disqualifies the contact: never to sales, lead status set to `lifecycle.disqualified.leadStatus`. */
-  disqualify: z.array(z.strictObject({ id: ruleId, reason: z.string().min(1), ...fieldTestShape }).check(oneFieldTestForm)).default([]),
+  disqualify: z
+    .array(z.strictObject({ id: ruleId, reason: z.string().min(1), ...fieldTestShape }).check(oneFieldTestForm))
+    .default([]),
 });
 
 const bantKey = z.enum(['budget', 'authority', 'need', 'timing']);
@@ -75,4 +77,3 @@ export const qualificationSchema = z.strictObject({
   /** How each BANT criterion is read from the contact's fields. */
   criteria: z.partialRecord(bantKey, fieldTestSchema).default({}),
 });
-

@@ -7,8 +7,14 @@ const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD');
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 
 export const DEFAULT_STAGES = [
-  'subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead',
-  'opportunity', 'customer', 'evangelist', 'other',
+  'subscriber',
+  'lead',
+  'marketingqualifiedlead',
+  'salesqualifiedlead',
+  'opportunity',
+  'customer',
+  'evangelist',
+  'other',
 ] as const;
 
 /** What a contact must meet to be placed in a stage. Absent keys are not required. */
@@ -25,7 +31,10 @@ export const stageCriteriaSchema = z.strictObject({
 
 export const lifecycleSchema = z.strictObject({
   /** All stages in funnel order. */
-  stages: z.array(z.string().min(1)).min(2).default([...DEFAULT_STAGES]),
+  stages: z
+    .array(z.string().min(1))
+    .min(2)
+    .default([...DEFAULT_STAGES]),
   /** Stages owned by sales: a contact in one is never moved, and gets no tasks. */
   untouched: z.array(z.string()).default(['opportunity', 'customer', 'evangelist', 'other']),
   /** never: stages only move forward. allow: a contact may fall back when it no longer qualifies. */
@@ -79,7 +88,10 @@ export const durationSchema = z
     /** true: count wall-clock time, ignoring business hours. */
     calendar: z.boolean().default(false),
   })
-  .refine((d) => d.minutes !== undefined || d.hours !== undefined || d.businessDays !== undefined, 'give minutes, hours or businessDays');
+  .refine(
+    (d) => d.minutes !== undefined || d.hours !== undefined || d.businessDays !== undefined,
+    'give minutes, hours or businessDays',
+  );
 
 /** A wait that may be zero (an escalation step that fires at the due date itself). */
 const offsetSchema = z.strictObject({
@@ -138,7 +150,11 @@ export const ownerSchema = z
   })
   .transform(({ hubspotOwnerId, salesforceUserId, ids, ...rest }) => ({
     ...rest,
-    ids: { ...(hubspotOwnerId ? { hubspot: hubspotOwnerId } : {}), ...(salesforceUserId ? { salesforce: salesforceUserId } : {}), ...ids },
+    ids: {
+      ...(hubspotOwnerId ? { hubspot: hubspotOwnerId } : {}),
+      ...(salesforceUserId ? { salesforce: salesforceUserId } : {}),
+      ...ids,
+    },
   }));
 
 export const assignmentSchema = z.strictObject({
@@ -150,7 +166,9 @@ export const assignmentSchema = z.strictObject({
     .array(z.strictObject({ id: ruleId, when: fieldTestSchema.optional(), owners: z.array(z.string()).min(1) }))
     .default([]),
   /** Sales teams: the SLA clock runs in the team's zone (business days and hours as businessHours). */
-  teams: z.array(z.strictObject({ id: ruleId, timezone: z.string().min(1).optional(), manager: z.string().optional() })).default([]),
+  teams: z
+    .array(z.strictObject({ id: ruleId, timezone: z.string().min(1).optional(), manager: z.string().optional() }))
+    .default([]),
 });
 
 /** SLA escalation: what happens, step by step, while a follow-up task stays open past its due date. */
@@ -159,11 +177,15 @@ export const escalationSchema = z.strictObject({
   contactedBy: z.array(z.string().min(1)).default(['call_logged', 'sales_email', 'meeting_booked']),
   /** In order; `after` counts business time from the due date of the task open at that point. */
   steps: z
-    .array(z.strictObject({ after: offsetSchema.default({ minutes: 0, calendar: false }), action: z.enum(['remind', 'reassign', 'escalate']) }))
+    .array(
+      z.strictObject({
+        after: offsetSchema.default({ minutes: 0, calendar: false }),
+        action: z.enum(['remind', 'reassign', 'escalate']),
+      }),
+    )
     .min(1),
   /** Manager (owner key) for owners whose team names none. */
   manager: z.string().optional(),
   /** Contacts reassigned because their owner was away go back when the owner returns. */
   returnWhenBack: z.boolean().default(true),
 });
-

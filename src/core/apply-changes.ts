@@ -9,6 +9,10 @@ export function applyChanges(contact: ContactSnapshot, changes: PlanChanges): Co
     stage: changes.stage ?? contact.stage,
     leadStatus: changes.leadStatus ?? contact.leadStatus,
     ownerId: changes.ownerId ?? contact.ownerId,
-    scored: { score: changes.score ?? was.score, grade: changes.grade ?? was.grade, reasons: changes.reasons ?? was.reasons },
+    scored: {
+      score: changes.score ?? was.score,
+      grade: changes.grade ?? was.grade,
+      reasons: changes.reasons ?? was.reasons,
+    },
   };
 }

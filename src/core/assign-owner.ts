@@ -31,7 +31,10 @@ export function assignOwner(
   if (existing && cfg.keepExistingOwner) {
     const rostered = rosterByCrmId.get(existing);
     if (!unavailable.has(existing) && (rostered === undefined || rostered.active)) {
-      return { decision: { ownerId: existing, ownerKey: rostered?.key ?? null, source: 'existing', poolId: null }, rotation: null };
+      return {
+        decision: { ownerId: existing, ownerKey: rostered?.key ?? null, source: 'existing', poolId: null },
+        rotation: null,
+      };
     }
   }
 

@@ -41,13 +41,14 @@ export function addBusinessMinutes(startMs: number, minutes: number, hours: Busi
     remainingMs -= available;
     cursor = windowEnd;
   }
-  throw new Error(`addBusinessMinutes: no working time within ${MAX_DAYS_SCANNED} days (config validation should prevent this)`);
+  throw new Error(
+    `addBusinessMinutes: no working time within ${MAX_DAYS_SCANNED} days (config validation should prevent this)`,
+  );
 }
 
 /** When a task with this SLA is due, as epoch ms. */
 export function dueTime(startMs: number, due: Duration, hours: BusinessHours): number {
-  const minutes =
-    (due.minutes ?? 0) + (due.hours ?? 0) * 60 + (due.businessDays ?? 0) * businessDayMinutes(hours);
+  const minutes = (due.minutes ?? 0) + (due.hours ?? 0) * 60 + (due.businessDays ?? 0) * businessDayMinutes(hours);
   if (due.calendar) return startMs + minutes * 60_000;
   return addBusinessMinutes(startMs, minutes, hours);
 }

@@ -15,7 +15,12 @@ const timeBound = (c: Condition) => TIME_KEYS.some((k) => c[k] !== undefined);
  * (caps, group caps, `maxCount`, the history window all apply). Null when a rule's `where` depends
  * on time itself (withinDays on an attribute): then the caller evaluates in full.
  */
-export function engagementCurve(contact: ContactSnapshot, activities: readonly Activity[], cfg: EngagementConfig, nowMs: number): ((t: number) => number) | null {
+export function engagementCurve(
+  contact: ContactSnapshot,
+  activities: readonly Activity[],
+  cfg: EngagementConfig,
+  nowMs: number,
+): ((t: number) => number) | null {
   if (cfg.rules.some((r) => r.where && Object.values(r.where).some(timeBound))) return null;
   const halfLifeMs = cfg.halfLifeDays * DAY_MS;
   const sorted = [...activities].sort((x, y) => y.at - x.at || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
@@ -28,7 +33,9 @@ export function engagementCurve(contact: ContactSnapshot, activities: readonly A
   const lists = cfg.rules.map((rule) => {
     const ofType = byType.get(rule.activity) ?? [];
     const where = rule.where ? Object.entries(rule.where) : null;
-    const matched = where ? ofType.filter((a) => where.every(([attr, c]) => testCondition(a.attributes[attr], c, nowMs))) : ofType;
+    const matched = where
+      ? ofType.filter((a) => where.every(([attr, c]) => testCondition(a.attributes[attr], c, nowMs)))
+      : ofType;
     // ats newest first; prefix[i] = Σ of the first i weights 0.5^((now − at)/h).
     const ats = matched.map((a) => Math.min(a.at, nowMs));
     const prefix = [0];
@@ -57,10 +64,12 @@ export function engagementCurve(contact: ContactSnapshot, activities: readonly A
       const n = rule.maxCount !== undefined ? Math.min(lo, rule.maxCount) : lo;
       if (n === 0) continue;
       const sum = rule.decay ? rule.points * k * prefix[n]! : rule.points * n;
-      const capped = rule.cap === undefined ? sum : rule.points > 0 ? Math.min(sum, rule.cap) : Math.max(sum, -rule.cap);
+      const capped =
+        rule.cap === undefined ? sum : rule.points > 0 ? Math.min(sum, rule.cap) : Math.max(sum, -rule.cap);
       add(capped, rule.group);
     }
-    for (const rule of cfg.propertyRules) if (testCondition(readField(contact, rule.field), rule.when, t)) add(rule.points, rule.group);
+    for (const rule of cfg.propertyRules)
+      if (testCondition(readField(contact, rule.field), rule.when, t)) add(rule.points, rule.group);
     for (const [group, total] of [...byGroup].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const cap = cfg.groups[group]?.cap;
       if (cap !== undefined && total > cap) points += cap - total;

@@ -79,7 +79,13 @@ export function scoreEngagement(
     for (const a of matched) sum += rule.points * (rule.decay ? decayFactor(nowMs - a.at, cfg.halfLifeDays) : 1);
     const capped = clampToCap(sum, Math.sign(rule.points), rule.cap);
     add(
-      { kind: 'activity', ruleId: rule.id, points: capped, count: matched.length, ...(capped !== sum ? { note: `capped at ${rule.cap}` } : {}) },
+      {
+        kind: 'activity',
+        ruleId: rule.id,
+        points: capped,
+        count: matched.length,
+        ...(capped !== sum ? { note: `capped at ${rule.cap}` } : {}),
+      },
       rule.group,
     );
   }
@@ -93,7 +99,10 @@ export function scoreEngagement(
   for (const [group, total] of [...byGroup].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const cap = cfg.groups[group]?.cap;
     if (cap !== undefined && total > cap) {
-      add({ kind: 'group-cap', ruleId: group, points: cap - total, note: `group ${group} capped at ${cap}` }, undefined);
+      add(
+        { kind: 'group-cap', ruleId: group, points: cap - total, note: `group ${group} capped at ${cap}` },
+        undefined,
+      );
     }
   }
   return { points, reasons };

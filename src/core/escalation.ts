@@ -80,7 +80,10 @@ function minutesOf(d: Duration, hours: BusinessHours): number {
 }
 
 /** When the task's next step fires: its `after` in business time of the owner's team, from the due date. */
-export function stepAt(config: LeadstageConfig, task: Pick<SlaTask, 'crm' | 'ownerId' | 'step' | 'dueAt'>): number | null {
+export function stepAt(
+  config: LeadstageConfig,
+  task: Pick<SlaTask, 'crm' | 'ownerId' | 'step' | 'dueAt'>,
+): number | null {
   const step = config.escalation?.steps[task.step];
   if (!step) return null;
   const hours = teamHours(config, task.crm, task.ownerId);
@@ -147,11 +150,16 @@ export function decideEscalation(input: EscalationInput): EscalationDecision {
   if (!esc) return { kind: 'done', reason: 'no-escalation' };
   if (!view) return { kind: 'done', reason: 'gone' };
   if (!view.open) return { kind: 'done', reason: 'closed' };
-  if (input.contactedAt !== null && input.contactedAt >= input.task.createdAt) return { kind: 'done', reason: 'contacted' };
+  if (input.contactedAt !== null && input.contactedAt >= input.task.createdAt)
+    return { kind: 'done', reason: 'contacted' };
 
   const stages = config.lifecycle.stages;
   const { contactStage } = input;
-  if (contactStage && stages.indexOf(contactStage) >= 0 && stages.indexOf(contactStage) < stages.indexOf(input.task.stage)) {
+  if (
+    contactStage &&
+    stages.indexOf(contactStage) >= 0 &&
+    stages.indexOf(contactStage) < stages.indexOf(input.task.stage)
+  ) {
     const note = `[leadstage] Closed: the lead went back to ${contactStage} before anyone followed up; no follow-up is due. ${stepMark(input.task)}`;
     return { kind: 'retire', body: `${view.body}\n\n${note}` };
   }
@@ -171,7 +179,11 @@ export function decideEscalation(input: EscalationInput): EscalationDecision {
         continue;
       }
       const next = stepAt(config, { ...task, step: task.step + 1 });
-      return { kind: 'remind', body: `${view.body}\n\n[leadstage] ${missed}. Priority raised to high. ${stepMark(task)}`, next };
+      return {
+        kind: 'remind',
+        body: `${view.body}\n\n[leadstage] ${missed}. Priority raised to high. ${stepMark(task)}`,
+        next,
+      };
     }
     const to = action === 'reassign' ? nextOwner(config, task, awayOwnerIds) : manager(config, task, awayOwnerIds);
     if (!to) continue;
@@ -181,10 +193,17 @@ export function decideEscalation(input: EscalationInput): EscalationDecision {
 }
 
 function handoff(
-  config: LeadstageConfig, task: SlaTask, view: CrmTaskView, to: OwnerConfig,
-  action: 'reassign' | 'escalate', missed: string, ownerAway: boolean, nowMs: number,
+  config: LeadstageConfig,
+  task: SlaTask,
+  view: CrmTaskView,
+  to: OwnerConfig,
+  action: 'reassign' | 'escalate',
+  missed: string,
+  ownerAway: boolean,
+  nowMs: number,
 ): EscalationDecision {
-  const fromKey = config.assignment.owners.find((o) => crmOwnerId(o, task.crm) === task.ownerId)?.key ?? task.ownerId ?? 'no owner';
+  const fromKey =
+    config.assignment.owners.find((o) => crmOwnerId(o, task.crm) === task.ownerId)?.key ?? task.ownerId ?? 'no owner';
   const verb = action === 'reassign' ? 'Reassigned' : 'Escalated to the manager';
   const why = ownerAway ? `${missed} (${fromKey} is away)` : missed;
   const toId = crmOwnerId(to, task.crm)!;
@@ -193,18 +212,35 @@ function handoff(
   const dueAt = dueTime(nowMs, sla?.due ?? { hours: 1, calendar: false }, hours);
   const key = handoffKey(task.key, task.step);
   const newTask: PlannedTask = {
-    key, ruleId: task.ruleId, stage: task.stage, subject: task.subject.startsWith('[SLA]') ? task.subject : `[SLA] ${task.subject}`.slice(0, 255),
+    key,
+    ruleId: task.ruleId,
+    stage: task.stage,
+    subject: task.subject.startsWith('[SLA]') ? task.subject : `[SLA] ${task.subject}`.slice(0, 255),
     body: `[leadstage] ${verb} from ${fromKey} to ${to.key}: ${why}.\n\n${view.body.replace(MARKER, '').trim()}`.trim(),
-    type: task.type, priority: 'high', dueAt: new Date(dueAt).toISOString(), slaRuleId: task.slaRuleId, ownerId: toId,
+    type: task.type,
+    priority: 'high',
+    dueAt: new Date(dueAt).toISOString(),
+    slaRuleId: task.slaRuleId,
+    ownerId: toId,
   };
   const next: SlaTask = {
-    ...task, key, taskId: '', ownerId: toId, step: task.step + 1, dueAt, createdAt: nowMs, subject: newTask.subject,
+    ...task,
+    key,
+    taskId: '',
+    ownerId: toId,
+    step: task.step + 1,
+    dueAt,
+    createdAt: nowMs,
+    subject: newTask.subject,
     tried: [...new Set([...task.tried, fromKey])],
     ...(ownerAway && config.escalation!.returnWhenBack && !task.loanedFrom ? { loanedFrom: fromKey } : {}),
   };
   return {
-    kind: 'handoff', action, toOwnerKey: to.key,
+    kind: 'handoff',
+    action,
+    toOwnerKey: to.key,
     closingBody: `${view.body}\n\n[leadstage] Closed: ${why}. ${verb} to ${to.key}. ${stepMark(task)}`,
-    newTask, next,
+    newTask,
+    next,
   };
 }

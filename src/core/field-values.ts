@@ -13,7 +13,11 @@ export function readField(contact: ContactSnapshot, name: string): FieldValue | 
   if (isPresent(direct)) return direct;
   if (name === 'emailDomain') {
     const email = contact.fields['email'];
-    if (typeof email === 'string' && email.includes('@')) return email.slice(email.lastIndexOf('@') + 1).trim().toLowerCase();
+    if (typeof email === 'string' && email.includes('@'))
+      return email
+        .slice(email.lastIndexOf('@') + 1)
+        .trim()
+        .toLowerCase();
   }
   return direct;
 }

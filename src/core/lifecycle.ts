@@ -24,7 +24,8 @@ export interface StagePlacement {
 export function unmetCriteria(c: StageCriteria, facts: StageFacts, rankOf: (grade: string) => number): string[] {
   const unmet: string[] = [];
   if (c.minScore !== undefined && facts.score < c.minScore) unmet.push(`score ${facts.score} < ${c.minScore}`);
-  if (c.minEngagement !== undefined && facts.engagement < c.minEngagement) unmet.push(`engagement ${facts.engagement} < ${c.minEngagement}`);
+  if (c.minEngagement !== undefined && facts.engagement < c.minEngagement)
+    unmet.push(`engagement ${facts.engagement} < ${c.minEngagement}`);
   if (c.minGrade !== undefined && facts.gradeRank > rankOf(c.minGrade)) unmet.push(`grade below ${c.minGrade}`);
   if (c.minBant !== undefined && facts.bantCount < c.minBant) unmet.push(`BANT ${facts.bantCount} < ${c.minBant}`);
   return unmet;
@@ -54,14 +55,28 @@ export function earnedStage(cfg: LifecycleConfig, facts: StageFacts, rankOf: (gr
  * The recycle rule: a handoff gone stale (criteria of its stage no longer met, sales never started:
  * the lead status is none, ours or the handoff one) goes back to marketing. Null: not recycled.
  */
-function recycle(cfg: LifecycleConfig, current: string, currentStatus: string | null, facts: StageFacts, rankOf: (grade: string) => number): StagePlacement | null {
+function recycle(
+  cfg: LifecycleConfig,
+  current: string,
+  currentStatus: string | null,
+  facts: StageFacts,
+  rankOf: (grade: string) => number,
+): StagePlacement | null {
   const rule = cfg.recycle;
   const criteria = cfg.criteria[current];
   if (!rule || !criteria || !rule.from.includes(current)) return null;
-  const untouchedBySales = [null, cfg.leadStatus.onHandoff, cfg.leadStatus.nurture, rule.leadStatus].includes(currentStatus);
+  const untouchedBySales = [null, cfg.leadStatus.onHandoff, cfg.leadStatus.nurture, rule.leadStatus].includes(
+    currentStatus,
+  );
   const unmet = unmetCriteria(criteria, facts, rankOf);
   if (!untouchedBySales || unmet.length === 0) return null;
-  return { from: current, to: rule.to, changed: true, recycled: true, reason: `recycled to ${rule.to}: no longer meets ${current} (${unmet.join(', ')}) and sales has not worked it` };
+  return {
+    from: current,
+    to: rule.to,
+    changed: true,
+    recycled: true,
+    reason: `recycled to ${rule.to}: no longer meets ${current} (${unmet.join(', ')}) and sales has not worked it`,
+  };
 }
 
 /**
@@ -77,24 +92,33 @@ export function placeStage(
   currentStatus: string | null = null,
 ): StagePlacement {
   const keep = (reason: string, warning?: string): StagePlacement => ({
-    from: current, to: current, changed: false, reason, ...(warning ? { warning } : {}),
+    from: current,
+    to: current,
+    changed: false,
+    reason,
+    ...(warning ? { warning } : {}),
   });
   if (current !== null && !cfg.stages.includes(current)) {
-    return keep('stage not in the configured funnel; left alone', `current stage "${current}" is not in lifecycle.stages`);
+    return keep(
+      'stage not in the configured funnel; left alone',
+      `current stage "${current}" is not in lifecycle.stages`,
+    );
   }
   if (current !== null && cfg.untouched.includes(current)) return keep(`${current} is owned by sales`);
 
   const earned = earnedStage(cfg, facts, rankOf);
   const idx = (s: string | null) => (s === null ? -1 : cfg.stages.indexOf(s));
   // Recycling applies only where the contact has not earned its stage or a later one again.
-  const recycled = current !== null && idx(earned) < idx(current) ? recycle(cfg, current, currentStatus, facts, rankOf) : null;
+  const recycled =
+    current !== null && idx(earned) < idx(current) ? recycle(cfg, current, currentStatus, facts, rankOf) : null;
   if (recycled) return recycled;
   let to: string | null;
   if (cfg.regression === 'never') to = idx(earned) > idx(current) ? earned : current;
   else to = earned ?? current;
 
   if (to === current) {
-    const why = earned === current || earned === null ? 'criteria unchanged' : `earned ${earned}, but stages never move back`;
+    const why =
+      earned === current || earned === null ? 'criteria unchanged' : `earned ${earned}, but stages never move back`;
     return keep(why);
   }
   const criteria = cfg.criteria[to!];
@@ -121,14 +145,22 @@ export function decideLeadStatus(
   if (placement.recycled && cfg.recycle) return cfg.recycle.leadStatus;
   const open = currentStatus === null || currentStatus === cfg.leadStatus.nurture;
   const idx = (s: string | null) => (s === null ? -1 : cfg.stages.indexOf(s));
-  if (placement.changed && placement.to !== null && cfg.handoffStages.includes(placement.to) && idx(placement.to) > idx(placement.from)) {
+  if (
+    placement.changed &&
+    placement.to !== null &&
+    cfg.handoffStages.includes(placement.to) &&
+    idx(placement.to) > idx(placement.from)
+  ) {
     return open ? cfg.leadStatus.onHandoff : null;
   }
   // Poor fit, good engagement: the handoff criteria hold except the grade. Marketing nurtures.
   const poorFit = cfg.handoffStages.some((stage) => {
     const c = cfg.criteria[stage];
     if (!c || c.minGrade === undefined || idx(placement.to) >= idx(stage)) return false;
-    return unmetCriteria(c, facts, rankOf).length === 1 && unmetCriteria({ minGrade: c.minGrade }, facts, rankOf).length === 1;
+    return (
+      unmetCriteria(c, facts, rankOf).length === 1 &&
+      unmetCriteria({ minGrade: c.minGrade }, facts, rankOf).length === 1
+    );
   });
   if (poorFit && open) return cfg.leadStatus.nurture;
   return null;

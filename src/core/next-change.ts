@@ -33,7 +33,11 @@ export function nextVisibleChange(
   const decaying = config.engagement.rules.some((r) => r.decay) || activities.length > 0;
   if (!decaying) return null;
   const step = config.engagement.decayStep;
-  const after: ContactSnapshot = { ...contact, stage: plan.stage.to ?? contact.stage, leadStatus: plan.leadStatus ?? contact.leadStatus };
+  const after: ContactSnapshot = {
+    ...contact,
+    stage: plan.stage.to ?? contact.stage,
+    leadStatus: plan.leadStatus ?? contact.leadStatus,
+  };
   const base: Visible = { score: plan.score.total, stage: after.stage, leadStatus: after.leadStatus };
   const rankOf = (g: string) => gradeRank(config.fit, g);
   const gradeRankNow = rankOf(plan.grade);
@@ -44,19 +48,28 @@ export function nextVisibleChange(
   const visibleAt = (t: number): Visible => {
     const e = engagementAt(t);
     const score = plan.disqualified ? 0 : Math.round(plan.score.fit + e); // as planContact scores it
-    const facts: StageFacts = { score, engagement: Math.round(e), gradeRank: gradeRankNow, bantCount: plan.bant.count, disqualified: plan.disqualified !== null };
+    const facts: StageFacts = {
+      score,
+      engagement: Math.round(e),
+      gradeRank: gradeRankNow,
+      bantCount: plan.bant.count,
+      disqualified: plan.disqualified !== null,
+    };
     const placement = placeStage(config.lifecycle, after.stage, facts, rankOf, after.leadStatus);
     const status = decideLeadStatus(config.lifecycle, placement, after.leadStatus, facts, rankOf);
     return { score, stage: placement.to, leadStatus: status ?? after.leadStatus };
   };
-  const changed = (v: Visible) => Math.abs(v.score - base.score) >= step || v.stage !== base.stage || v.leadStatus !== base.leadStatus;
+  const changed = (v: Visible) =>
+    Math.abs(v.score - base.score) >= step || v.stage !== base.stage || v.leadStatus !== base.leadStatus;
 
   // Candidate instants: a doubling grid, and the moments activities leave the history window.
   const horizon = nowMs + config.engagement.maxAgeDays * DAY + MINUTE;
   const probes = new Set<number>();
   for (let d = 15 * MINUTE; nowMs + d < horizon; d *= 2) probes.add(nowMs + d);
   // The first activity to leave the history window (one probe, not one per activity).
-  const firstOut = Math.min(...activities.map((a) => a.at + config.engagement.maxAgeDays * DAY + MINUTE).filter((t) => t > nowMs));
+  const firstOut = Math.min(
+    ...activities.map((a) => a.at + config.engagement.maxAgeDays * DAY + MINUTE).filter((t) => t > nowMs),
+  );
   if (Number.isFinite(firstOut) && firstOut <= horizon) probes.add(firstOut);
   probes.add(horizon);
   let lo = nowMs;

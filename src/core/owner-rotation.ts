@@ -13,7 +13,10 @@ export interface RotationPick {
   credits: Record<string, number>;
 }
 
-export function pickWeighted(members: readonly RotationMember[], credits: Readonly<Record<string, number>>): RotationPick | null {
+export function pickWeighted(
+  members: readonly RotationMember[],
+  credits: Readonly<Record<string, number>>,
+): RotationPick | null {
   if (members.length === 0) return null;
   const next: Record<string, number> = {};
   let total = 0;

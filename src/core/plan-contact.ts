@@ -22,7 +22,8 @@ function text(v: unknown): string | undefined {
 export function planContact(input: PlanInput): PlanResult {
   const { contact, config } = input;
   const nowMs = input.now.getTime();
-  if (!Number.isFinite(nowMs)) return { ok: false, error: { code: 'invalid_now', message: '`now` is not a valid date' } };
+  if (!Number.isFinite(nowMs))
+    return { ok: false, error: { code: 'invalid_now', message: '`now` is not a valid date' } };
   if (!contact.id) return { ok: false, error: { code: 'invalid_contact', message: 'the contact has no id' } };
   // Activities dated after `now` (clock skew, replays) count as happening now, never as a bonus.
   const activities = input.activities.some((a) => a.at > nowMs)
@@ -59,7 +60,8 @@ export function planContact(input: PlanInput): PlanResult {
 
   // Handing off (entering a handoff stage, or a stage with tasks) is what needs an owner.
   const entered = placement.changed && placement.to !== null ? placement.to : null;
-  const forward = entered !== null && config.lifecycle.stages.indexOf(entered) > config.lifecycle.stages.indexOf(contact.stage ?? '');
+  const forward =
+    entered !== null && config.lifecycle.stages.indexOf(entered) > config.lifecycle.stages.indexOf(contact.stage ?? '');
   const needsOwner =
     forward && (config.lifecycle.handoffStages.includes(entered) || config.tasks.some((t) => t.onEnter === entered));
   let owner: OwnerDecision | null = null;
@@ -73,7 +75,13 @@ export function planContact(input: PlanInput): PlanResult {
 
   const tasks = forward
     ? planTasks({
-        contact, activities, config, nowMs, stage: entered, grade: fit.grade, ownerId: owner?.ownerId ?? null,
+        contact,
+        activities,
+        config,
+        nowMs,
+        stage: entered,
+        grade: fit.grade,
+        ownerId: owner?.ownerId ?? null,
         vars: {
           firstName: text(readField(contact, 'firstName')),
           lastName: text(readField(contact, 'lastName')),
@@ -82,7 +90,11 @@ export function planContact(input: PlanInput): PlanResult {
           score: String(score.total),
           grade: fit.grade,
           stage: entered,
-          topReasons: reasons.filter((r) => r.points > 0).slice(0, 3).map((r) => r.ruleId).join(', '),
+          topReasons: reasons
+            .filter((r) => r.points > 0)
+            .slice(0, 3)
+            .map((r) => r.ruleId)
+            .join(', '),
         },
       })
     : [];
@@ -103,7 +115,13 @@ export function planContact(input: PlanInput): PlanResult {
     grade: fit.grade,
     disqualified: fit.disqualified,
     bant: { satisfied: bant.satisfied, count: bant.satisfied.length },
-    stage: { from: placement.from, to: placement.to, changed: placement.changed, reason: placement.reason, ...(placement.recycled ? { recycled: true as const } : {}) },
+    stage: {
+      from: placement.from,
+      to: placement.to,
+      changed: placement.changed,
+      reason: placement.reason,
+      ...(placement.recycled ? { recycled: true as const } : {}),
+    },
     leadStatus,
     owner,
     rotation,

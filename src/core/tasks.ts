@@ -25,7 +25,8 @@ export function chooseSla(
   nowMs: number,
 ): SlaRule {
   const match = rule.sla.find((sla) => {
-    if (sla.whenMinGrade !== undefined && gradeRank(config.fit, grade) > gradeRank(config.fit, sla.whenMinGrade)) return false;
+    if (sla.whenMinGrade !== undefined && gradeRank(config.fit, grade) > gradeRank(config.fit, sla.whenMinGrade))
+      return false;
     if (sla.whenActivity) {
       const since = nowMs - sla.withinHours * 3_600_000;
       const types = new Set(sla.whenActivity);

@@ -1,5 +1,14 @@
 /** Variables a task subject or body may use; the config loader rejects any other. */
-export const TEMPLATE_VARIABLES = ['firstName', 'lastName', 'company', 'jobTitle', 'score', 'grade', 'stage', 'topReasons'] as const;
+export const TEMPLATE_VARIABLES = [
+  'firstName',
+  'lastName',
+  'company',
+  'jobTitle',
+  'score',
+  'grade',
+  'stage',
+  'topReasons',
+] as const;
 export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z]+)\s*\}\}/g;

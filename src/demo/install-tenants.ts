@@ -10,9 +10,13 @@ import type { SandboxCrm } from '../sandbox/sandbox-crm.ts';
 /** The environment that turns on the connected app against `sandbox` (OAuth clients, sealing key). */
 export function connectedAppEnv(sandbox: SandboxCrm, encryptionKey: Buffer): Record<string, string> {
   return {
-    HUBSPOT_CLIENT_ID: sandbox.hubspot.codeFlow.client.id, HUBSPOT_CLIENT_SECRET: sandbox.hubspot.codeFlow.client.secret,
-    HUBSPOT_AUTH_BASE_URL: sandbox.url, HUBSPOT_API_BASE_URL: sandbox.url,
-    SALESFORCE_CLIENT_ID: sandbox.salesforce.client.id, SALESFORCE_CLIENT_SECRET: sandbox.salesforce.client.secret, SALESFORCE_LOGIN_URL: sandbox.url,
+    HUBSPOT_CLIENT_ID: sandbox.hubspot.codeFlow.client.id,
+    HUBSPOT_CLIENT_SECRET: sandbox.hubspot.codeFlow.client.secret,
+    HUBSPOT_AUTH_BASE_URL: sandbox.url,
+    HUBSPOT_API_BASE_URL: sandbox.url,
+    SALESFORCE_CLIENT_ID: sandbox.salesforce.client.id,
+    SALESFORCE_CLIENT_SECRET: sandbox.salesforce.client.secret,
+    SALESFORCE_LOGIN_URL: sandbox.url,
     LEADSTAGE_ENCRYPTION_KEY: encryptionKey.toString('base64'),
   };
 }
@@ -39,7 +43,12 @@ export interface InstallOptions {
  * Install one account through `leadstageUrl`'s install route: follow the redirect to the sandbox's
  * consent page and back to the callback, as a browser does. The HTML page is reduced to its text.
  */
-export async function installTenant(leadstageUrl: string, sandbox: SandboxCrm, crm: 'hubspot' | 'salesforce', opts: InstallOptions = {}): Promise<InstallOutcome> {
+export async function installTenant(
+  leadstageUrl: string,
+  sandbox: SandboxCrm,
+  crm: 'hubspot' | 'salesforce',
+  opts: InstallOptions = {},
+): Promise<InstallOutcome> {
   const portalId = opts.portalId ?? sandbox.hubspot.portalId;
   if (crm === 'hubspot') {
     if (!sandbox.hubspotPortals.has(portalId)) throw new Error(`the sandbox has no HubSpot portal ${portalId}`);
@@ -50,7 +59,11 @@ export async function installTenant(leadstageUrl: string, sandbox: SandboxCrm, c
   const start = await fetch(link, { redirect: 'manual' });
   const consent = start.status === 302 ? await fetch(start.headers.get('location')!, { redirect: 'manual' }) : start;
   const done = consent.status === 302 ? await fetch(consent.headers.get('location')!, { redirect: 'manual' }) : consent;
-  const page = (await done.text()).replace(/<[^>]+>/g, ' ').replace(/&#(\d+);/g, (_m, c: string) => String.fromCharCode(Number(c))).replace(/\s+/g, ' ').trim();
+  const page = (await done.text())
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#(\d+);/g, (_m, c: string) => String.fromCharCode(Number(c)))
+    .replace(/\s+/g, ' ')
+    .trim();
   return { ok: done.status === 200 && page.includes('leadstage is installed'), status: done.status, page, tenant };
 }
 
@@ -58,10 +71,19 @@ export async function installTenant(leadstageUrl: string, sandbox: SandboxCrm, c
  * Give an installed tenant its own config file through `PUT /admin/tenants/:crm/:id/config`
  * (`file`: a name inside the server's TENANT_CONFIG_DIR), or back the default with `null`.
  */
-export async function setTenantConfig(leadstageUrl: string, adminToken: string, tenant: Tenant, file: string | null): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${leadstageUrl}/admin/tenants/${encodeURIComponent(tenant.crm)}/${encodeURIComponent(tenant.id)}/config`, {
-    method: 'PUT', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify(file === null ? { default: true } : { file }),
-  });
+export async function setTenantConfig(
+  leadstageUrl: string,
+  adminToken: string,
+  tenant: Tenant,
+  file: string | null,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(
+    `${leadstageUrl}/admin/tenants/${encodeURIComponent(tenant.crm)}/${encodeURIComponent(tenant.id)}/config`,
+    {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(file === null ? { default: true } : { file }),
+    },
+  );
   return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, unknown> };
 }

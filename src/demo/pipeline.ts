@@ -49,7 +49,9 @@ export async function freePort(): Promise<number> {
 
 /** A throwaway redis-server on `port`: no persistence, loopback only. */
 export function spawnRedisServer(port: number): ChildProcess {
-  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
 }
 
 /** Whether a Redis at `url` answers PING within about five seconds (a server that is starting up). */
@@ -74,7 +76,9 @@ export async function redisAnswers(url: string): Promise<boolean> {
 async function redisFor(url: string | undefined): Promise<{ url: string; child?: ChildProcess }> {
   if (url) return { url };
   if (spawnSync('redis-server', ['--version']).error) {
-    throw new Error('no REDIS_URL and no redis-server on PATH. Install Redis (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL=redis://host:6379');
+    throw new Error(
+      'no REDIS_URL and no redis-server on PATH. Install Redis (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL=redis://host:6379',
+    );
   }
   const port = await freePort();
   const child = spawnRedisServer(port);
@@ -101,7 +105,13 @@ export interface PipelineOptions {
 }
 
 /** The single-account settings a connected-app run leaves out (its accounts install by OAuth). */
-const SINGLE_ACCOUNT = ['HUBSPOT_ACCESS_TOKEN', 'HUBSPOT_PORTAL_ID', 'SALESFORCE_ACCESS_TOKEN', 'SALESFORCE_REFRESH_TOKEN', 'SALESFORCE_INSTANCE_URL'];
+const SINGLE_ACCOUNT = [
+  'HUBSPOT_ACCESS_TOKEN',
+  'HUBSPOT_PORTAL_ID',
+  'SALESFORCE_ACCESS_TOKEN',
+  'SALESFORCE_REFRESH_TOKEN',
+  'SALESFORCE_INSTANCE_URL',
+];
 
 /** Sandbox CRM + leadstage's web server and worker, wired to each other, on this machine. */
 export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipeline> {
@@ -121,13 +131,20 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   const app = opts.connectedApp;
   const accountEnv = app
     ? {
-      ...Object.fromEntries(Object.entries(base).filter(([k]) => !SINGLE_ACCOUNT.includes(k))),
-      ...connectedAppEnv(sandbox, randomBytes(32)), ADMIN_TOKEN: app.adminToken, TENANT_CONFIG_DIR: app.configDir,
-    }
+        ...Object.fromEntries(Object.entries(base).filter(([k]) => !SINGLE_ACCOUNT.includes(k))),
+        ...connectedAppEnv(sandbox, randomBytes(32)),
+        ADMIN_TOKEN: app.adminToken,
+        TENANT_CONFIG_DIR: app.configDir,
+      }
     : base;
   const parsed = parseEnv({
-    PORT: String(port), REDIS_URL: redis.url, LEADSTAGE_REDIS_PREFIX: prefix, LOG_LEVEL: opts.logLevel ?? 'warn',
-    ...accountEnv, BATCH_WINDOW_MS: '100', ...opts.env,
+    PORT: String(port),
+    REDIS_URL: redis.url,
+    LEADSTAGE_REDIS_PREFIX: prefix,
+    LOG_LEVEL: opts.logLevel ?? 'warn',
+    ...accountEnv,
+    BATCH_WINDOW_MS: '100',
+    ...opts.env,
   });
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
   const env = parsed.env;
@@ -137,14 +154,29 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   sandbox.connect(url, LOCAL.salesforceToken);
 
   const idle = async () => {
-    const tenants = [...[...sandbox.hubspotPortals.keys()].map((id) => `{hubspot:${id}}`), `{salesforce:${LOCAL.orgId.slice(0, 15)}}`, '{email}'];
-    const counts = await Promise.all([web.queues.recompute, web.queues.resolve].map((q) => q.getJobCounts('waiting', 'delayed', 'active', 'prioritized')));
+    const tenants = [
+      ...[...sandbox.hubspotPortals.keys()].map((id) => `{hubspot:${id}}`),
+      `{salesforce:${LOCAL.orgId.slice(0, 15)}}`,
+      '{email}',
+    ];
+    const counts = await Promise.all(
+      [web.queues.recompute, web.queues.resolve].map((q) =>
+        q.getJobCounts('waiting', 'delayed', 'active', 'prioritized'),
+      ),
+    );
     const jobs = counts.flatMap((c) => Object.values(c)).reduce((a, b) => a + b, 0);
-    const sets = await Promise.all(tenants.flatMap((t) => [`${prefix}:${t}:pending`, `${prefix}:${t}:inflight`]).map((k) => web.redis.scard(k)));
+    const sets = await Promise.all(
+      tenants.flatMap((t) => [`${prefix}:${t}:pending`, `${prefix}:${t}:inflight`]).map((k) => web.redis.scard(k)),
+    );
     return jobs === 0 && sets.every((n) => n === 0);
   };
   return {
-    sandbox, web, worker, env, config, url,
+    sandbox,
+    web,
+    worker,
+    env,
+    config,
+    url,
     async drained(timeoutMs = 60_000) {
       const end = Date.now() + timeoutMs;
       let quiet = 0;

@@ -53,35 +53,66 @@ function statusLabel(value: string, values: Record<string, string>): string {
 }
 
 /** The rows the demo prints: every seeded record as the sandbox CRM shows it now, in each HubSpot portal. */
-export function crmRows(sandbox: SandboxCrm, seed: Seed, config: LeadstageConfig, portals: readonly string[] = [sandbox.hubspot.portalId]): Row[] {
+export function crmRows(
+  sandbox: SandboxCrm,
+  seed: Seed,
+  config: LeadstageConfig,
+  portals: readonly string[] = [sandbox.hubspot.portalId],
+): Row[] {
   const names = ownerNames(seed);
   const tz = config.businessHours.timezone;
   const due = (iso: string | undefined) => (iso ? DateTime.fromISO(iso, { zone: tz }).toFormat('ccc HH:mm') : '');
-  const owner = (id: unknown) => (id ? names.get(String(id)) ?? String(id) : '');
+  const owner = (id: unknown) => (id ? (names.get(String(id)) ?? String(id)) : '');
   const hsValues = mappingFor(config, { crm: 'hubspot', objectType: 'contact' })?.leadStatusValues ?? {};
   const rows: Row[] = [];
-  for (const portal of portals) for (const c of seed.hubspot.contacts) {
-    const face = sandbox.hubspotPortals.get(portal)!;
-    const pr = face.contacts.get(c.id)?.properties ?? {};
-    const tasks = face.tasks.filter((t) => t.contactIds.includes(c.id) && t.properties['hs_task_status'] !== 'COMPLETED');
-    rows.push({
-      crm: 'hubspot', account: portal, id: `${portal}:${c.id}`, persona: PERSONAS[c.role] ?? c.role, name: `${pr['firstname']} ${pr['lastname']}`,
-      score: pr['leadstage_score'] ? Number(pr['leadstage_score']) : null, grade: String(pr['leadstage_fit_grade'] ?? '-'),
-      stage: String(pr['lifecyclestage'] ?? ''), status: pr['hs_lead_status'] ? statusLabel(pr['hs_lead_status'], hsValues) : '',
-      owner: owner(pr['hubspot_owner_id']),
-      tasks: tasks.map((t) => `${t.properties['hs_task_priority']} ${due(t.properties['hs_timestamp'])} ${owner(t.properties['hubspot_owner_id'])}`).join('; '),
-    });
-  }
+  for (const portal of portals)
+    for (const c of seed.hubspot.contacts) {
+      const face = sandbox.hubspotPortals.get(portal)!;
+      const pr = face.contacts.get(c.id)?.properties ?? {};
+      const tasks = face.tasks.filter(
+        (t) => t.contactIds.includes(c.id) && t.properties['hs_task_status'] !== 'COMPLETED',
+      );
+      rows.push({
+        crm: 'hubspot',
+        account: portal,
+        id: `${portal}:${c.id}`,
+        persona: PERSONAS[c.role] ?? c.role,
+        name: `${pr['firstname']} ${pr['lastname']}`,
+        score: pr['leadstage_score'] ? Number(pr['leadstage_score']) : null,
+        grade: String(pr['leadstage_fit_grade'] ?? '-'),
+        stage: String(pr['lifecyclestage'] ?? ''),
+        status: pr['hs_lead_status'] ? statusLabel(pr['hs_lead_status'], hsValues) : '',
+        owner: owner(pr['hubspot_owner_id']),
+        tasks: tasks
+          .map(
+            (t) =>
+              `${t.properties['hs_task_priority']} ${due(t.properties['hs_timestamp'])} ${owner(t.properties['hubspot_owner_id'])}`,
+          )
+          .join('; '),
+      });
+    }
   for (const { type, role, record } of seed.salesforce.records) {
     const r = sandbox.salesforce.records[type].get(record.Id) ?? record;
-    const values = mappingFor(config, { crm: 'salesforce', objectType: type === 'Lead' ? 'lead' : 'contact' })?.leadStatusValues ?? {};
-    const tasks = [...sandbox.salesforce.records.Task.values()].filter((t) => t['WhoId'] === r.Id && t['IsClosed'] !== true);
+    const values =
+      mappingFor(config, { crm: 'salesforce', objectType: type === 'Lead' ? 'lead' : 'contact' })?.leadStatusValues ??
+      {};
+    const tasks = [...sandbox.salesforce.records.Task.values()].filter(
+      (t) => t['WhoId'] === r.Id && t['IsClosed'] !== true,
+    );
     rows.push({
-      crm: 'salesforce', account: sandbox.salesforce.orgId.slice(0, 15), id: `salesforce:${r.Id}`, persona: PERSONAS[role] ?? role, name: `${type} ${r['FirstName']} ${r['LastName']}`,
-      score: r['Lead_Score__c'] != null ? Number(r['Lead_Score__c']) : null, grade: String(r['Fit_Grade__c'] ?? '-'),
-      stage: String(r['Lifecycle_Stage__c'] ?? ''), status: r['Status'] ? statusLabel(String(r['Status']), values) : '',
+      crm: 'salesforce',
+      account: sandbox.salesforce.orgId.slice(0, 15),
+      id: `salesforce:${r.Id}`,
+      persona: PERSONAS[role] ?? role,
+      name: `${type} ${r['FirstName']} ${r['LastName']}`,
+      score: r['Lead_Score__c'] != null ? Number(r['Lead_Score__c']) : null,
+      grade: String(r['Fit_Grade__c'] ?? '-'),
+      stage: String(r['Lifecycle_Stage__c'] ?? ''),
+      status: r['Status'] ? statusLabel(String(r['Status']), values) : '',
       owner: owner(r['OwnerId']),
-      tasks: tasks.map((t) => `${t['Priority']} ${due(String(t['ReminderDateTime']))} ${owner(t['OwnerId'])}`).join('; '),
+      tasks: tasks
+        .map((t) => `${t['Priority']} ${due(String(t['ReminderDateTime']))} ${owner(t['OwnerId'])}`)
+        .join('; '),
     });
   }
   return rows;
@@ -90,13 +121,29 @@ export function crmRows(sandbox: SandboxCrm, seed: Seed, config: LeadstageConfig
 /** Columns padded to their widest cell. */
 export function table(rows: string[][]): string[] {
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => '  ' + r.map((cell, c) => cell.padEnd(w[c]!)).join('  ').trimEnd());
+  return rows.map(
+    (r) =>
+      '  ' +
+      r
+        .map((cell, c) => cell.padEnd(w[c]!))
+        .join('  ')
+        .trimEnd(),
+  );
 }
 
 export function rowTable(rows: readonly Row[], dueZone: string): string[] {
   return table([
     ['persona', 'contact', 'score', 'grade', 'stage', 'lead status', 'owner', `open tasks (due, ${dueZone})`],
-    ...rows.map((r) => [r.persona, r.name, r.score === null ? '-' : String(r.score), r.grade, r.stage, r.status, r.owner, r.tasks]),
+    ...rows.map((r) => [
+      r.persona,
+      r.name,
+      r.score === null ? '-' : String(r.score),
+      r.grade,
+      r.stage,
+      r.status,
+      r.owner,
+      r.tasks,
+    ]),
   ]);
 }
 

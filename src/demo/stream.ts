@@ -7,20 +7,27 @@ import { LOCAL, type Pipeline } from './pipeline.ts';
  * engagement) and workflow webhooks (forms, downloads, demo requests); Salesforce: an edit by
  * sales (an outbound message); everything else through the signed event feed.
  */
-export async function playStream(p: Pipeline, seed: Seed, portals: readonly string[] = [LOCAL.portalId]): Promise<{ feed: number; workflows: number }> {
+export async function playStream(
+  p: Pipeline,
+  seed: Seed,
+  portals: readonly string[] = [LOCAL.portalId],
+): Promise<{ feed: number; workflows: number }> {
   const now = Date.now();
   const feed: object[] = [];
   const sf = (id: string) => ({ crm: 'salesforce', orgId: LOCAL.orgId, id });
   const ago = (minutes: number) => new Date(now - minutes * 60_000).toISOString();
   let n = 0;
-  const event = (type: string, contact: object, minutes: number, attributes: object = {}) => feed.push({ id: `demo-${++n}`, type, occurredAt: ago(minutes), contact, attributes });
+  const event = (type: string, contact: object, minutes: number, attributes: object = {}) =>
+    feed.push({ id: `demo-${++n}`, type, occurredAt: ago(minutes), contact, attributes });
   const workflows: Promise<number>[] = [];
   // The same HubSpot personas and activity in every portal (each portal scores them with its own config).
   for (const portalId of portals) {
     const face = p.sandbox.hubspotPortals.get(portalId)!;
     const hub = (id: string) => ({ crm: 'hubspot', portalId, id });
     const workflow = (type: string, id: string, properties: Record<string, string>) =>
-      workflows.push(p.sandbox.hubspotSenders.get(portalId)!.workflow(p.url, type, { objectId: Number(id), properties }));
+      workflows.push(
+        p.sandbox.hubspotSenders.get(portalId)!.workflow(p.url, type, { objectId: Number(id), properties }),
+      );
     for (const c of seed.hubspot.contacts) {
       const id = c.id;
       switch (c.role) {
@@ -67,7 +74,11 @@ export async function playStream(p: Pipeline, seed: Seed, portals: readonly stri
     const id = record.Id;
     if (role === 'bant') {
       // Sales confirms budget, need and timing on the Lead: Salesforce sends an outbound message.
-      p.sandbox.salesforceEdit('Lead', id, { Budget__c: '120k', Need__c: 'Replace manual lead routing', Purchase_Timeframe__c: 'This quarter' });
+      p.sandbox.salesforceEdit('Lead', id, {
+        Budget__c: '120k',
+        Need__c: 'Replace manual lead routing',
+        Purchase_Timeframe__c: 'This quarter',
+      });
     } else if (role === 'webinar') {
       event('webinar_registered', sf(id), 60 * 24 * 5);
       event('webinar_attended', sf(id), 60 * 24 * 4);
@@ -88,8 +99,13 @@ export async function playStream(p: Pipeline, seed: Seed, portals: readonly stri
   const body = JSON.stringify(feed);
   const ts = String(Math.floor(Date.now() / 1000));
   const res = await fetch(`${p.url}/webhooks/events`, {
-    method: 'POST', body,
-    headers: { 'content-type': 'application/json', 'x-leadstage-timestamp': ts, 'x-leadstage-signature': `sha256=${signFeed(LOCAL.eventsSecret, ts, body)}` },
+    method: 'POST',
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-leadstage-timestamp': ts,
+      'x-leadstage-signature': `sha256=${signFeed(LOCAL.eventsSecret, ts, body)}`,
+    },
   });
   if (res.status !== 202) throw new Error(`the event feed answered ${res.status}`);
   await Promise.all(workflows);

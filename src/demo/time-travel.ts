@@ -20,11 +20,19 @@ async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms
 /** Nothing time-driven is due any more (SLA steps, decay) and the pipeline is idle. */
 async function settled(p: Pipeline, clock: ShiftedClock, tenants: readonly Tenant[]): Promise<void> {
   const keys = new Keys(p.env.LEADSTAGE_REDIS_PREFIX);
-  await waitFor(async () => {
-    const now = clock.now().getTime();
-    const due = await Promise.all(tenants.flatMap((t) => [keys.slaSchedule(t), keys.decaySchedule(t)]).map((k) => p.web.redis.zcount(k, '-inf', now)));
-    return due.every((n) => n === 0);
-  }, 'the time-driven work to settle', 60_000);
+  await waitFor(
+    async () => {
+      const now = clock.now().getTime();
+      const due = await Promise.all(
+        tenants
+          .flatMap((t) => [keys.slaSchedule(t), keys.decaySchedule(t)])
+          .map((k) => p.web.redis.zcount(k, '-inf', now)),
+      );
+      return due.every((n) => n === 0);
+    },
+    'the time-driven work to settle',
+    60_000,
+  );
   await p.drained();
 }
 
@@ -43,11 +51,17 @@ export interface TimeReport {
  * nurture, every other open task climbs its SLA ladder). Nothing here sleeps for real.
  */
 export async function playTime(
-  p: Pipeline, clock: ShiftedClock, tenants: readonly Tenant[], rows: () => Row[], names: ReadonlyMap<string, string>, say: (s: string) => void,
+  p: Pipeline,
+  clock: ShiftedClock,
+  tenants: readonly Tenant[],
+  rows: () => Row[],
+  names: ReadonlyMap<string, string>,
+  say: (s: string) => void,
 ): Promise<TimeReport> {
   const tz = p.config.businessHours.timezone;
   const start = clock.now().getTime();
-  const stamp = () => `${DateTime.fromMillis(clock.now().getTime(), { zone: tz }).toFormat('ccc HH:mm')} (+${formatSpan(clock.now().getTime() - start)})`;
+  const stamp = () =>
+    `${DateTime.fromMillis(clock.now().getTime(), { zone: tz }).toFormat('ccc HH:mm')} (+${formatSpan(clock.now().getTime() - start)})`;
   const hs = p.sandbox.hubspot;
   const vp = hs.tasks.find((t) => t.contactIds.includes('301'));
   if (vp) {
@@ -55,11 +69,15 @@ export async function playTime(
     const dueAt = Date.parse(vp.properties['hs_timestamp']!);
     clock.advanceTo(dueAt + MIN);
     await waitFor(() => vp.properties['hs_task_body']?.includes('SLA missed') ?? false, 'the reminder');
-    say(`  ${stamp()}  Dana Ortiz's call task (${names.get(owner) ?? owner}) is past due and open: priority high, a note on the task`);
+    say(
+      `  ${stamp()}  Dana Ortiz's call task (${names.get(owner) ?? owner}) is past due and open: priority high, a note on the task`,
+    );
     clock.advanceTo(stepAt(p.config, { crm: 'hubspot', ownerId: owner, step: 1, dueAt })! + MIN);
     await waitFor(() => hs.tasks.filter((t) => t.contactIds.includes('301')).length === 2, 'the reassignment');
     const next = hs.tasks.filter((t) => t.contactIds.includes('301'))[1]!.properties['hubspot_owner_id']!;
-    say(`  ${stamp()}  still nobody called: reassigned to ${names.get(next) ?? next} (a new task, due in 5 minutes again); the first task completed with the reason`);
+    say(
+      `  ${stamp()}  still nobody called: reassigned to ${names.get(next) ?? next} (a new task, due in 5 minutes again); the first task completed with the reason`,
+    );
   }
   await settled(p, clock, tenants);
 
@@ -70,16 +88,30 @@ export async function playTime(
   const after = rows();
   const decayed = after.flatMap((r) => {
     const b = before.get(r.id);
-    return b?.score != null && r.score != null && r.score < b.score ? [{ name: r.name, from: b.score, to: r.score }] : [];
+    return b?.score != null && r.score != null && r.score < b.score
+      ? [{ name: r.name, from: b.score, to: r.score }]
+      : [];
   });
-  const recycled = after.filter((r) => /marketingqualifiedlead|^MQL$/.test(before.get(r.id)?.stage ?? '') && !/marketingqualifiedlead|^MQL$/.test(r.stage)).map((r) => r.name);
+  const recycled = after
+    .filter(
+      (r) =>
+        /marketingqualifiedlead|^MQL$/.test(before.get(r.id)?.stage ?? '') &&
+        !/marketingqualifiedlead|^MQL$/.test(r.stage),
+    )
+    .map((r) => r.name);
   const hsTasks = [...p.sandbox.hubspotPortals.values()].flatMap((face) => face.tasks);
-  const bodies = [...hsTasks.map((t) => t.properties['hs_task_body'] ?? ''), ...[...p.sandbox.salesforce.records.Task.values()].map((t) => String(t['Description'] ?? ''))];
+  const bodies = [
+    ...hsTasks.map((t) => t.properties['hs_task_body'] ?? ''),
+    ...[...p.sandbox.salesforce.records.Task.values()].map((t) => String(t['Description'] ?? '')),
+  ];
   const count = (re: RegExp) => bodies.reduce((n, b) => n + (b.match(re)?.length ?? 0), 0);
   return {
-    reminded: count(/Priority raised to high/g), reassigned: count(/^\[leadstage\] Reassigned from/gm), escalated: count(/^\[leadstage\] Escalated to the manager/gm),
+    reminded: count(/Priority raised to high/g),
+    reassigned: count(/^\[leadstage\] Reassigned from/gm),
+    escalated: count(/^\[leadstage\] Escalated to the manager/gm),
     retired: count(/Closed: the lead went back to/g),
-    decayed, recycled,
+    decayed,
+    recycled,
   };
 }
 

@@ -58,10 +58,20 @@ export type FailureKind = 'rate_limited' | 'auth' | 'transient' | 'rejected';
 /** Codes meaning "you are over a limit": the tenant waits, no attempt is spent. */
 const RATE_LIMIT_CODES = new Set(['RATE_LIMITS', 'REQUEST_LIMIT_EXCEEDED', 'TOO_MANY_REQUESTS']);
 /** Codes meaning the credentials are bad or expired beyond refresh. */
-const AUTH_CODES = new Set(['INVALID_SESSION_ID', 'INVALID_AUTHENTICATION', 'EXPIRED_AUTHENTICATION', 'ERROR_HTTP_401']);
+const AUTH_CODES = new Set([
+  'INVALID_SESSION_ID',
+  'INVALID_AUTHENTICATION',
+  'EXPIRED_AUTHENTICATION',
+  'ERROR_HTTP_401',
+]);
 /** Codes meaning "try again": locks, outages, time-outs. */
 const TRANSIENT_CODES = new Set([
-  'UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE', 'TIMEOUT', 'DeadlineExceeded',
+  'UNABLE_TO_LOCK_ROW',
+  'SERVER_UNAVAILABLE',
+  'INTERNAL_ERROR',
+  'SERVICE_UNAVAILABLE',
+  'TIMEOUT',
+  'DeadlineExceeded',
 ]);
 const NETWORK = /ECONNRE|ETIMEDOUT|EPIPE|EAI_AGAIN|socket hang up|fetch failed|network/i;
 

@@ -113,7 +113,11 @@ export interface CrmPort {
    * run of records sharing one modified time (see toEndOfGroup); the caller resumes from the
    * newest modified time it saw.
    */
-  listModifiedSince?(tenant: Tenant, since: Date, maxRecords: number): AsyncIterable<{ snapshot: ContactSnapshot; modifiedAt: number }[]>;
+  listModifiedSince?(
+    tenant: Tenant,
+    since: Date,
+    maxRecords: number,
+  ): AsyncIterable<{ snapshot: ContactSnapshot; modifiedAt: number }[]>;
   /** Every owner the CRM knows, active or not. */
   listOwners(tenant: Tenant): Promise<CrmOwner[]>;
   /**
@@ -152,7 +156,10 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
  * one modified time: the sweep's watermark is a time, so a run cut inside such a run (a mass update
  * stamps thousands of records with one second) could neither skip the rest nor get past them.
  */
-export async function* toEndOfGroup<T extends { modifiedAt: number }>(pages: AsyncIterable<T[]>, max: number): AsyncIterable<T[]> {
+export async function* toEndOfGroup<T extends { modifiedAt: number }>(
+  pages: AsyncIterable<T[]>,
+  max: number,
+): AsyncIterable<T[]> {
   let seen = 0;
   let last: number | undefined;
   for await (const page of pages) {

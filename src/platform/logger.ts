@@ -10,6 +10,9 @@ export function createLogger(level: string, name = 'leadstage'): Logger {
   return pino({
     name,
     level,
-    redact: { paths: ['email', '*.email', 'authorization', '*.authorization', 'secret', '*.secret', 'token', '*.token'], censor: '[redacted]' },
+    redact: {
+      paths: ['email', '*.email', 'authorization', '*.authorization', 'secret', '*.secret', 'token', '*.token'],
+      censor: '[redacted]',
+    },
   });
 }

@@ -15,8 +15,7 @@ export interface Installation {
  * admin must reconnect); or a transient failure (no `status`) to retry later.
  */
 export type RefreshResult =
-  | { ok: true; credentials: Record<string, string> }
-  | { ok: false; status?: 'paused' | 'uninstalled'; reason: string };
+  { ok: true; credentials: Record<string, string> } | { ok: false; status?: 'paused' | 'uninstalled'; reason: string };
 
 /** An expected OAuth failure (denied consent, expired code, token endpoint error), safe to show. */
 export class OAuthError extends Error {
@@ -33,7 +32,12 @@ export class OAuthError extends Error {
 export interface OAuthProvider {
   authorizeUrl(opts: { state: string; redirectUri: string; codeChallenge?: string; loginHost?: string }): string;
   /** Exchange the code; reads the account id and facts (time zone, tier) the CRM reports. */
-  exchange(opts: { code: string; redirectUri: string; codeVerifier?: string; loginHost?: string }): Promise<Installation>;
+  exchange(opts: {
+    code: string;
+    redirectUri: string;
+    codeVerifier?: string;
+    loginHost?: string;
+  }): Promise<Installation>;
   refresh(credentials: Readonly<Record<string, string>>): Promise<RefreshResult>;
   /** Whether this CRM wants PKCE on the web-server flow. */
   readonly pkce: boolean;

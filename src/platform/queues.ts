@@ -15,7 +15,11 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-export function createQueues(connection: ConnectionOptions, prefix: string, onError: (err: Error) => void = () => undefined): Queues {
+export function createQueues(
+  connection: ConnectionOptions,
+  prefix: string,
+  onError: (err: Error) => void = () => undefined,
+): Queues {
   const defaultJobOptions = {
     attempts: 12,
     // Jitter spreads retries of jobs that failed together (row locks, a CRM outage) apart.
@@ -25,7 +29,11 @@ export function createQueues(connection: ConnectionOptions, prefix: string, onEr
   };
   const recompute = new Queue<RecomputeJobData>(QUEUE.recompute, { connection, prefix, defaultJobOptions });
   const resolve = new Queue<Record<string, never>>(QUEUE.resolve, { connection, prefix, defaultJobOptions });
-  const maintenance = new Queue(QUEUE.maintenance, { connection, prefix, defaultJobOptions: { removeOnComplete: { count: 100 }, removeOnFail: { count: 1_000 } } });
+  const maintenance = new Queue(QUEUE.maintenance, {
+    connection,
+    prefix,
+    defaultJobOptions: { removeOnComplete: { count: 100 }, removeOnFail: { count: 1_000 } },
+  });
   // A queue emits 'error' when Redis drops; unhandled, that would crash the process.
   for (const q of [recompute, resolve, maintenance]) q.on('error', onError);
   return {
@@ -44,11 +52,23 @@ export function createQueues(connection: ConnectionOptions, prefix: string, onEr
  * exactly one follow-up. So a burst of events costs one batch, and no two workers ever recompute
  * the same tenant's contacts at once. `windowMs` lets a burst gather before the batch starts.
  */
-export async function requestRecompute(queue: Queue<RecomputeJobData>, tenant: Tenant, windowMs: number): Promise<void> {
-  await queue.add('recompute-tenant', { tenant }, { deduplication: { id: `recompute:${tenantKey(tenant)}`, keepLastIfActive: true }, delay: windowMs });
+export async function requestRecompute(
+  queue: Queue<RecomputeJobData>,
+  tenant: Tenant,
+  windowMs: number,
+): Promise<void> {
+  await queue.add(
+    'recompute-tenant',
+    { tenant },
+    { deduplication: { id: `recompute:${tenantKey(tenant)}`, keepLastIfActive: true }, delay: windowMs },
+  );
 }
 
 /** Ask for e-mail-addressed events to be resolved to CRM contacts. */
 export async function requestResolve(queue: Queue<Record<string, never>>, windowMs: number): Promise<void> {
-  await queue.add('resolve-emails', {}, { deduplication: { id: 'resolve-emails', keepLastIfActive: true }, delay: windowMs });
+  await queue.add(
+    'resolve-emails',
+    {},
+    { deduplication: { id: 'resolve-emails', keepLastIfActive: true }, delay: windowMs },
+  );
 }

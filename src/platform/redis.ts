@@ -24,7 +24,9 @@ export function isRedisUnavailable(err: unknown): boolean {
   const m = err.message;
   return (
     err.name === 'MaxRetriesPerRequestError' ||
-    /Stream isn't writeable|enableOfflineQueue|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTCONN|LOADING|READONLY|CLUSTERDOWN/.test(m)
+    /Stream isn't writeable|enableOfflineQueue|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTCONN|LOADING|READONLY|CLUSTERDOWN/.test(
+      m,
+    )
   );
 }
 

@@ -26,8 +26,10 @@ export class SecretBox {
 
   constructor(current: SecretKey, older: readonly SecretKey[] = []) {
     for (const k of [current, ...older]) {
-      if (k.key.length !== 32) throw new SecretBoxError(`encryption key "${k.id}" must be 32 bytes (got ${k.key.length})`);
-      if (!/^[A-Za-z0-9_-]{1,32}$/.test(k.id)) throw new SecretBoxError('an encryption key id is letters, digits, "-" and "_"');
+      if (k.key.length !== 32)
+        throw new SecretBoxError(`encryption key "${k.id}" must be 32 bytes (got ${k.key.length})`);
+      if (!/^[A-Za-z0-9_-]{1,32}$/.test(k.id))
+        throw new SecretBoxError('an encryption key id is letters, digits, "-" and "_"');
     }
     this.current = current;
     this.byId = new Map([...older, current].map((k) => [k.id, k.key]));
@@ -41,7 +43,13 @@ export class SecretBox {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
     const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return ['v1', this.current.id, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.');
+    return [
+      'v1',
+      this.current.id,
+      iv.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+      ct.toString('base64url'),
+    ].join('.');
   }
 
   /** The key id a sealed value was sealed with (to find values to re-encrypt). */
@@ -53,7 +61,8 @@ export class SecretBox {
     const [v, id, iv, tag, ct] = sealed.split('.');
     if (v !== 'v1' || !id || !iv || !tag || ct === undefined) throw new SecretBoxError('not a sealed value');
     const key = this.byId.get(id);
-    if (!key) throw new SecretBoxError(`sealed with key "${id}", which is not configured (LEADSTAGE_ENCRYPTION_OLD_KEYS)`);
+    if (!key)
+      throw new SecretBoxError(`sealed with key "${id}", which is not configured (LEADSTAGE_ENCRYPTION_OLD_KEYS)`);
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
@@ -66,8 +75,12 @@ export class SecretBox {
 
 /** `id:base64,id:base64` → keys (the retired ones, still able to open). */
 export function parseKeyList(list: string | undefined): SecretKey[] {
-  return (list ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
-    const i = entry.indexOf(':');
-    return { id: entry.slice(0, i), key: Buffer.from(entry.slice(i + 1), 'base64') };
-  });
+  return (list ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const i = entry.indexOf(':');
+      return { id: entry.slice(0, i), key: Buffer.from(entry.slice(i + 1), 'base64') };
+    });
 }

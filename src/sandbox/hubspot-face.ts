@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { searchContacts } from './hubspot-search.ts';
-import { readTasks, updateTasks } from './hubspot-tasks.ts';
+import { propertiesRoute } from './hubspot-properties.ts';
+import { createTasks, readTasks, searchTasks, updateTasks } from './hubspot-tasks.ts';
 import { CodeFlow } from './oauth-faces.ts';
 
 /**
@@ -33,8 +34,37 @@ export interface HsChange {
   changeSource: 'CRM' | 'INTEGRATION';
 }
 
-const STAGES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'];
-const BASE_PROPERTIES = ['email', 'firstname', 'lastname', 'jobtitle', 'company', 'industry', 'numemployees', 'country', 'lifecyclestage', 'hs_lead_status', 'hubspot_owner_id', 'hs_email_open', 'hs_email_last_open_date', 'hs_email_last_click_date', 'hs_email_last_reply_date', 'hs_analytics_num_page_views', 'num_conversion_events', 'recent_conversion_date', 'hs_object_id'];
+const STAGES = [
+  'subscriber',
+  'lead',
+  'marketingqualifiedlead',
+  'salesqualifiedlead',
+  'opportunity',
+  'customer',
+  'evangelist',
+  'other',
+];
+const BASE_PROPERTIES = [
+  'email',
+  'firstname',
+  'lastname',
+  'jobtitle',
+  'company',
+  'industry',
+  'numemployees',
+  'country',
+  'lifecyclestage',
+  'hs_lead_status',
+  'hubspot_owner_id',
+  'hs_email_open',
+  'hs_email_last_open_date',
+  'hs_email_last_click_date',
+  'hs_email_last_reply_date',
+  'hs_analytics_num_page_views',
+  'num_conversion_events',
+  'recent_conversion_date',
+  'hs_object_id',
+];
 
 export class HubSpotFace {
   readonly portalId: string;
@@ -53,8 +83,26 @@ export class HubSpotFace {
   timeZone = 'US/Eastern';
   /** Options of the portal's enumeration properties (HubSpot's defaults; tests add custom stages). */
   readonly options: Record<string, string[]> = {
-    lifecyclestage: ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'],
-    hs_lead_status: ['NEW', 'OPEN', 'IN_PROGRESS', 'OPEN_DEAL', 'UNQUALIFIED', 'ATTEMPTED_TO_CONTACT', 'CONNECTED', 'BAD_TIMING'],
+    lifecyclestage: [
+      'subscriber',
+      'lead',
+      'marketingqualifiedlead',
+      'salesqualifiedlead',
+      'opportunity',
+      'customer',
+      'evangelist',
+      'other',
+    ],
+    hs_lead_status: [
+      'NEW',
+      'OPEN',
+      'IN_PROGRESS',
+      'OPEN_DEAL',
+      'UNQUALIFIED',
+      'ATTEMPTED_TO_CONTACT',
+      'CONNECTED',
+      'BAD_TIMING',
+    ],
   };
   /** When leadstage first wrote each contact (epoch ms), for latency and throughput figures. */
   readonly firstWrite = new Map<string, number>();
@@ -94,30 +142,59 @@ export class HubSpotFace {
     };
   }
 
-  handle(method: string, path: string, query: URLSearchParams, headers: Record<string, string | string[] | undefined>, body: any): HsReply {
+  handle(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    headers: Record<string, string | string[] | undefined>,
+    body: any,
+  ): HsReply {
     if (method === 'GET' && path === '/oauth/authorize') return this.codeFlow.authorize(query);
     if (method === 'POST' && path === '/oauth/v3/token') return this.token(new URLSearchParams(String(body ?? '')));
     if (!this.tokens.has(String(headers['authorization'] ?? '').replace(/^Bearer /, ''))) {
-      return { status: 401, body: { status: 'error', message: 'Authentication credentials not found.', category: 'INVALID_AUTHENTICATION' } };
+      return {
+        status: 401,
+        body: { status: 'error', message: 'Authentication credentials not found.', category: 'INVALID_AUTHENTICATION' },
+      };
     }
     const gate = this.admit(Date.now());
     if (!gate.ok) {
       this.tooManyRequests += 1;
-      return { status: 429, headers: gate.headers, body: { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING', category: 'RATE_LIMITS' } };
+      return {
+        status: 429,
+        headers: gate.headers,
+        body: {
+          status: 'error',
+          message: 'You have reached your ten_secondly_rolling limit.',
+          errorType: 'RATE_LIMIT',
+          policyName: 'TEN_SECONDLY_ROLLING',
+          category: 'RATE_LIMITS',
+        },
+      };
     }
     const clean = path.replace(/\/$/, '');
     // Single-property reads: one route for any property name.
-    const route = /^\/crm\/v3\/properties\/contacts\/[^/]+$/.test(clean) && method === 'GET' && clean !== '/crm/v3/properties/contacts/groups'
-      ? 'GET /crm/v3/properties/contacts/:name' : `${method} ${clean}`;
+    const route =
+      /^\/crm\/v3\/properties\/contacts\/[^/]+$/.test(clean) &&
+      method === 'GET' &&
+      clean !== '/crm/v3/properties/contacts/groups'
+        ? 'GET /crm/v3/properties/contacts/:name'
+        : `${method} ${clean}`;
     const reply = this.route(route, query, body, clean);
     return { ...reply, headers: { ...gate.headers, ...reply.headers } };
   }
 
-  private route(route: string, query: URLSearchParams, body: any, path = ""): HsReply {
+  private route(route: string, query: URLSearchParams, body: any, path = ''): HsReply {
     const now = new Date().toISOString();
-    const tooMany = (n: number): HsReply | null => (n > 100 ? { status: 400, body: { status: 'error', message: 'Batch input limit is 100', category: 'VALIDATION_ERROR' } } : null);
+    const tooMany = (n: number): HsReply | null =>
+      n > 100
+        ? { status: 400, body: { status: 'error', message: 'Batch input limit is 100', category: 'VALIDATION_ERROR' } }
+        : null;
     const asRecord = (c: SandboxContact, props?: string[]) => ({
-      id: c.id, createdAt: now, updatedAt: now, archived: false,
+      id: c.id,
+      createdAt: now,
+      updatedAt: now,
+      archived: false,
       properties: props ? Object.fromEntries(props.map((p) => [p, c.properties[p] ?? null])) : c.properties,
     });
     switch (route) {
@@ -125,24 +202,55 @@ export class HubSpotFace {
         const limit = tooMany(body.inputs.length);
         if (limit) return limit;
         const lookup = (key: string) =>
-          body.idProperty === 'email' ? [...this.contacts.values()].find((c) => (c.properties['email'] ?? '').toLowerCase() === key.toLowerCase()) : this.contacts.get(key);
+          body.idProperty === 'email'
+            ? [...this.contacts.values()].find((c) => (c.properties['email'] ?? '').toLowerCase() === key.toLowerCase())
+            : this.contacts.get(key);
         const found = body.inputs.map((i: { id: string }) => lookup(i.id)).filter(Boolean) as SandboxContact[];
         const missing = body.inputs.map((i: { id: string }) => i.id).filter((id: string) => !lookup(id));
         return {
           status: missing.length ? 207 : 200,
           body: {
-            status: 'COMPLETE', startedAt: now, completedAt: now, results: found.map((c) => asRecord(c, body.properties)),
-            ...(missing.length ? { numErrors: 1, errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some CONTACT objects, they may be deleted or not exist.', context: { ids: missing } }] } : {}),
+            status: 'COMPLETE',
+            startedAt: now,
+            completedAt: now,
+            results: found.map((c) => asRecord(c, body.properties)),
+            ...(missing.length
+              ? {
+                  numErrors: 1,
+                  errors: [
+                    {
+                      status: 'error',
+                      category: 'OBJECT_NOT_FOUND',
+                      message: 'Could not get some CONTACT objects, they may be deleted or not exist.',
+                      context: { ids: missing },
+                    },
+                  ],
+                }
+              : {}),
           },
         };
       }
       case 'POST /crm/v3/objects/contacts/batch/update': {
         const limit = tooMany(body.inputs.length);
         if (limit) return limit;
-        const unknown = body.inputs.flatMap((i: { properties: Record<string, string> }) => Object.keys(i.properties)).filter((p: string) => !this.properties.has(p));
+        const unknown = body.inputs
+          .flatMap((i: { properties: Record<string, string> }) => Object.keys(i.properties))
+          .filter((p: string) => !this.properties.has(p));
         if (unknown.length) {
-          const detail = [...new Set(unknown)].map((name) => ({ isValid: false, message: `Property "${name}" does not exist`, error: 'PROPERTY_DOESNT_EXIST', name }));
-          return { status: 400, body: { status: 'error', message: `Property values were not valid: ${JSON.stringify(detail)}`, category: 'VALIDATION_ERROR' } };
+          const detail = [...new Set(unknown)].map((name) => ({
+            isValid: false,
+            message: `Property "${name}" does not exist`,
+            error: 'PROPERTY_DOESNT_EXIST',
+            name,
+          }));
+          return {
+            status: 400,
+            body: {
+              status: 'error',
+              message: `Property values were not valid: ${JSON.stringify(detail)}`,
+              category: 'VALIDATION_ERROR',
+            },
+          };
         }
         const results = [];
         const changes: HsChange[] = [];
@@ -151,7 +259,13 @@ export class HubSpotFace {
           if (!c) continue;
           for (const [k, v] of Object.entries(input.properties)) {
             // HubSpot ignores a backward lifecyclestage; clearing it ("") is how one goes back.
-            if (k === 'lifecyclestage' && v !== '' && c.properties[k] && STAGES.indexOf(v) < STAGES.indexOf(c.properties[k]!)) continue;
+            if (
+              k === 'lifecyclestage' &&
+              v !== '' &&
+              c.properties[k] &&
+              STAGES.indexOf(v) < STAGES.indexOf(c.properties[k]!)
+            )
+              continue;
             if (c.properties[k] === v) continue;
             c.properties[k] = v;
             this.modifiedAt.set(c.id, Date.now());
@@ -164,31 +278,29 @@ export class HubSpotFace {
         return { status: 200, body: { status: 'COMPLETE', startedAt: now, completedAt: now, results } };
       }
       case 'POST /crm/v3/objects/tasks':
-      case 'POST /crm/v3/objects/tasks/batch/create': {
-        const batch = route.endsWith('create');
-        const inputs = batch ? body.inputs : [body];
-        const limit = tooMany(inputs.length);
-        if (limit) return limit;
-        // With objectWriteTraceId on every input a batch is multi-status (207): valid inputs are
-        // created, each invalid one reported; without, one invalid input fails the whole batch.
-        const invalid = (i: { properties: Record<string, string> }) => !i.properties?.['hs_timestamp'];
-        const traced = batch && inputs.every((i: { objectWriteTraceId?: string }) => i.objectWriteTraceId);
-        if (!traced && inputs.some(invalid)) {
-          return { status: 400, body: { status: 'error', message: 'Property values were not valid: hs_timestamp is required', category: 'VALIDATION_ERROR' } };
-        }
-        const errors = traced ? inputs.filter(invalid).map((i: { objectWriteTraceId: string }) => ({
-          status: 'error', category: 'VALIDATION_ERROR', message: 'Property values were not valid: hs_timestamp is required', context: { objectWriteTraceId: [i.objectWriteTraceId] },
-        })) : [];
-        const created = inputs.filter((i: { properties: Record<string, string> }) => !invalid(i)).map((i: { properties: Record<string, string>; associations: { to: { id: string }; types: { associationTypeId: number }[] }[] }) => {
-          const task = { id: String(this.nextId++), properties: { ...i.properties, hs_createdate: String(Date.now()) }, contactIds: (i.associations ?? []).filter((a) => a.types.some((t) => t.associationTypeId === 204)).map((a) => a.to.id) };
-          this.tasks.push(task);
-          return { id: task.id, properties: task.properties, createdAt: now, updatedAt: now, archived: false };
-        });
-        if (errors.length) return { status: 207, body: { status: 'COMPLETE', startedAt: now, completedAt: now, results: created, numErrors: errors.length, errors } };
-        return batch ? { status: 201, body: { status: 'COMPLETE', startedAt: now, completedAt: now, results: created } } : { status: 201, body: created[0] };
-      }
+      case 'POST /crm/v3/objects/tasks/batch/create':
+        return createTasks(
+          this.tasks,
+          route.endsWith('create') ? body.inputs : [body],
+          route.endsWith('create'),
+          () => String(this.nextId++),
+          now,
+        );
       case 'GET /account-info/2026-03/details':
-        return { status: 200, body: { portalId: Number(this.portalId), accountType: 'STANDARD', timeZone: this.timeZone, companyCurrency: 'USD', additionalCurrencies: [], utcOffset: '-05:00', utcOffsetMilliseconds: -18_000_000, uiDomain: 'app.hubspot.com', dataHostingLocation: 'na1' } };
+        return {
+          status: 200,
+          body: {
+            portalId: Number(this.portalId),
+            accountType: 'STANDARD',
+            timeZone: this.timeZone,
+            companyCurrency: 'USD',
+            additionalCurrencies: [],
+            utcOffset: '-05:00',
+            utcOffsetMilliseconds: -18_000_000,
+            uiDomain: 'app.hubspot.com',
+            dataHostingLocation: 'na1',
+          },
+        };
       case 'POST /crm/v3/objects/contacts/search':
         return searchContacts(this.contacts.values(), this.modifiedAt, body);
       case 'POST /crm/v3/objects/tasks/batch/read':
@@ -196,7 +308,7 @@ export class HubSpotFace {
       case 'POST /crm/v3/objects/tasks/batch/update':
         return updateTasks(this.tasks, body, now);
       case 'POST /crm/v3/objects/tasks/search':
-        return this.searchTasks(body);
+        return searchTasks(this.tasks, body);
       case 'GET /crm/v3/objects/contacts': {
         const limit = Math.min(100, Number(query.get('limit') ?? 10));
         const ids = [...this.contacts.keys()];
@@ -204,55 +316,56 @@ export class HubSpotFace {
         const page = ids.slice(start, start + limit);
         const next = ids[start + limit];
         // `properties` as the SDK sends it (comma-separated), or repeated; hs_object_id always comes back.
-        const props = ['hs_object_id', ...query.getAll('properties').flatMap((p) => p.split(',')).filter(Boolean)];
-        return { status: 200, body: { results: page.map((id) => asRecord(this.contacts.get(id)!, props)), ...(next ? { paging: { next: { after: next, link: `?after=${next}` } } } : {}) } };
+        const props = [
+          'hs_object_id',
+          ...query
+            .getAll('properties')
+            .flatMap((p) => p.split(','))
+            .filter(Boolean),
+        ];
+        return {
+          status: 200,
+          body: {
+            results: page.map((id) => asRecord(this.contacts.get(id)!, props)),
+            ...(next ? { paging: { next: { after: next, link: `?after=${next}` } } } : {}),
+          },
+        };
       }
       case 'GET /crm/v3/owners': {
         const archived = query.get('archived') === 'true';
-        return { status: 200, body: { results: this.owners.filter((o) => o.archived === archived).map((o) => ({ id: o.id, email: o.email ?? null, firstName: o.firstName ?? null, lastName: o.lastName ?? null, userId: Number(o.id) + 9_000_000, archived: o.archived })) } };
+        return {
+          status: 200,
+          body: {
+            results: this.owners
+              .filter((o) => o.archived === archived)
+              .map((o) => ({
+                id: o.id,
+                email: o.email ?? null,
+                firstName: o.firstName ?? null,
+                lastName: o.lastName ?? null,
+                userId: Number(o.id) + 9_000_000,
+                archived: o.archived,
+              })),
+          },
+        };
       }
       case 'GET /crm/v3/properties/contacts/groups':
-        return { status: 200, body: { results: [...this.groups].map((name) => ({ name, label: name, displayOrder: 0, archived: false })) } };
       case 'POST /crm/v3/properties/contacts/groups':
-        this.groups.add(body.name);
-        return { status: 201, body: { name: body.name, label: body.label, displayOrder: body.displayOrder ?? 0, archived: false } };
       case 'GET /crm/v3/properties/contacts':
-        return { status: 200, body: { results: [...this.properties].map((name) => ({ name, label: name, type: 'string', fieldType: 'text', groupName: 'contactinformation' })) } };
-      case 'GET /crm/v3/properties/contacts/:name': {
-        const name = path.split('/').pop()!;
-        if (!this.properties.has(name)) return { status: 404, body: { status: 'error', message: `Unable to find property ${name}`, category: 'OBJECT_NOT_FOUND' } };
-        const options = (this.options[name] ?? []).map((value, displayOrder) => ({ label: value, value, displayOrder, hidden: false }));
-        return { status: 200, body: { name, label: name, type: options.length ? 'enumeration' : 'string', fieldType: options.length ? 'select' : 'text', groupName: 'contactinformation', options } };
-      }
+      case 'GET /crm/v3/properties/contacts/:name':
       case 'POST /crm/v3/properties/contacts':
-        if (!body.type || !body.fieldType || !body.groupName || !this.groups.has(body.groupName)) {
-          return { status: 400, body: { status: 'error', message: 'Property group, type and fieldType are required; the group must exist', category: 'VALIDATION_ERROR' } };
-        }
-        this.properties.add(body.name);
-        return { status: 201, body: { ...body } };
+        return propertiesRoute(
+          route,
+          { groups: this.groups, properties: this.properties, options: this.options },
+          body,
+          path,
+        );
       default:
-        return { status: 404, body: { status: 'error', message: `sandbox: no route ${route}`, category: 'OBJECT_NOT_FOUND' } };
+        return {
+          status: 404,
+          body: { status: 'error', message: `sandbox: no route ${route}`, category: 'OBJECT_NOT_FOUND' },
+        };
     }
-  }
-
-  /**
-   * The two searches leadstage makes: by contact (`associations.contact EQ`), and by creation time
-   * (`hs_createdate GTE`, sorted ascending, 200 per page with `after`), as HubSpot's search API.
-   */
-  private searchTasks(body: { filterGroups?: { filters?: { propertyName: string; operator: string; value: string }[] }[]; limit?: number; after?: string }): HsReply {
-    const filters = body.filterGroups?.[0]?.filters ?? [];
-    const limit = Math.min(200, body.limit ?? 10);
-    let rows = this.tasks;
-    for (const f of filters) {
-      if (f.propertyName === 'associations.contact' && f.operator === 'EQ') rows = rows.filter((t) => t.contactIds.includes(f.value));
-      else if (f.propertyName === 'hs_createdate' && f.operator === 'GTE') rows = rows.filter((t) => Number(t.properties['hs_createdate']) >= Number(f.value));
-      else return { status: 400, body: { status: 'error', message: `sandbox: unsupported filter ${f.propertyName} ${f.operator}`, category: 'VALIDATION_ERROR' } };
-    }
-    const start = Number(body.after ?? 0);
-    const page = rows.slice(start, start + limit);
-    const results = page.map((t) => ({ id: t.id, properties: { hs_task_body: t.properties['hs_task_body'], hs_createdate: t.properties['hs_createdate'] } }));
-    const next = start + limit < rows.length ? { paging: { next: { after: String(start + limit) } } } : {};
-    return { status: 200, body: { total: rows.length, results, ...next } };
   }
 
   /**
@@ -265,11 +378,22 @@ export class HubSpotFace {
       const refused = this.codeFlow.redeem(form);
       if (refused) return { status: refused.status, body: refused.body };
     } else if (grant === 'refresh_token') {
-      if (form.get('client_id') !== this.codeFlow.client.id || form.get('client_secret') !== this.codeFlow.client.secret) {
+      if (
+        form.get('client_id') !== this.codeFlow.client.id ||
+        form.get('client_secret') !== this.codeFlow.client.secret
+      ) {
         return { status: 401, body: { status: 'BAD_CLIENT_ID', message: 'invalid client' } };
       }
       if (!this.refreshTokens.has(form.get('refresh_token') ?? '')) {
-        return { status: 400, body: { error: 'invalid_grant', error_description: 'refresh token is invalid, expired or revoked', status: 'BAD_REFRESH_TOKEN', message: 'refresh token is invalid, expired or revoked' } };
+        return {
+          status: 400,
+          body: {
+            error: 'invalid_grant',
+            error_description: 'refresh token is invalid, expired or revoked',
+            status: 'BAD_REFRESH_TOKEN',
+            message: 'refresh token is invalid, expired or revoked',
+          },
+        };
       }
     } else {
       return { status: 400, body: { error: 'unsupported_grant_type' } };
@@ -278,7 +402,17 @@ export class HubSpotFace {
     this.tokens.add(access);
     const refresh = grant === 'refresh_token' ? form.get('refresh_token')! : `na1-${randomBytes(12).toString('hex')}`;
     this.refreshTokens.add(refresh);
-    return { status: 200, body: { token_type: 'bearer', refresh_token: refresh, access_token: access, hub_id: Number(this.portalId), scopes: ['oauth', 'crm.objects.contacts.read', 'crm.objects.contacts.write'], expires_in: 1800 } };
+    return {
+      status: 200,
+      body: {
+        token_type: 'bearer',
+        refresh_token: refresh,
+        access_token: access,
+        hub_id: Number(this.portalId),
+        scopes: ['oauth', 'crm.objects.contacts.read', 'crm.objects.contacts.write'],
+        expires_in: 1800,
+      },
+    };
   }
 
   /** Whether this portal issued `token` and has not revoked it (which portal a refresh belongs to). */

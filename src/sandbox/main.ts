@@ -16,9 +16,13 @@ const sandbox = new SandboxCrm({
 });
 loadSeed(sandbox, readSeed());
 const url = await sandbox.start(Number(env['SANDBOX_PORT'] ?? 4010));
-if (env['LEADSTAGE_URL']) sandbox.connect(env['LEADSTAGE_URL'], env['SALESFORCE_WEBHOOK_TOKEN'] ?? SANDBOX_SECRETS.salesforceWebhookToken);
+if (env['LEADSTAGE_URL'])
+  sandbox.connect(env['LEADSTAGE_URL'], env['SALESFORCE_WEBHOOK_TOKEN'] ?? SANDBOX_SECRETS.salesforceWebhookToken);
 const leadstageUrl = env['LEADSTAGE_URL'] ?? 'http://127.0.0.1:3000';
-const settings = Object.entries({ REDIS_URL: env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', ...sandbox.leadstageEnv(leadstageUrl) });
+const settings = Object.entries({
+  REDIS_URL: env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+  ...sandbox.leadstageEnv(leadstageUrl),
+});
 console.log(`sandbox CRM on ${url}: ${sandbox.hubspot.contacts.size} HubSpot contacts, ${sandbox.salesforce.records.Lead.size} Leads, \
 ${sandbox.salesforce.records.Contact.size} Contacts${env['LEADSTAGE_URL'] ? `; webhooks → ${env['LEADSTAGE_URL']}` : '; no webhooks (set LEADSTAGE_URL)'}
 # leadstage against this sandbox: put these in .env (or export them), then npm start

@@ -56,8 +56,13 @@ export class CodeFlow {
     const code = form.get('code') ?? '';
     const grant = this.grants.get(code);
     this.grants.delete(code);
-    if (!grant || grant.expiresAt < Date.now()) return { status: 400, body: { error: 'invalid_grant', error_description: 'authorization code is invalid, expired or used' } };
-    if (form.get('redirect_uri') !== grant.redirectUri) return { status: 400, body: { error: 'redirect_uri_mismatch', error_description: 'redirect_uri must match' } };
+    if (!grant || grant.expiresAt < Date.now())
+      return {
+        status: 400,
+        body: { error: 'invalid_grant', error_description: 'authorization code is invalid, expired or used' },
+      };
+    if (form.get('redirect_uri') !== grant.redirectUri)
+      return { status: 400, body: { error: 'redirect_uri_mismatch', error_description: 'redirect_uri must match' } };
     if (grant.challenge) {
       const verifier = form.get('code_verifier') ?? '';
       if (createHash('sha256').update(verifier).digest('base64url') !== grant.challenge) {

@@ -26,7 +26,11 @@ const ID_PREFIX: Record<string, string> = { Lead: '00Q', Contact: '003', Task: '
 export class SalesforceFace {
   readonly orgId: string;
   readonly records: Record<'Lead' | 'Contact' | 'Task' | 'User' | 'Account', Map<string, SfRecord>> = {
-    Lead: new Map(), Contact: new Map(), Task: new Map(), User: new Map(), Account: new Map(),
+    Lead: new Map(),
+    Contact: new Map(),
+    Task: new Map(),
+    User: new Map(),
+    Account: new Map(),
   };
   readonly schema: Record<'Lead' | 'Contact', SfFieldSpec[]> = { Lead: [], Contact: [] };
   /** Valid access tokens; a refresh adds one. */
@@ -63,7 +67,14 @@ export class SalesforceFace {
     return { status, body: [{ message, errorCode }] };
   }
 
-  handle(method: string, path: string, query: URLSearchParams, headers: Record<string, string | string[] | undefined>, body: unknown, baseUrl: string): SfReply {
+  handle(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    headers: Record<string, string | string[] | undefined>,
+    body: unknown,
+    baseUrl: string,
+  ): SfReply {
     if (method === 'POST' && path === '/services/oauth2/token') return this.oauth(String(body ?? ''), baseUrl);
     if (method === 'GET' && path === '/services/oauth2/authorize') return this.codeFlow.authorize(query);
     const auth = String(headers['authorization'] ?? '').replace(/^Bearer /, '');
@@ -75,8 +86,15 @@ export class SalesforceFace {
     if (rest === '/composite/sobjects' && (method === 'PATCH' || method === 'POST')) {
       const b = body as { allOrNone?: boolean; records?: SfRecord[] };
       if (!b?.records) return this.err(400, 'JSON_PARSER_ERROR', 'records is required');
-      if (b.records.length > 200) return this.err(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
-      return method === 'PATCH' ? this.update(b.records, b.allOrNone === true, String(headers['sforce-auto-assign'] ?? '')) : this.create(b.records, b.allOrNone === true);
+      if (b.records.length > 200)
+        return this.err(
+          400,
+          'EXCEEDED_ID_LIMIT',
+          'record limit reached. cannot submit more than 200 records into this call',
+        );
+      return method === 'PATCH'
+        ? this.update(b.records, b.allOrNone === true, String(headers['sforce-auto-assign'] ?? ''))
+        : this.create(b.records, b.allOrNone === true);
     }
     const d = /^\/sobjects\/(Lead|Contact|Task)\/describe$/.exec(rest);
     if (method === 'GET' && d) return d[1] === 'Task' ? this.describeTask() : this.describe(d[1] as 'Lead' | 'Contact');
@@ -85,7 +103,10 @@ export class SalesforceFace {
 
   private oauth(form: string, baseUrl: string): SfReply {
     const p = new URLSearchParams(form);
-    if (p.get('client_id') !== this.client.id || (p.has('client_secret') && p.get('client_secret') !== this.client.secret)) {
+    if (
+      p.get('client_id') !== this.client.id ||
+      (p.has('client_secret') && p.get('client_secret') !== this.client.secret)
+    ) {
       return { status: 400, body: { error: 'invalid_client_id', error_description: 'client identifier invalid' } };
     }
     if (p.get('grant_type') === 'authorization_code') {
@@ -95,7 +116,19 @@ export class SalesforceFace {
       this.refreshToken = `sandbox-refresh-${randomBytes(8).toString('hex')}`;
       const access = `sandbox-${randomBytes(8).toString('hex')}`;
       this.tokens.add(access);
-      return { status: 200, body: { access_token: access, refresh_token: this.refreshToken, signature: 'sandbox', scope: 'api refresh_token', instance_url: baseUrl, id: `${baseUrl}/id/${this.orgId}/005000000000001AAA`, token_type: 'Bearer', issued_at: String(Date.now()) } };
+      return {
+        status: 200,
+        body: {
+          access_token: access,
+          refresh_token: this.refreshToken,
+          signature: 'sandbox',
+          scope: 'api refresh_token',
+          instance_url: baseUrl,
+          id: `${baseUrl}/id/${this.orgId}/005000000000001AAA`,
+          token_type: 'Bearer',
+          issued_at: String(Date.now()),
+        },
+      };
     }
     if (p.get('grant_type') !== 'refresh_token' || p.get('refresh_token') !== this.refreshToken) {
       return { status: 400, body: { error: 'invalid_grant', error_description: 'expired access/refresh token' } };
@@ -103,8 +136,21 @@ export class SalesforceFace {
     const token = `sandbox-${randomBytes(8).toString('hex')}`;
     this.tokens.add(token);
     // Refresh-token rotation: a new refresh token with every refresh; the old one is dead from now on.
-    const rotated = this.rotateRefreshTokens ? { refresh_token: (this.refreshToken = `sandbox-refresh-${randomBytes(8).toString('hex')}`) } : {};
-    return { status: 200, body: { access_token: token, ...rotated, instance_url: baseUrl, id: `${baseUrl}/id/${this.orgId}/005000000000001AAA`, token_type: 'Bearer', issued_at: String(Date.now()), signature: 'sandbox' } };
+    const rotated = this.rotateRefreshTokens
+      ? { refresh_token: (this.refreshToken = `sandbox-refresh-${randomBytes(8).toString('hex')}`) }
+      : {};
+    return {
+      status: 200,
+      body: {
+        access_token: token,
+        ...rotated,
+        instance_url: baseUrl,
+        id: `${baseUrl}/id/${this.orgId}/005000000000001AAA`,
+        token_type: 'Bearer',
+        issued_at: String(Date.now()),
+        signature: 'sandbox',
+      },
+    };
   }
 
   /**
@@ -112,13 +158,21 @@ export class SalesforceFace {
    * person's edit sets), keyset-paged on (SystemModstamp, Id), oldest first.
    */
   private modifiedQuery(soql: string): SfReply | null {
-    const m = /^SELECT (.+?) FROM (Lead|Contact) WHERE (?:SystemModstamp >= (\S+)|\(SystemModstamp > (\S+) OR \(SystemModstamp = \S+ AND Id > '(\w+)'\)\))( AND IsConverted = false)? ORDER BY SystemModstamp ASC, Id ASC LIMIT (\d+)$/.exec(soql.trim());
+    const m =
+      /^SELECT (.+?) FROM (Lead|Contact) WHERE (?:SystemModstamp >= (\S+)|\(SystemModstamp > (\S+) OR \(SystemModstamp = \S+ AND Id > '(\w+)'\)\))( AND IsConverted = false)? ORDER BY SystemModstamp ASC, Id ASC LIMIT (\d+)$/.exec(
+        soql.trim(),
+      );
     if (!m) return null;
     const [, fieldList, type, from, after, afterId, openOnly, limit] = m;
-    const stamp = (r: SfRecord) => Date.parse(String(r['SystemModstamp'] ?? r['LastModifiedDate'] ?? '1970-01-01T00:00:00Z')) / 1000 | 0;
-    const t = Date.parse((from ?? after)!) / 1000 | 0;
+    const stamp = (r: SfRecord) =>
+      (Date.parse(String(r['SystemModstamp'] ?? r['LastModifiedDate'] ?? '1970-01-01T00:00:00Z')) / 1000) | 0;
+    const t = (Date.parse((from ?? after)!) / 1000) | 0;
     const rows = [...this.records[type as 'Lead' | 'Contact'].values()]
-      .filter((r) => (!openOnly || r['IsConverted'] !== true) && (from ? stamp(r) >= t : stamp(r) > t || (stamp(r) === t && r.Id > afterId!)))
+      .filter(
+        (r) =>
+          (!openOnly || r['IsConverted'] !== true) &&
+          (from ? stamp(r) >= t : stamp(r) > t || (stamp(r) === t && r.Id > afterId!)),
+      )
       .sort((a, b) => stamp(a) - stamp(b) || (a.Id < b.Id ? -1 : a.Id > b.Id ? 1 : 0))
       .slice(0, Number(limit))
       .map((r) => ({ ...r, SystemModstamp: new Date(stamp(r) * 1000).toISOString().replace('Z', '+0000') }));
@@ -134,29 +188,53 @@ export class SalesforceFace {
    */
   private listQuery(soql: string): SfReply | null {
     const count = /^SELECT COUNT\(\) FROM (Lead|Contact)( WHERE IsConverted = false)?$/.exec(soql.trim());
-    const open = (type: 'Lead' | 'Contact', openOnly: boolean) => [...this.records[type].values()].filter((r) => !openOnly || r['IsConverted'] !== true);
-    if (count) return { status: 200, body: { totalSize: open(count[1] as 'Lead' | 'Contact', Boolean(count[2])).length, done: true, records: [] } };
-    const m = /^SELECT (.+?) FROM (Lead|Contact)(?: WHERE (IsConverted = false)?(?: AND )?(?:Id > '(\w+)')?)? ORDER BY Id ASC LIMIT (\d+)$/.exec(soql.trim());
+    const open = (type: 'Lead' | 'Contact', openOnly: boolean) =>
+      [...this.records[type].values()].filter((r) => !openOnly || r['IsConverted'] !== true);
+    if (count)
+      return {
+        status: 200,
+        body: { totalSize: open(count[1] as 'Lead' | 'Contact', Boolean(count[2])).length, done: true, records: [] },
+      };
+    const m =
+      /^SELECT (.+?) FROM (Lead|Contact)(?: WHERE (IsConverted = false)?(?: AND )?(?:Id > '(\w+)')?)? ORDER BY Id ASC LIMIT (\d+)$/.exec(
+        soql.trim(),
+      );
     if (!m) return null;
     const [, fieldList, type, openOnly, afterId, limit] = m;
-    const rows = open(type as 'Lead' | 'Contact', Boolean(openOnly)).filter((r) => !afterId || r.Id > afterId)
-      .sort((a, b) => (a.Id < b.Id ? -1 : a.Id > b.Id ? 1 : 0)).slice(0, Number(limit));
+    const rows = open(type as 'Lead' | 'Contact', Boolean(openOnly))
+      .filter((r) => !afterId || r.Id > afterId)
+      .sort((a, b) => (a.Id < b.Id ? -1 : a.Id > b.Id ? 1 : 0))
+      .slice(0, Number(limit));
     const reply = this.reply(type!, rows.slice(0, this.queryBatchSize), fieldList!);
     if (rows.length <= this.queryBatchSize) return reply;
     const body = reply.body as { records: unknown[] };
-    return { status: 200, body: { totalSize: rows.length, done: false, nextRecordsUrl: `/services/data/v61.0/query/01gSANDBOX-${this.queryBatchSize}`, records: body.records } };
+    return {
+      status: 200,
+      body: {
+        totalSize: rows.length,
+        done: false,
+        nextRecordsUrl: `/services/data/v61.0/query/01gSANDBOX-${this.queryBatchSize}`,
+        records: body.records,
+      },
+    };
   }
 
   /** The SOQL shapes leadstage issues: SELECT … FROM T WHERE F IN (…)/= '…' [AND IsConverted = false] [ORDER/LIMIT]. */
   private query(soql: string): SfReply {
     const modified = this.modifiedQuery(soql) ?? this.listQuery(soql);
     if (modified) return modified;
-    const m = /^SELECT (.+?) FROM (\w+) WHERE (\w+) (IN \((.*?)\)|= '((?:[^'\\]|\\.)*)')( AND IsConverted = false)?(?: AND CreatedDate >= (\S+))?(?: ORDER BY \w+ (?:ASC|DESC))?(?: LIMIT (\d+))?$/i.exec(soql.trim());
+    const m =
+      /^SELECT (.+?) FROM (\w+) WHERE (\w+) (IN \((.*?)\)|= '((?:[^'\\]|\\.)*)')( AND IsConverted = false)?(?: AND CreatedDate >= (\S+))?(?: ORDER BY \w+ (?:ASC|DESC))?(?: LIMIT (\d+))?$/i.exec(
+        soql.trim(),
+      );
     if (!m) return this.err(400, 'MALFORMED_QUERY', `sandbox cannot run this query: ${soql.slice(0, 200)}`);
     const [, fieldList, type, field, , inList, eq, openOnly, createdSince, limit] = m;
     const table = this.records[type as keyof SalesforceFace['records']];
     if (!table) return this.err(400, 'INVALID_TYPE', `sObject type '${type}' is not supported.`);
-    const values = inList !== undefined ? [...inList.matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((v) => v[1]!.replace(/\\(.)/g, '$1')) : [eq!.replace(/\\(.)/g, '$1')];
+    const values =
+      inList !== undefined
+        ? [...inList.matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((v) => v[1]!.replace(/\\(.)/g, '$1'))
+        : [eq!.replace(/\\(.)/g, '$1')];
     const wanted = new Set(values.map((v) => (field === 'Email' ? v.toLowerCase() : v)));
     let rows = [...table.values()].filter((r) => {
       const v = r[field!];
@@ -172,11 +250,14 @@ export class SalesforceFace {
   private reply(type: string, rows: SfRecord[], fieldList: string): SfReply {
     const fields = fieldList.split(',').map((f) => f.trim());
     const records = rows.map((r) => {
-      const out: Record<string, unknown> = { attributes: { type, url: `/services/data/v61.0/sobjects/${type}/${r.Id}` } };
+      const out: Record<string, unknown> = {
+        attributes: { type, url: `/services/data/v61.0/sobjects/${type}/${r.Id}` },
+      };
       for (const f of fields) {
         if (f.includes('.')) {
           const [rel, sub] = f.split('.') as [string, string];
-          const account = rel === 'Account' && r['AccountId'] ? this.records.Account.get(String(r['AccountId'])) : undefined;
+          const account =
+            rel === 'Account' && r['AccountId'] ? this.records.Account.get(String(r['AccountId'])) : undefined;
           out[rel] = account ? { attributes: { type: 'Account' }, [sub]: account[sub] ?? null } : null;
         } else {
           out[f] = r[f] ?? null;
@@ -193,27 +274,78 @@ export class SalesforceFace {
 
   private update(records: SfRecord[], allOrNone: boolean, autoAssign: string): SfReply {
     const results = records.map((rec) => {
-      const { id, attributes, ...fields } = rec as unknown as { id: string; attributes: { type: 'Lead' | 'Contact' | 'Task' } } & Record<string, unknown>;
+      const { id, attributes, ...fields } = rec as unknown as {
+        id: string;
+        attributes: { type: 'Lead' | 'Contact' | 'Task' };
+      } & Record<string, unknown>;
       if (attributes?.type === 'Task') return this.updateTask(id, fields);
       const type = attributes?.type;
       const existing = type && (type === 'Lead' || type === 'Contact') ? this.records[type].get(id) : undefined;
-      if (!existing) return { id, success: false, errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }] };
+      if (!existing)
+        return {
+          id,
+          success: false,
+          errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }],
+        };
       const known = this.fieldNames(type);
       const unknown = Object.keys(fields).filter((f) => !known.has(f));
-      if (unknown.length) return { id, success: false, errors: [{ statusCode: 'INVALID_FIELD', message: `No such column '${unknown[0]}' on entity '${type}'.`, fields: unknown }] };
+      if (unknown.length)
+        return {
+          id,
+          success: false,
+          errors: [
+            {
+              statusCode: 'INVALID_FIELD',
+              message: `No such column '${unknown[0]}' on entity '${type}'.`,
+              fields: unknown,
+            },
+          ],
+        };
       for (const spec of this.schema[type]) {
         const v = fields[spec.name];
         if (spec.type === 'picklist' && v !== undefined && v !== null && !spec.picklistValues?.includes(String(v))) {
-          return { id, success: false, errors: [{ statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', message: `${spec.name}: bad value for restricted picklist field: ${String(v)}`, fields: [spec.name] }] };
+          return {
+            id,
+            success: false,
+            errors: [
+              {
+                statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+                message: `${spec.name}: bad value for restricted picklist field: ${String(v)}`,
+                fields: [spec.name],
+              },
+            ],
+          };
         }
       }
-      return { id, success: true, errors: [] as unknown[], apply: () => {
-        Object.assign(existing, fields, { SystemModstamp: new Date().toISOString() });
-        // Without Sforce-Auto-Assign: FALSE, the org's assignment rule takes the Lead to a queue.
-        if (type === 'Lead' && autoAssign.toUpperCase() !== 'FALSE') existing['OwnerId'] = this.assignmentQueueId;
-      } };
+      return {
+        id,
+        success: true,
+        errors: [] as unknown[],
+        apply: () => {
+          Object.assign(existing, fields, { SystemModstamp: new Date().toISOString() });
+          // Without Sforce-Auto-Assign: FALSE, the org's assignment rule takes the Lead to a queue.
+          if (type === 'Lead' && autoAssign.toUpperCase() !== 'FALSE') existing['OwnerId'] = this.assignmentQueueId;
+        },
+      };
     });
-    if (allOrNone && results.some((r) => !r.success)) return { status: 200, body: results.map((r) => ({ id: r.id, success: false, errors: r.success ? [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: 'Record rolled back because not all records were valid and the request was using AllOrNone header', fields: [] }] : r.errors })) };
+    if (allOrNone && results.some((r) => !r.success))
+      return {
+        status: 200,
+        body: results.map((r) => ({
+          id: r.id,
+          success: false,
+          errors: r.success
+            ? [
+                {
+                  statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+                  message:
+                    'Record rolled back because not all records were valid and the request was using AllOrNone header',
+                  fields: [],
+                },
+              ]
+            : r.errors,
+        })),
+      };
     const changed: Record<string, string[]> = {};
     for (const [i, r] of results.entries()) {
       if (!r.success || !('apply' in r)) continue;
@@ -228,32 +360,78 @@ export class SalesforceFace {
   /** A Task update: Status, Priority (restricted picklists), OwnerId, Description; IsClosed follows Status. */
   private updateTask(id: string, fields: Record<string, unknown>) {
     const task = this.records.Task.get(id);
-    if (!task) return { id, success: false, errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }] };
+    if (!task)
+      return {
+        id,
+        success: false,
+        errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }],
+      };
     for (const name of ['Status', 'Priority'] as const) {
       if (fields[name] !== undefined && !this.taskPicklists[name].includes(String(fields[name]))) {
-        return { id, success: false, errors: [{ statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', message: `${name}: bad value for restricted picklist field: ${String(fields[name])}`, fields: [name] }] };
+        return {
+          id,
+          success: false,
+          errors: [
+            {
+              statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+              message: `${name}: bad value for restricted picklist field: ${String(fields[name])}`,
+              fields: [name],
+            },
+          ],
+        };
       }
     }
-    return { id, success: true, errors: [] as unknown[], apply: () => {
-      Object.assign(task, fields, { SystemModstamp: new Date().toISOString() });
-      task['IsClosed'] = task['Status'] === 'Completed';
-    } };
+    return {
+      id,
+      success: true,
+      errors: [] as unknown[],
+      apply: () => {
+        Object.assign(task, fields, { SystemModstamp: new Date().toISOString() });
+        task['IsClosed'] = task['Status'] === 'Completed';
+      },
+    };
   }
 
   private create(records: SfRecord[], allOrNone: boolean): SfReply {
     const results = records.map((rec) => {
       const { attributes, ...fields } = rec as unknown as { attributes: { type: string } } & Record<string, unknown>;
-      if (attributes?.type !== 'Task') return { success: false, errors: [{ statusCode: 'INVALID_TYPE', message: `sandbox creates Tasks only, not ${attributes?.type}`, fields: [] }] };
+      if (attributes?.type !== 'Task')
+        return {
+          success: false,
+          errors: [
+            { statusCode: 'INVALID_TYPE', message: `sandbox creates Tasks only, not ${attributes?.type}`, fields: [] },
+          ],
+        };
       const missing = ['Subject', 'Status', 'Priority'].filter((f) => !fields[f]);
-      if (missing.length) return { success: false, errors: [{ statusCode: 'REQUIRED_FIELD_MISSING', message: `Required fields are missing: [${missing.join(', ')}]`, fields: missing }] };
-      if (String(fields['Subject']).length > 255) return { success: false, errors: [{ statusCode: 'STRING_TOO_LONG', message: 'Subject: data value too large', fields: ['Subject'] }] };
+      if (missing.length)
+        return {
+          success: false,
+          errors: [
+            {
+              statusCode: 'REQUIRED_FIELD_MISSING',
+              message: `Required fields are missing: [${missing.join(', ')}]`,
+              fields: missing,
+            },
+          ],
+        };
+      if (String(fields['Subject']).length > 255)
+        return {
+          success: false,
+          errors: [{ statusCode: 'STRING_TOO_LONG', message: 'Subject: data value too large', fields: ['Subject'] }],
+        };
       return { success: true, errors: [] as unknown[], fields };
     });
-    if (allOrNone && results.some((r) => !r.success)) return { status: 200, body: results.map((r) => ({ success: false, errors: r.errors })) };
+    if (allOrNone && results.some((r) => !r.success))
+      return { status: 200, body: results.map((r) => ({ success: false, errors: r.errors })) };
     const body = results.map((r) => {
       if (!r.success || !('fields' in r)) return { success: false, errors: r.errors };
       const id = this.newId('Task');
-      this.records.Task.set(id, { Id: id, CreatedDate: new Date().toISOString(), IsClosed: r.fields?.['Status'] === 'Completed', ...r.fields });
+      this.records.Task.set(id, {
+        Id: id,
+        CreatedDate: new Date().toISOString(),
+        IsClosed: r.fields?.['Status'] === 'Completed',
+        ...r.fields,
+      });
       return { id, success: true, errors: [] };
     });
     const ids = body.filter((b) => b.success).map((b) => (b as { id: string }).id);
@@ -270,18 +448,42 @@ export class SalesforceFace {
   }
 
   /** The org's TaskStatus and TaskPriority picklists (Salesforce's defaults; tests change them). */
-  readonly taskPicklists = { Status: ['Not Started', 'In Progress', 'Completed', 'Waiting on someone else', 'Deferred'], Priority: ['High', 'Normal', 'Low'] };
+  readonly taskPicklists = {
+    Status: ['Not Started', 'In Progress', 'Completed', 'Waiting on someone else', 'Deferred'],
+    Priority: ['High', 'Normal', 'Low'],
+  };
 
   private describeTask(): SfReply {
-    const picklist = (name: 'Status' | 'Priority') => ({ name, type: 'picklist', picklistValues: this.taskPicklists[name].map((v) => ({ value: v, label: v, active: true })) });
-    return { status: 200, body: { name: 'Task', fields: [{ name: 'Id', type: 'id' }, { name: 'Subject', type: 'combobox' }, picklist('Status'), picklist('Priority')] } };
+    const picklist = (name: 'Status' | 'Priority') => ({
+      name,
+      type: 'picklist',
+      picklistValues: this.taskPicklists[name].map((v) => ({ value: v, label: v, active: true })),
+    });
+    return {
+      status: 200,
+      body: {
+        name: 'Task',
+        fields: [
+          { name: 'Id', type: 'id' },
+          { name: 'Subject', type: 'combobox' },
+          picklist('Status'),
+          picklist('Priority'),
+        ],
+      },
+    };
   }
 
   private describe(type: 'Lead' | 'Contact'): SfReply {
     const fields = [
-      { name: 'Id', type: 'id' }, { name: 'OwnerId', type: 'reference' },
+      { name: 'Id', type: 'id' },
+      { name: 'OwnerId', type: 'reference' },
       ...(type === 'Contact' ? [{ name: 'AccountId', type: 'reference', relationshipName: 'Account' }] : []),
-      ...this.schema[type].map((f) => ({ name: f.name, type: f.type, relationshipName: f.relationshipName ?? null, picklistValues: (f.picklistValues ?? []).map((v) => ({ value: v, label: v, active: true })) })),
+      ...this.schema[type].map((f) => ({
+        name: f.name,
+        type: f.type,
+        relationshipName: f.relationshipName ?? null,
+        picklistValues: (f.picklistValues ?? []).map((v) => ({ value: v, label: v, active: true })),
+      })),
     ];
     return { status: 200, body: { name: type, fields } };
   }

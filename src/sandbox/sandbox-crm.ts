@@ -70,8 +70,17 @@ export class SandboxCrm {
 
   constructor(opts: SandboxOptions = {}) {
     this.opts = {
-      hubspot: opts.hubspot ?? { portalId: '62515', accessToken: 'pat-sandbox', clientSecret: 'sandbox-hubspot-client-secret', appId: '54321' },
-      salesforce: opts.salesforce ?? { orgId: '00D5g000004SxyzEAC', accessToken: 'sandbox-access-token', integrationUserId: '005000000000009AAA' },
+      hubspot: opts.hubspot ?? {
+        portalId: '62515',
+        accessToken: 'pat-sandbox',
+        clientSecret: 'sandbox-hubspot-client-secret',
+        appId: '54321',
+      },
+      salesforce: opts.salesforce ?? {
+        orgId: '00D5g000004SxyzEAC',
+        accessToken: 'sandbox-access-token',
+        integrationUserId: '005000000000009AAA',
+      },
     };
     this.hubspot = new HubSpotFace(this.opts.hubspot.portalId, this.opts.hubspot.accessToken);
     this.hubspotPortals.set(this.hubspot.portalId, this.hubspot);
@@ -79,7 +88,7 @@ export class SandboxCrm {
     this.salesforce = new SalesforceFace(this.opts.salesforce.orgId, this.opts.salesforce.accessToken);
     this.faults = opts.faults ?? {};
     let seed = this.faults.seed ?? 1;
-    this.dice = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    this.dice = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
   }
 
   /**
@@ -92,12 +101,20 @@ export class SandboxCrm {
     const sf = this.opts.salesforce;
     return {
       PUBLIC_BASE_URL: publicUrl,
-      HUBSPOT_CLIENT_SECRET: h.clientSecret, HUBSPOT_APP_ID: h.appId,
-      HUBSPOT_API_BASE_URL: this.url, HUBSPOT_ACCESS_TOKEN: h.accessToken, HUBSPOT_PORTAL_ID: h.portalId,
-      SALESFORCE_ORG_IDS: sf.orgId, SALESFORCE_WEBHOOK_TOKEN: secrets.salesforceWebhookToken, SALESFORCE_INTEGRATION_USER_ID: sf.integrationUserId,
-      SALESFORCE_INSTANCE_URL: this.url, SALESFORCE_LOGIN_URL: this.url, SALESFORCE_ACCESS_TOKEN: sf.accessToken,
+      HUBSPOT_CLIENT_SECRET: h.clientSecret,
+      HUBSPOT_APP_ID: h.appId,
+      HUBSPOT_API_BASE_URL: this.url,
+      HUBSPOT_ACCESS_TOKEN: h.accessToken,
+      HUBSPOT_PORTAL_ID: h.portalId,
+      SALESFORCE_ORG_IDS: sf.orgId,
+      SALESFORCE_WEBHOOK_TOKEN: secrets.salesforceWebhookToken,
+      SALESFORCE_INTEGRATION_USER_ID: sf.integrationUserId,
+      SALESFORCE_INSTANCE_URL: this.url,
+      SALESFORCE_LOGIN_URL: this.url,
+      SALESFORCE_ACCESS_TOKEN: sf.accessToken,
       SALESFORCE_REFRESH_TOKEN: this.salesforce.refreshToken,
-      SALESFORCE_CLIENT_ID: this.salesforce.client.id, SALESFORCE_CLIENT_SECRET: this.salesforce.client.secret,
+      SALESFORCE_CLIENT_ID: this.salesforce.client.id,
+      SALESFORCE_CLIENT_SECRET: this.salesforce.client.secret,
       EVENTS_SIGNING_SECRET: secrets.eventsSigningSecret,
     };
   }
@@ -121,7 +138,12 @@ export class SandboxCrm {
 
   private connectHubSpot(face: HubSpotFace): void {
     const hs = this.opts.hubspot;
-    const sender = new HubSpotWebhookSender({ url: `${this.leadstageUrl}/webhooks/hubspot`, clientSecret: hs.clientSecret, portalId: face.portalId, appId: hs.appId });
+    const sender = new HubSpotWebhookSender({
+      url: `${this.leadstageUrl}/webhooks/hubspot`,
+      clientSecret: hs.clientSecret,
+      portalId: face.portalId,
+      appId: hs.appId,
+    });
     this.hubspotSenders.set(face.portalId, sender);
     face.onChange = (changes) => sender.enqueue(changes);
   }
@@ -134,7 +156,9 @@ export class SandboxCrm {
       const form = new URLSearchParams(raw);
       const code = form.get('code') ?? '';
       const refresh = form.get('refresh_token') ?? '';
-      return faces.find((f) => (code && f.codeFlow.has(code)) || (refresh && f.hasRefreshToken(refresh))) ?? this.hubspot;
+      return (
+        faces.find((f) => (code && f.codeFlow.has(code)) || (refresh && f.hasRefreshToken(refresh))) ?? this.hubspot
+      );
     }
     const token = String(headers['authorization'] ?? '').replace(/^Bearer /, '');
     return faces.find((f) => f.tokens.has(token)) ?? this.hubspot;
@@ -145,11 +169,17 @@ export class SandboxCrm {
     this.leadstageUrl = leadstageUrl;
     for (const face of this.hubspotPortals.values()) this.connectHubSpot(face);
     this.hubspotWebhooks = this.hubspotSenders.get(this.hubspot.portalId);
-    this.salesforceOutbound = new SalesforceOutboundSender({ url: `${leadstageUrl}/webhooks/salesforce?token=${encodeURIComponent(salesforceToken)}`, orgId: this.opts.salesforce.orgId });
+    this.salesforceOutbound = new SalesforceOutboundSender({
+      url: `${leadstageUrl}/webhooks/salesforce?token=${encodeURIComponent(salesforceToken)}`,
+      orgId: this.opts.salesforce.orgId,
+    });
     this.salesforce.onChange = (type, ids) => {
       const table = this.salesforce.records[type];
       // API writes come from leadstage's integration user: their messages are echoes leadstage skips.
-      this.salesforceOutbound!.send(type, ids.map((id) => ({ ...table.get(id)!, LastModifiedById: this.opts.salesforce.integrationUserId })));
+      this.salesforceOutbound!.send(
+        type,
+        ids.map((id) => ({ ...table.get(id)!, LastModifiedById: this.opts.salesforce.integrationUserId })),
+      );
     };
   }
 
@@ -190,7 +220,10 @@ export class SandboxCrm {
     const route = `${req.method} ${url.pathname.replace(/\/$/, '')}`;
     this.calls.set(route, (this.calls.get(route) ?? 0) + 1);
     this.callTimes.push(Date.now());
-    const isHubSpot = url.pathname.startsWith('/crm/') || url.pathname.startsWith('/account-info/') || url.pathname.startsWith('/oauth/');
+    const isHubSpot =
+      url.pathname.startsWith('/crm/') ||
+      url.pathname.startsWith('/account-info/') ||
+      url.pathname.startsWith('/oauth/');
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       if (res.destroyed) return;
       res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', ...headers });
@@ -209,7 +242,20 @@ export class SandboxCrm {
       }
       if (isHubSpot && ((f.stormUntil && Date.now() < f.stormUntil) || Date.now() < face.stormUntil)) {
         this.injected.storm += 1;
-        return send(429, { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' }, { 'X-HubSpot-RateLimit-Max': '110', 'X-HubSpot-RateLimit-Remaining': '0', 'X-HubSpot-RateLimit-Interval-Milliseconds': '1000' });
+        return send(
+          429,
+          {
+            status: 'error',
+            message: 'You have reached your ten_secondly_rolling limit.',
+            errorType: 'RATE_LIMIT',
+            policyName: 'TEN_SECONDLY_ROLLING',
+          },
+          {
+            'X-HubSpot-RateLimit-Max': '110',
+            'X-HubSpot-RateLimit-Remaining': '0',
+            'X-HubSpot-RateLimit-Interval-Milliseconds': '1000',
+          },
+        );
       }
       if (f.errorRate && this.dice() < f.errorRate) {
         this.injected.errors += 1;
@@ -222,7 +268,12 @@ export class SandboxCrm {
     if (isHubSpot) {
       const body = raw && String(headers['content-type'] ?? '').includes('json') ? JSON.parse(raw) : raw || undefined;
       const reply = face.handle(req.method!, url.pathname, url.searchParams, headers, body);
-      if (route.startsWith('POST /crm/v3/objects/tasks') && !route.endsWith('/search') && (this.faults.lostTaskCreates ?? 0) > 0 && reply.status < 300) {
+      if (
+        route.startsWith('POST /crm/v3/objects/tasks') &&
+        !route.endsWith('/search') &&
+        (this.faults.lostTaskCreates ?? 0) > 0 &&
+        reply.status < 300
+      ) {
         this.faults.lostTaskCreates! -= 1;
         this.injected.errors += 1;
         return send(502, { status: 'error', message: 'Bad Gateway', category: 'INTERNAL_ERROR' });
@@ -232,6 +283,9 @@ export class SandboxCrm {
     const body = raw && String(headers['content-type'] ?? '').includes('json') ? JSON.parse(raw) : raw;
     const reply = this.salesforce.handle(req.method!, url.pathname, url.searchParams, headers, body, this.url);
     if (url.pathname.startsWith('/services/data/')) this.salesforce.apiUsage.used += 1;
-    return send(reply.status, reply.body, { ...reply.headers, ...(url.pathname.startsWith('/services/data/') ? this.salesforce.limitInfo() : {}) });
+    return send(reply.status, reply.body, {
+      ...reply.headers,
+      ...(url.pathname.startsWith('/services/data/') ? this.salesforce.limitInfo() : {}),
+    });
   }
 }

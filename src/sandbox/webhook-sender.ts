@@ -6,7 +6,11 @@ import type { HsChange } from './hubspot-face.ts';
  * POST with retries, as the CRMs retry a delivery that did not get a 2xx. `request` builds each
  * attempt (HubSpot counts attemptNumber up and signs each attempt afresh).
  */
-async function deliver(url: string, request: (attempt: number) => { body: string; headers: Record<string, string> }, attempts = 6): Promise<number> {
+async function deliver(
+  url: string,
+  request: (attempt: number) => { body: string; headers: Record<string, string> },
+  attempts = 6,
+): Promise<number> {
   let status = 0;
   for (let attempt = 0; attempt < attempts; attempt++) {
     try {
@@ -50,9 +54,18 @@ export class HubSpotWebhookSender {
     for (const c of changes) {
       this.eventId += 1;
       this.queue.push({
-        eventId: this.eventId, subscriptionId: 1001, portalId: Number(this.opts.portalId), appId: Number(this.opts.appId), occurredAt: Date.now(),
-        subscriptionType: 'contact.propertyChange', attemptNumber: 0, objectId: Number(c.objectId), propertyName: c.propertyName, propertyValue: c.propertyValue,
-        changeSource: c.changeSource, sourceId: c.changeSource === 'INTEGRATION' ? this.opts.appId : 'userId:1',
+        eventId: this.eventId,
+        subscriptionId: 1001,
+        portalId: Number(this.opts.portalId),
+        appId: Number(this.opts.appId),
+        occurredAt: Date.now(),
+        subscriptionType: 'contact.propertyChange',
+        attemptNumber: 0,
+        objectId: Number(c.objectId),
+        propertyName: c.propertyName,
+        propertyValue: c.propertyValue,
+        changeSource: c.changeSource,
+        sourceId: c.changeSource === 'INTEGRATION' ? this.opts.appId : 'userId:1',
       });
     }
     if (this.queue.length >= 100) this.flush();
@@ -73,7 +86,14 @@ export class HubSpotWebhookSender {
     const status = await deliver(this.opts.url, (attempt) => {
       const body = JSON.stringify(batch.map((e) => ({ ...e, attemptNumber: attempt })));
       const ts = String(Date.now());
-      return { body, headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': ts, 'x-hubspot-signature-v3': signV3(this.opts.clientSecret, 'POST', this.opts.url, Buffer.from(body), ts) } };
+      return {
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-hubspot-request-timestamp': ts,
+          'x-hubspot-signature-v3': signV3(this.opts.clientSecret, 'POST', this.opts.url, Buffer.from(body), ts),
+        },
+      };
     });
     if (status >= 200 && status < 300) this.delivered += batch.length;
   }
@@ -82,7 +102,14 @@ export class HubSpotWebhookSender {
   async workflow(baseUrl: string, activityType: string, payload: Record<string, unknown>): Promise<number> {
     const url = `${baseUrl}/webhooks/hubspot/workflow/${activityType}?portalId=${this.opts.portalId}`;
     const body = JSON.stringify({ ...payload, occurredAt: Date.now() });
-    return deliver(url, () => ({ body, headers: { 'content-type': 'application/json', 'x-hubspot-signature-version': 'v2', 'x-hubspot-signature': signV2(this.opts.clientSecret, 'POST', url, Buffer.from(body)) } }));
+    return deliver(url, () => ({
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-hubspot-signature-version': 'v2',
+        'x-hubspot-signature': signV2(this.opts.clientSecret, 'POST', url, Buffer.from(body)),
+      },
+    }));
   }
 
   async idle(): Promise<void> {
@@ -112,15 +139,23 @@ export class SalesforceOutboundSender {
   send(type: string, records: readonly Record<string, unknown>[]): void {
     for (let i = 0; i < records.length; i += 100) {
       const batch = records.slice(i, i + 100);
-      const notifications = batch.map((r) => {
-        const fields = Object.entries(r)
-          .filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object')
-          .map(([k, v]) => `<sf:${k}>${xml(String(v))}</sf:${k}>`).join('');
-        return `<Notification><Id>04l${randomBytes(6).toString('hex').slice(0, 12)}AAA</Id><sObject xsi:type="sf:${type}" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">${fields}</sObject></Notification>`;
-      }).join('');
+      const notifications = batch
+        .map((r) => {
+          const fields = Object.entries(r)
+            .filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object')
+            .map(([k, v]) => `<sf:${k}>${xml(String(v))}</sf:${k}>`)
+            .join('');
+          return `<Notification><Id>04l${randomBytes(6).toString('hex').slice(0, 12)}AAA</Id><sObject xsi:type="sf:${type}" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">${fields}</sObject></Notification>`;
+        })
+        .join('');
       const body = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><notifications xmlns="http://soap.sforce.com/2005/09/outbound"><OrganizationId>${this.opts.orgId}</OrganizationId><ActionId>04k000000000001AAA</ActionId><SessionId xsi:nil="true"/><EnterpriseUrl>https://sandbox.invalid/services/Soap/c/61.0</EnterpriseUrl><PartnerUrl>https://sandbox.invalid/services/Soap/u/61.0</PartnerUrl>${notifications}</notifications></soapenv:Body></soapenv:Envelope>`;
-      const p = deliver(this.opts.url, () => ({ body, headers: { 'content-type': 'text/xml; charset=utf-8', SOAPAction: '""' } }))
-        .then((status) => { if (status >= 200 && status < 300) this.delivered += batch.length; })
+      const p = deliver(this.opts.url, () => ({
+        body,
+        headers: { 'content-type': 'text/xml; charset=utf-8', SOAPAction: '""' },
+      }))
+        .then((status) => {
+          if (status >= 200 && status < 300) this.delivered += batch.length;
+        })
         .finally(() => this.inflight.delete(p));
       this.inflight.add(p);
     }

@@ -40,18 +40,30 @@ export class ActivityStore {
   }
 
   /** Several contacts' activities in one round trip (trimming each as it reads). */
-  async activitiesMany(tenant: Tenant, ids: readonly string[], nowMs: number = Date.now()): Promise<Map<string, Activity[]>> {
+  async activitiesMany(
+    tenant: Tenant,
+    ids: readonly string[],
+    nowMs: number = Date.now(),
+  ): Promise<Map<string, Activity[]>> {
     const p = this.redis.pipeline();
-    for (const id of ids) void READ_ACTIVITIES_SCRIPT.run(p, [this.keys.activities(tenant, id)], [nowMs - this.maxAgeMs, this.maxPerContact]);
+    for (const id of ids)
+      void READ_ACTIVITIES_SCRIPT.run(
+        p,
+        [this.keys.activities(tenant, id)],
+        [nowMs - this.maxAgeMs, this.maxPerContact],
+      );
     const results = (await p.exec()) ?? [];
-    return new Map(ids.map((id, i) => {
-      const [err, flat] = results[i] ?? [new Error('no reply'), null];
-      if (err) throw err;
-      const list: Activity[] = [];
-      const f = flat as string[];
-      for (let j = 0; j < f.length; j += 2) list.push({ id: f[j]!, ...(JSON.parse(f[j + 1]!) as Omit<Activity, 'id'>) });
-      return [id, list.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1))];
-    }));
+    return new Map(
+      ids.map((id, i) => {
+        const [err, flat] = results[i] ?? [new Error('no reply'), null];
+        if (err) throw err;
+        const list: Activity[] = [];
+        const f = flat as string[];
+        for (let j = 0; j < f.length; j += 2)
+          list.push({ id: f[j]!, ...(JSON.parse(f[j + 1]!) as Omit<Activity, 'id'>) });
+        return [id, list.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1))];
+      }),
+    );
   }
 
   /**
@@ -62,17 +74,19 @@ export class ActivityStore {
     const p = this.redis.pipeline();
     for (const id of ids) p.hgetall(this.keys.activities(tenant, id));
     const results = (await p.exec()) ?? [];
-    return new Map(ids.map((id, i) => {
-      const [err, hash] = results[i] ?? [new Error('no reply'), null];
-      if (err) throw err;
-      const list = Object.entries(hash as Record<string, string>)
-        .filter(([k]) => k !== '__email')
-        .map(([k, json]): Activity => ({ id: k, ...(JSON.parse(json) as Omit<Activity, 'id'>) }))
-        .filter((a) => !(a.at < nowMs - this.maxAgeMs))
-        .sort((a, b) => b.at - a.at)
-        .slice(0, this.maxPerContact);
-      return [id, list.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1))];
-    }));
+    return new Map(
+      ids.map((id, i) => {
+        const [err, hash] = results[i] ?? [new Error('no reply'), null];
+        if (err) throw err;
+        const list = Object.entries(hash as Record<string, string>)
+          .filter(([k]) => k !== '__email')
+          .map(([k, json]): Activity => ({ id: k, ...(JSON.parse(json) as Omit<Activity, 'id'>) }))
+          .filter((a) => !(a.at < nowMs - this.maxAgeMs))
+          .sort((a, b) => b.at - a.at)
+          .slice(0, this.maxPerContact);
+        return [id, list.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1))];
+      }),
+    );
   }
 
   /** Members ("objectType:id") of a tenant's pending-recompute set, sorted. */

@@ -4,21 +4,30 @@ import { LuaScript } from '../platform/lua-script.ts';
 import type { Tenant } from '../platform/tenant.ts';
 
 /** KEYS[1] lease; ARGV token, ms. Extend the lease only while this token holds it. */
-const RENEW = new LuaScript('cdcLeaseRenew', `
+const RENEW = new LuaScript(
+  'cdcLeaseRenew',
+  `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`);
+return 0`,
+);
 /** KEYS[1] lease; ARGV token. Give the lease back only if this token holds it. */
-const RELEASE = new LuaScript('cdcLeaseRelease', `
+const RELEASE = new LuaScript(
+  'cdcLeaseRelease',
+  `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`);
+return 0`,
+);
 /**
  * KEYS[1] lease, KEYS[2] replay hash; ARGV token, channel, value ("" deletes). A worker that lost
  * its lease (paused, partitioned) must not move the org's position under the new holder.
  */
-const SET_REPLAY = new LuaScript('cdcReplaySet', `
+const SET_REPLAY = new LuaScript(
+  'cdcReplaySet',
+  `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 if ARGV[3] == '' then redis.call('HDEL', KEYS[2], ARGV[2]) else redis.call('HSET', KEYS[2], ARGV[2], ARGV[3]) end
-return 1`);
+return 1`,
+);
 
 /** Where a channel's subscription resumes: the replay id and when that position was current. */
 export interface StoredReplay {
@@ -59,7 +68,8 @@ export class CdcStore {
     const out = new Map<string, StoredReplay>();
     for (const [channel, v] of Object.entries(raw)) {
       const [replayId, at] = v.split('@');
-      if (replayId && /^\d+$/.test(replayId) && Number.isFinite(Number(at))) out.set(channel, { replayId, at: Number(at) });
+      if (replayId && /^\d+$/.test(replayId) && Number.isFinite(Number(at)))
+        out.set(channel, { replayId, at: Number(at) });
     }
     return out;
   }
@@ -67,6 +77,14 @@ export class CdcStore {
   /** false: `token` no longer holds the lease, nothing was written. */
   async setReplay(tenant: Tenant, token: string, channel: string, replay: StoredReplay | null): Promise<boolean> {
     const value = replay ? `${replay.replayId}@${replay.at}` : '';
-    return Number(await SET_REPLAY.run(this.redis, [this.keys.cdcLease(tenant), this.keys.cdcReplay(tenant)], [token, channel, value])) === 1;
+    return (
+      Number(
+        await SET_REPLAY.run(
+          this.redis,
+          [this.keys.cdcLease(tenant), this.keys.cdcReplay(tenant)],
+          [token, channel, value],
+        ),
+      ) === 1
+    );
   }
 }

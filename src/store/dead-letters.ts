@@ -39,7 +39,12 @@ export class DeadLetterStore {
     const at = now.toISOString();
     const entries = letters.flatMap((l, i) => {
       const prev = old[i] ? (JSON.parse(old[i]!) as DeadLetter) : null;
-      const entry: DeadLetter = { ...l, firstSeenAt: prev?.firstSeenAt ?? at, lastSeenAt: at, count: (prev?.count ?? 0) + 1 };
+      const entry: DeadLetter = {
+        ...l,
+        firstSeenAt: prev?.firstSeenAt ?? at,
+        lastSeenAt: at,
+        count: (prev?.count ?? 0) + 1,
+      };
       return [field(l), JSON.stringify(entry)];
     });
     await this.redis.hset(key, ...entries);

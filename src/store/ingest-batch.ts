@@ -90,7 +90,9 @@ export class IngestBatch {
     this.push(deliveryKey, {
       o: OP.activity,
       k: [this.key(k.activities(c.tenant, c.id)), this.key(k.tombstone(c.tenant, c.id))],
-      id: a.id, j: encodeActivity(a), m: pendingMember(c),
+      id: a.id,
+      j: encodeActivity(a),
+      m: pendingMember(c),
     });
   }
 
@@ -99,12 +101,20 @@ export class IngestBatch {
     this.push(deliveryKey, {
       o: OP.activity,
       k: [this.key(k.unresolved(emailHash))],
-      id: a.id, j: encodeActivity(a), m: emailHash, e: email,
+      id: a.id,
+      j: encodeActivity(a),
+      m: emailHash,
+      e: email,
     });
   }
 
   touch(deliveryKey: string, c: ContactRef, restore: boolean): void {
-    this.push(deliveryKey, { o: OP.touch, k: [this.key(this.k.tombstone(c.tenant, c.id))], m: pendingMember(c), r: restore ? 1 : 0 });
+    this.push(deliveryKey, {
+      o: OP.touch,
+      k: [this.key(this.k.tombstone(c.tenant, c.id))],
+      m: pendingMember(c),
+      r: restore ? 1 : 0,
+    });
   }
 
   erase(deliveryKey: string, c: ContactRef, privacy: boolean): void {
@@ -112,7 +122,8 @@ export class IngestBatch {
     this.push(deliveryKey, {
       o: OP.erase,
       k: [this.key(k.activities(c.tenant, c.id)), this.key(k.tombstone(c.tenant, c.id))],
-      m: pendingMember(c), kind: privacy ? 'privacy' : 'deleted',
+      m: pendingMember(c),
+      kind: privacy ? 'privacy' : 'deleted',
     });
   }
 
@@ -124,24 +135,50 @@ export class IngestBatch {
     this.push(deliveryKey, { o: OP.merge, k: keys, m: member(survivorId), mm: mergedIds.map(member) });
   }
 
-  engagement(deliveryKey: string, tenant: Tenant, engagementId: string, meta: object | undefined, contactIds: readonly string[] | undefined, tag: string): void {
+  engagement(
+    deliveryKey: string,
+    tenant: Tenant,
+    engagementId: string,
+    meta: object | undefined,
+    contactIds: readonly string[] | undefined,
+    tag: string,
+  ): void {
     this.push(
       deliveryKey,
-      { o: OP.engagement, k: [this.key(this.k.engagement(tenant, engagementId))], ...(meta ? { meta: JSON.stringify(meta) } : {}), ...(contactIds?.length ? { c: contactIds } : {}) },
+      {
+        o: OP.engagement,
+        k: [this.key(this.k.engagement(tenant, engagementId))],
+        ...(meta ? { meta: JSON.stringify(meta) } : {}),
+        ...(contactIds?.length ? { c: contactIds } : {}),
+      },
       tag,
     );
   }
 
   async run(redis: Redis, token: string, limits: BatchLimits): Promise<BatchResult> {
-    const spec = JSON.stringify({ p: this.pendingIndex, d: this.deliveryList.map((d) => this.keyIndex.get(this.k.delivery(this.group, d))!), ops: this.ops });
+    const spec = JSON.stringify({
+      p: this.pendingIndex,
+      d: this.deliveryList.map((d) => this.keyIndex.get(this.k.delivery(this.group, d))!),
+      ops: this.ops,
+    });
     const [statuses, links] = (await INGEST_SCRIPT.run(redis, this.keyList, [
-      token, limits.claimTtlMs, spec, limits.maxAgeMs, limits.tombstoneMs,
+      token,
+      limits.claimTtlMs,
+      spec,
+      limits.maxAgeMs,
+      limits.tombstoneMs,
     ])) as [string[], [number, string, string][]];
     const states = new Map<string, ClaimState>();
-    this.deliveryList.forEach((d, i) => states.set(d, statuses[i] === CLAIM.claimed ? 'claimed' : statuses[i] === CLAIM.duplicate ? 'duplicate' : 'busy'));
+    this.deliveryList.forEach((d, i) =>
+      states.set(d, statuses[i] === CLAIM.claimed ? 'claimed' : statuses[i] === CLAIM.duplicate ? 'duplicate' : 'busy'),
+    );
     return {
       states,
-      links: links.map(([n, meta, contacts]) => ({ tag: this.tags[n - 1]!, meta: JSON.parse(meta), contactIds: JSON.parse(contacts) })),
+      links: links.map(([n, meta, contacts]) => ({
+        tag: this.tags[n - 1]!,
+        meta: JSON.parse(meta),
+        contactIds: JSON.parse(contacts),
+      })),
     };
   }
 }

@@ -36,7 +36,9 @@ export const CLAIM = { claimed: 'c', duplicate: 'd', busy: 'b' } as const;
  * Returns { statuses ("c" claimed | "d" duplicate | "b" busy, one per delivery), links }, where
  * links lists [opIndex, meta, contactsJSON] for engagements that became complete.
  */
-export const INGEST_SCRIPT = new LuaScript('lsIngestBatch', `
+export const INGEST_SCRIPT = new LuaScript(
+  'lsIngestBatch',
+  `
 local spec = cjson.decode(ARGV[3])
 local mine = 'p:' .. ARGV[1]
 local maxAge, tombTtl = ARGV[4], ARGV[5]
@@ -111,12 +113,15 @@ for n, op in ipairs(spec.ops) do
     end
   end
 end
-return {status, links}`);
+return {status, links}`,
+);
 
 // Confirm marks every delivery done: our work is durable by now, so even a claim that expired
 // and was taken by a concurrent retry may be marked (that retry rewrites the same state). Release
 // deletes only our own claims, never another request's. ARGV: token, "confirm" | "release", doneTtlMs.
-export const SETTLE_SCRIPT = new LuaScript('lsSettleDeliveries', `
+export const SETTLE_SCRIPT = new LuaScript(
+  'lsSettleDeliveries',
+  `
 local n = 0
 for _, k in ipairs(KEYS) do
   if ARGV[2] == 'confirm' then
@@ -127,14 +132,17 @@ for _, k in ipairs(KEYS) do
     n = n + 1
   end
 end
-return n`);
+return n`,
+);
 
 /**
  * Read a contact's activities and trim its history in the same step: entries older than the
  * cutoff go, and beyond `maxPerContact` the oldest go. KEYS: act. ARGV: cutoffMs, maxPerContact.
  * Returns the kept entries as a flat [id, json, …] list.
  */
-export const READ_ACTIVITIES_SCRIPT = new LuaScript('lsReadActivities', `
+export const READ_ACTIVITIES_SCRIPT = new LuaScript(
+  'lsReadActivities',
+  `
 local cutoff, maxCount = tonumber(ARGV[1]), tonumber(ARGV[2])
 local h = redis.call('HGETALL', KEYS[1])
 local keep, drop = {}, {}
@@ -153,4 +161,5 @@ end
 if #drop > 0 then redis.call('HDEL', KEYS[1], unpack(drop)) end
 local out = {}
 for _, e in ipairs(keep) do table.insert(out, e[1]); table.insert(out, e[2]) end
-return out`);
+return out`,
+);

@@ -27,12 +27,14 @@ export interface IngestDeps {
   deliveryTtlMs: number;
 }
 
-
 function tenantOf(op: IngressOp): Tenant | null {
   switch (op.kind) {
-    case 'activity': case 'touch': case 'erase':
+    case 'activity':
+    case 'touch':
+    case 'erase':
       return op.contact.tenant;
-    case 'merge': case 'engagement':
+    case 'merge':
+    case 'engagement':
       return op.tenant;
     case 'unresolved':
       return null;
@@ -66,24 +68,36 @@ export async function ingest(ops: readonly IngressOp[], deps: IngestDeps): Promi
     tenants.set(group, tenant);
     const b = batchFor(group, deps.keys.pending(tenant));
     switch (op.kind) {
-      case 'activity': b.activity(op.deliveryKey, op.contact, op.activity); break;
-      case 'touch': b.touch(op.deliveryKey, op.contact, op.restore === true); break;
-      case 'erase': b.erase(op.deliveryKey, op.contact, op.privacy); break;
-      case 'merge': b.merge(op.deliveryKey, op.tenant, op.survivorId, op.mergedIds); break;
+      case 'activity':
+        b.activity(op.deliveryKey, op.contact, op.activity);
+        break;
+      case 'touch':
+        b.touch(op.deliveryKey, op.contact, op.restore === true);
+        break;
+      case 'erase':
+        b.erase(op.deliveryKey, op.contact, op.privacy);
+        break;
+      case 'merge':
+        b.merge(op.deliveryKey, op.tenant, op.survivorId, op.mergedIds);
+        break;
       case 'engagement':
         b.engagement(op.deliveryKey, op.tenant, op.engagementId, op.meta, op.contactIds, op.engagementId);
         break;
     }
   });
 
-  const settled = await Promise.allSettled([...batches.values()].map(async (b) => ({ b, r: await b.run(deps.redis, token, deps.limits) })));
+  const settled = await Promise.allSettled(
+    [...batches.values()].map(async (b) => ({ b, r: await b.run(deps.redis, token, deps.limits) })),
+  );
   const ran = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const claimedIn = (b: IngestBatch, r: BatchResult) => b.deliveryKeys.filter((d) => r.states.get(d) === 'claimed');
   const settle = (how: 'confirm' | 'release') =>
-    Promise.all(ran.map(({ b, r }) => {
-      const keys = claimedIn(b, r).map((d) => b.deliveryRedisKey(d));
-      return keys.length ? SETTLE_SCRIPT.run(deps.redis, keys, [token, how, deps.deliveryTtlMs]) : undefined;
-    }));
+    Promise.all(
+      ran.map(({ b, r }) => {
+        const keys = claimedIn(b, r).map((d) => b.deliveryRedisKey(d));
+        return keys.length ? SETTLE_SCRIPT.run(deps.redis, keys, [token, how, deps.deliveryTtlMs]) : undefined;
+      }),
+    );
 
   try {
     const failed = settled.find((s) => s.status === 'rejected');
@@ -97,7 +111,12 @@ export async function ingest(ops: readonly IngressOp[], deps: IngestDeps): Promi
       let fb = followUps.get(b.group);
       if (!fb) followUps.set(b.group, (fb = new IngestBatch(deps.keys, b.group, deps.keys.pending(tenant))));
       for (const link of r.links) {
-        for (const id of link.contactIds) fb.activity(null, { tenant, objectType: 'contact', id }, { id: `hubspot:engagement:${link.tag}`, ...link.meta });
+        for (const id of link.contactIds)
+          fb.activity(
+            null,
+            { tenant, objectType: 'contact', id },
+            { id: `hubspot:engagement:${link.tag}`, ...link.meta },
+          );
       }
     }
     await Promise.all([...followUps.values()].map((fb) => fb.run(deps.redis, token, deps.limits)));
@@ -116,7 +135,9 @@ export async function ingest(ops: readonly IngressOp[], deps: IngestDeps): Promi
     ]);
     await settle('confirm');
 
-    let accepted = 0, duplicates = 0, busy = 0;
+    let accepted = 0,
+      duplicates = 0,
+      busy = 0;
     for (const op of ops) {
       const s = state(op.deliveryKey);
       if (s === 'claimed') accepted++;

@@ -25,7 +25,11 @@ export class OwnerAwayStore {
   /** Owners away after `nowMs`, without dropping past entries (read-only commands). */
   async peek(nowMs: number): Promise<Map<string, number>> {
     const all = await this.redis.hgetall(this.keys.ownersAway());
-    return new Map(Object.entries(all).map(([k, v]) => [k, Number(v)] as const).filter(([, until]) => until > nowMs));
+    return new Map(
+      Object.entries(all)
+        .map(([k, v]) => [k, Number(v)] as const)
+        .filter(([, until]) => until > nowMs),
+    );
   }
 
   /** Owners away after `nowMs`: owner key → until. */

@@ -11,7 +11,9 @@ import { CrmRateLimitedError } from '../platform/crm-errors.ts';
 // many ms to wait. Low-priority calls (a rescore) take slots only below `low share` of the window
 // and never while a live call waits: a live call that has to wait marks the tenant until its slot
 // comes, so the free slot goes to it, not to the background work that polls for it.
-const ACQUIRE = new LuaScript('lsAcquireQuota', `
+const ACQUIRE = new LuaScript(
+  'lsAcquireQuota',
+  `
 local now, window, max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local low = ARGV[6] == '1'
 local learned = redis.call('HMGET', KEYS[3], 'max', 'windowMs')
@@ -35,13 +37,18 @@ end
 local oldest = redis.call('ZRANGE', KEYS[1], used - cap, used - cap, 'WITHSCORES')
 local wait = math.max(1, tonumber(oldest[2]) + window - now)
 if not low then redis.call('SET', KEYS[4], '1', 'PX', wait + tonumber(ARGV[5])) end
-return wait`);
+return wait`,
+);
 
 /** Share of the rate window low-priority calls (a rescore) may fill unless told otherwise. */
 export const LOW_PRIORITY_SHARE = 0.8;
 
 /** The limit the CRM announced for this tenant (see `TenantRateLimiter.learn`), or null: read-only. */
-export async function learnedLimit(redis: Redis, keys: Keys, t: Tenant): Promise<{ max: number; windowMs: number } | null> {
+export async function learnedLimit(
+  redis: Redis,
+  keys: Keys,
+  t: Tenant,
+): Promise<{ max: number; windowMs: number } | null> {
   const [max, windowMs] = (await redis.hmget(keys.quotaLimit(t), 'max', 'windowMs')).map(Number);
   return max! > 0 && windowMs! > 0 ? { max: max!, windowMs: windowMs! } : null;
 }
@@ -85,7 +92,6 @@ export class TenantRateLimiter {
     ACQUIRE.register(redis);
   }
 
-
   /**
    * Take a slot of the tenant's window, waiting in-process up to maxInlineWaitMs. `limit`: this
    * tenant's default (by app type and tier), used until the CRM announces its own.
@@ -94,9 +100,24 @@ export class TenantRateLimiter {
     const margin = this.opts.marginMs ?? 250;
     for (;;) {
       const window = limit.windowMs + margin;
-      const keys = [this.keys.quota(t), this.keys.quotaPause(t), this.keys.quotaLimit(t), this.keys.quotaLiveWaiting(t)];
+      const keys = [
+        this.keys.quota(t),
+        this.keys.quotaPause(t),
+        this.keys.quotaLimit(t),
+        this.keys.quotaLiveWaiting(t),
+      ];
       const low = this.opts.priority === 'low' ? 1 : 0;
-      const wait = Number(await ACQUIRE.run(this.redis, keys, [this.clock(), window, limit.max, randomUUID(), margin, low, this.opts.lowShare ?? LOW_PRIORITY_SHARE]));
+      const wait = Number(
+        await ACQUIRE.run(this.redis, keys, [
+          this.clock(),
+          window,
+          limit.max,
+          randomUUID(),
+          margin,
+          low,
+          this.opts.lowShare ?? LOW_PRIORITY_SHARE,
+        ]),
+      );
       if (wait === 0) return;
       if (wait > this.opts.maxInlineWaitMs) throw new CrmRateLimitedError(wait);
       await new Promise((r) => setTimeout(r, wait));
@@ -109,7 +130,11 @@ export class TenantRateLimiter {
    */
   async learn(t: Tenant, max: number, windowMs: number): Promise<void> {
     if (!(max > 0 && windowMs > 0)) return;
-    await this.redis.multi().hset(this.keys.quotaLimit(t), 'max', String(max), 'windowMs', String(windowMs)).expire(this.keys.quotaLimit(t), 86_400).exec();
+    await this.redis
+      .multi()
+      .hset(this.keys.quotaLimit(t), 'max', String(max), 'windowMs', String(windowMs))
+      .expire(this.keys.quotaLimit(t), 86_400)
+      .exec();
   }
 
   /** The CRM's report of the tenant's daily API usage (Salesforce's Sforce-Limit-Info). */

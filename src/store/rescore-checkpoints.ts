@@ -25,7 +25,9 @@ export class RescoreCheckpointStore {
     const raw = await this.redis.get(this.keys.rescoreCursor(tenant));
     if (!raw) return null;
     const v = JSON.parse(raw) as Partial<StoredRescoreCheckpoint>;
-    return typeof v.cursor === 'string' ? { cursor: v.cursor, read: Number(v.read) || 0, changed: Number(v.changed) || 0 } : null;
+    return typeof v.cursor === 'string'
+      ? { cursor: v.cursor, read: Number(v.read) || 0, changed: Number(v.changed) || 0 }
+      : null;
   }
 
   async set(tenant: Tenant, checkpoint: StoredRescoreCheckpoint): Promise<void> {

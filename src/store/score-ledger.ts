@@ -41,13 +41,17 @@ export class ScoreLedger {
     const p = this.redis.pipeline();
     for (const { id, entry } of entries) {
       const key = this.keys.scoreLedger(tenant, id);
-      p.lpush(key, JSON.stringify(entry)).ltrim(key, 0, this.max - 1).expire(key, this.ttlS);
+      p.lpush(key, JSON.stringify(entry))
+        .ltrim(key, 0, this.max - 1)
+        .expire(key, this.ttlS);
     }
     await p.exec();
   }
 
   /** The contact's last changes, newest first. */
   async history(tenant: Tenant, id: string): Promise<LedgerEntry[]> {
-    return (await this.redis.lrange(this.keys.scoreLedger(tenant, id), 0, this.max - 1)).map((s) => JSON.parse(s) as LedgerEntry);
+    return (await this.redis.lrange(this.keys.scoreLedger(tenant, id), 0, this.max - 1)).map(
+      (s) => JSON.parse(s) as LedgerEntry,
+    );
   }
 }

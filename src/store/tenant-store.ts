@@ -55,17 +55,32 @@ export class TenantStore implements TenantDirectory, CredentialStore {
    * what was learned — the config file and the announced rate limit — unless the install names them.
    */
   async put(t: Omit<StoredTenant, 'installedAt' | 'updatedAt'>): Promise<void> {
-    const [installedAt, configFile, rateLimit] = await this.redis.hmget(this.keys.tenantRecord(t.tenant), 'installedAt', 'configFile', 'rateLimit');
+    const [installedAt, configFile, rateLimit] = await this.redis.hmget(
+      this.keys.tenantRecord(t.tenant),
+      'installedAt',
+      'configFile',
+      'rateLimit',
+    );
     const at = this.now();
     const fields: Record<string, string> = {
-      crm: t.tenant.crm, id: t.tenant.id, status: t.status, credentials: this.box.seal(JSON.stringify(t.credentials)),
-      installedAt: installedAt ?? at, updatedAt: at,
-      ...(configFile ? { configFile } : {}), ...(rateLimit ? { rateLimit } : {}),
+      crm: t.tenant.crm,
+      id: t.tenant.id,
+      status: t.status,
+      credentials: this.box.seal(JSON.stringify(t.credentials)),
+      installedAt: installedAt ?? at,
+      updatedAt: at,
+      ...(configFile ? { configFile } : {}),
+      ...(rateLimit ? { rateLimit } : {}),
     };
-    for (const k of ['instanceUrl', 'timezone', 'tier', 'configFile', 'statusReason'] as const) if (t[k]) fields[k] = t[k]!;
+    for (const k of ['instanceUrl', 'timezone', 'tier', 'configFile', 'statusReason'] as const)
+      if (t[k]) fields[k] = t[k]!;
     if (t.limit) fields['rateLimit'] = `${t.limit.max}/${t.limit.windowMs}`;
-    await this.redis.multi().del(this.keys.tenantRecord(t.tenant)).hset(this.keys.tenantRecord(t.tenant), fields)
-      .sadd(this.keys.tenantIndex(), tenantKey(t.tenant)).exec();
+    await this.redis
+      .multi()
+      .del(this.keys.tenantRecord(t.tenant))
+      .hset(this.keys.tenantRecord(t.tenant), fields)
+      .sadd(this.keys.tenantIndex(), tenantKey(t.tenant))
+      .exec();
   }
 
   async stored(tenant: Tenant): Promise<StoredTenant | null> {
@@ -75,7 +90,8 @@ export class TenantStore implements TenantDirectory, CredentialStore {
       tenant: { crm: h['crm']!, id: h['id']! },
       status: h['status'] as TenantStatus,
       credentials: JSON.parse(this.box.open(h['credentials']!)) as Record<string, string>,
-      installedAt: h['installedAt']!, updatedAt: h['updatedAt']!,
+      installedAt: h['installedAt']!,
+      updatedAt: h['updatedAt']!,
       ...(h['instanceUrl'] ? { instanceUrl: h['instanceUrl'] } : {}),
       ...(h['timezone'] ? { timezone: h['timezone'] } : {}),
       ...(h['tier'] ? { tier: h['tier'] } : {}),
@@ -140,7 +156,8 @@ export class TenantStore implements TenantDirectory, CredentialStore {
     if (!(await this.redis.exists(key))) return false;
     const m = this.redis.multi().hset(key, 'status', status, 'updatedAt', this.now());
     // An uninstalled tenant's queued work is dropped now; its data goes after the grace period.
-    if (status === 'uninstalled') m.hset(key, 'uninstalledAt', this.now()).del(this.keys.pending(tenant), this.keys.inflight(tenant));
+    if (status === 'uninstalled')
+      m.hset(key, 'uninstalledAt', this.now()).del(this.keys.pending(tenant), this.keys.inflight(tenant));
     if (reason) m.hset(key, 'statusReason', reason);
     else m.hdel(key, 'statusReason');
     await m.exec();
@@ -156,7 +173,13 @@ export class TenantStore implements TenantDirectory, CredentialStore {
   async updateCredentials(tenant: Tenant, patch: Record<string, string>): Promise<void> {
     const s = await this.stored(tenant);
     if (!s) return;
-    await this.redis.hset(this.keys.tenantRecord(tenant), 'credentials', this.box.seal(JSON.stringify({ ...s.credentials, ...patch })), 'updatedAt', this.now());
+    await this.redis.hset(
+      this.keys.tenantRecord(tenant),
+      'credentials',
+      this.box.seal(JSON.stringify({ ...s.credentials, ...patch })),
+      'updatedAt',
+      this.now(),
+    );
   }
 
   update(tenant: Tenant, patch: Record<string, string>): Promise<void> {

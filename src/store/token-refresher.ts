@@ -26,7 +26,13 @@ export class TokenRefresher {
   private readonly oauth: OAuthProvider;
   private readonly opts: Required<TokenRefresherOptions>;
 
-  constructor(redis: Redis, keys: Keys, store: CredentialStore, oauth: OAuthProvider, opts: TokenRefresherOptions = {}) {
+  constructor(
+    redis: Redis,
+    keys: Keys,
+    store: CredentialStore,
+    oauth: OAuthProvider,
+    opts: TokenRefresherOptions = {},
+  ) {
     this.redis = redis;
     this.keys = keys;
     this.store = store;
@@ -47,7 +53,8 @@ export class TokenRefresher {
         try {
           return await this.refresh(tenant, c, expiresAt > now);
         } finally {
-          if ((await this.redis.get(this.keys.refreshLock(tenant))) === token) await this.redis.del(this.keys.refreshLock(tenant));
+          if ((await this.redis.get(this.keys.refreshLock(tenant))) === token)
+            await this.redis.del(this.keys.refreshLock(tenant));
         }
       }
       // Another worker is refreshing: its new token will show up in the directory.

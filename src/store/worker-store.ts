@@ -6,19 +6,24 @@ import { tenantKey, type Tenant } from '../platform/tenant.ts';
 
 // KEYS: pending, inflight. ARGV: n. A crashed batch (inflight not empty) is resumed first;
 // otherwise up to n pending members move to inflight. Returns the batch.
-const TAKE_BATCH = new LuaScript('lsTakeBatch', `
+const TAKE_BATCH = new LuaScript(
+  'lsTakeBatch',
+  `
 local resumed = redis.call('SMEMBERS', KEYS[2])
 if #resumed > 0 then return resumed end
 local taken = redis.call('SPOP', KEYS[1], ARGV[1])
 if #taken > 0 then redis.call('SADD', KEYS[2], unpack(taken)) end
-return taken`);
+return taken`,
+);
 
 // KEYS: task keys. ARGV: token, now (ms), then one owner id per key ("" for none). Values:
 // "pending:<ms>:<token>:<owner>" while claimed, "done:<taskId>:<owner>" once created. Per key:
 // "c" newly claimed, "d:<taskId>:<owner>" created before, "s:<ms>:<owner>" claimed by an attempt
 // that never confirmed (look the task up in the CRM first). The owner travels with the key, so a
 // redone batch gives the contact the owner its task already has.
-const CLAIM_TASKS = new LuaScript('lsClaimTasks', `
+const CLAIM_TASKS = new LuaScript(
+  'lsClaimTasks',
+  `
 local out = {}
 for i, k in ipairs(KEYS) do
   if redis.call('SET', k, 'pending:' .. ARGV[2] .. ':' .. ARGV[1] .. ':' .. (ARGV[2 + i] or ''), 'NX') then
@@ -32,16 +37,20 @@ for i, k in ipairs(KEYS) do
     end
   end
 end
-return out`);
+return out`,
+);
 
 // KEYS: rotation hash. ARGV: expected version, then owner key / credit pairs. Compare-and-set.
-const COMMIT_ROTATION = new LuaScript('lsCommitRotation', `
+const COMMIT_ROTATION = new LuaScript(
+  'lsCommitRotation',
+  `
 local v = redis.call('HGET', KEYS[1], '__v') or '0'
 if v ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], '__v', tostring(tonumber(v) + 1))
 for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-return 1`);
+return 1`,
+);
 
 /** A task key's state; `ownerId` is the owner the task was (or was about to be) created for. */
 export type TaskClaim =
@@ -89,7 +98,11 @@ export class WorkerStore {
 
   /** Up to `n` e-mail hashes awaiting resolution (or the unfinished batch of a crashed run). */
   async takeEmailBatch(n: number): Promise<string[]> {
-    return (await TAKE_BATCH.run(this.redis, [this.keys.unresolvedPending(), this.keys.unresolvedInflight()], [n])) as string[];
+    return (await TAKE_BATCH.run(
+      this.redis,
+      [this.keys.unresolvedPending(), this.keys.unresolvedInflight()],
+      [n],
+    )) as string[];
   }
 
   async finishEmailBatch(hashes: readonly string[]): Promise<void> {
@@ -102,7 +115,12 @@ export class WorkerStore {
 
   /** Add contacts to the tenant's pending-recompute set (a rescore, a replay, a dead-letter retry). */
   async markPending(tenant: Tenant, refs: readonly { objectType: string; id: string }[]): Promise<void> {
-    if (refs.length) await this.redis.multi().sadd(this.keys.pending(tenant), ...refs.map(pendingMember)).sadd(this.keys.workTenants(), tenantKey(tenant)).exec();
+    if (refs.length)
+      await this.redis
+        .multi()
+        .sadd(this.keys.pending(tenant), ...refs.map(pendingMember))
+        .sadd(this.keys.workTenants(), tenantKey(tenant))
+        .exec();
   }
 
   /**
@@ -136,11 +154,20 @@ export class WorkerStore {
   }
 
   /** Claim task keys at `now`: the claim time bounds where a later lookup must search. */
-  async claimTasks(tenant: Tenant, requests: readonly TaskClaimRequest[], token: string, now: Date): Promise<Map<string, TaskClaim>> {
+  async claimTasks(
+    tenant: Tenant,
+    requests: readonly TaskClaimRequest[],
+    token: string,
+    now: Date,
+  ): Promise<Map<string, TaskClaim>> {
     const out = new Map<string, TaskClaim>();
     if (requests.length === 0) return out;
     const args = [token, now.getTime(), ...requests.map((r) => r.ownerId ?? '')];
-    const raw = (await CLAIM_TASKS.run(this.redis, requests.map((r) => this.keys.task(tenant, r.key)), args)) as string[];
+    const raw = (await CLAIM_TASKS.run(
+      this.redis,
+      requests.map((r) => this.keys.task(tenant, r.key)),
+      args,
+    )) as string[];
     requests.forEach(({ key }, i) => out.set(key, parseClaim(raw[i]!)));
     return out;
   }
@@ -163,13 +190,22 @@ export class WorkerStore {
     poolIds.forEach((id, i) => {
       const h = (r[i]?.[1] ?? {}) as Record<string, string>;
       snap.versions[id] = h['__v'] ?? '0';
-      snap.credits[id] = Object.fromEntries(Object.entries(h).filter(([k]) => k !== '__v').map(([k, v]) => [k, Number(v)]));
+      snap.credits[id] = Object.fromEntries(
+        Object.entries(h)
+          .filter(([k]) => k !== '__v')
+          .map(([k, v]) => [k, Number(v)]),
+      );
     });
     return snap;
   }
 
   /** Store a pool's new credits if nobody else moved the rotation since `version`; false if they did. */
-  async commitRotation(tenant: Tenant, poolId: string, version: string, credits: Record<string, number>): Promise<boolean> {
+  async commitRotation(
+    tenant: Tenant,
+    poolId: string,
+    version: string,
+    credits: Record<string, number>,
+  ): Promise<boolean> {
     const args = Object.entries(credits).flatMap(([k, v]) => [k, String(v)]);
     return (await COMMIT_ROTATION.run(this.redis, [this.keys.rotation(tenant, poolId)], [version, ...args])) === 1;
   }
@@ -178,7 +214,12 @@ export class WorkerStore {
     const p = this.redis.pipeline();
     for (const id of ids) p.hgetall(this.keys.stageEntries(tenant, id));
     const r = (await p.exec()) ?? [];
-    return new Map(ids.map((id, i) => [id, Object.fromEntries(Object.entries((r[i]?.[1] ?? {}) as Record<string, string>).map(([k, v]) => [k, Number(v)]))]));
+    return new Map(
+      ids.map((id, i) => [
+        id,
+        Object.fromEntries(Object.entries((r[i]?.[1] ?? {}) as Record<string, string>).map(([k, v]) => [k, Number(v)])),
+      ]),
+    );
   }
 
   async recordEntries(tenant: Tenant, entries: readonly { id: string; stage: string }[]): Promise<void> {

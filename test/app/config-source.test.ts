@@ -38,6 +38,8 @@ describe('ConfigSource', () => {
     expect(source.current.engagement.halfLifeDays).toBe(30);
     expect(source.version).toBe(before);
     const line = TEXT.split('\n').findIndex((l) => l.includes('halfLifeDays: 30')) + 1;
-    expect(lines.some((l) => String(l['problem']).includes(`leadstage.yaml:${line} engagement.halfLifeDays`))).toBe(true);
+    expect(lines.some((l) => String(l['problem']).includes(`leadstage.yaml:${line} engagement.halfLifeDays`))).toBe(
+      true,
+    );
   });
 });

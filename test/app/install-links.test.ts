@@ -17,11 +17,20 @@ describe('install links with a config choice', () => {
 
   it('refuses another name, another CRM, a moved expiry, another key and folder names', () => {
     const q = query(installConfigQuery(secret, 'hubspot', 'acme.yaml', 2_000));
-    expect(installConfigOf(secret, 'hubspot', { ...q, config: 'globex.yaml' }, 1_000)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(installConfigOf(secret, 'hubspot', { ...q, config: 'globex.yaml' }, 1_000)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
     expect(installConfigOf(secret, 'salesforce', q, 1_000)).toEqual({ ok: false, reason: 'bad_signature' });
-    expect(installConfigOf(secret, 'hubspot', { ...q, exp: '9999999' }, 1_000)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(installConfigOf(secret, 'hubspot', { ...q, exp: '9999999' }, 1_000)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
     expect(installConfigOf(randomBytes(32), 'hubspot', q, 1_000)).toEqual({ ok: false, reason: 'bad_signature' });
-    expect(installConfigOf(secret, 'hubspot', { ...q, config: '../x.yaml' }, 1_000)).toEqual({ ok: false, reason: 'malformed' });
+    expect(installConfigOf(secret, 'hubspot', { ...q, config: '../x.yaml' }, 1_000)).toEqual({
+      ok: false,
+      reason: 'malformed',
+    });
     expect(() => installConfigQuery(secret, 'hubspot', 'sub/acme.yaml', 2_000)).toThrow(/no folders/);
   });
 });

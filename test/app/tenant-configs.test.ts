@@ -17,15 +17,32 @@ describe('checkTenantConfigFile', () => {
     writeFileSync(join(dir, 'good.yaml'), withHalfLife(21));
     writeFileSync(join(dir, 'bad.yaml'), shipped.replace(/halfLifeDays: \d+/, 'halfLifeDays: -3'));
     const good = checkTenantConfigFile('good.yaml', dir);
-    expect(good).toMatchObject({ ok: true, path: join(dir, 'good.yaml'), version: expect.stringMatching(/^[0-9a-f]{12}$/) });
+    expect(good).toMatchObject({
+      ok: true,
+      path: join(dir, 'good.yaml'),
+      version: expect.stringMatching(/^[0-9a-f]{12}$/),
+    });
     const bad = checkTenantConfigFile(join(dir, 'bad.yaml'));
-    expect(bad).toMatchObject({ ok: false, path: join(dir, 'bad.yaml'), reason: expect.stringMatching(/bad\.yaml:\d+ engagement\.halfLifeDays/) });
-    expect(checkTenantConfigFile('missing.yaml', dir)).toMatchObject({ ok: false, reason: 'cannot read the config: file not found' });
+    expect(bad).toMatchObject({
+      ok: false,
+      path: join(dir, 'bad.yaml'),
+      reason: expect.stringMatching(/bad\.yaml:\d+ engagement\.halfLifeDays/),
+    });
+    expect(checkTenantConfigFile('missing.yaml', dir)).toMatchObject({
+      ok: false,
+      reason: 'cannot read the config: file not found',
+    });
   });
 
   it('refuses anything outside the allowed directory', () => {
-    expect(checkTenantConfigFile('../etc/passwd', dir)).toMatchObject({ ok: false, reason: expect.stringContaining('not inside TENANT_CONFIG_DIR') });
-    expect(checkTenantConfigFile('/etc/hostname', dir)).toMatchObject({ ok: false, reason: expect.stringContaining('not inside TENANT_CONFIG_DIR') });
+    expect(checkTenantConfigFile('../etc/passwd', dir)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('not inside TENANT_CONFIG_DIR'),
+    });
+    expect(checkTenantConfigFile('/etc/hostname', dir)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('not inside TENANT_CONFIG_DIR'),
+    });
   });
 });
 
@@ -48,7 +65,10 @@ describe('TenantConfigs', () => {
 
     writeFileSync(file, 'engagement: [unclosed');
     now = 3_000;
-    expect(configs.resolve(file)).toMatchObject({ version: second.version, config: { engagement: { halfLifeDays: 40 } } });
+    expect(configs.resolve(file)).toMatchObject({
+      version: second.version,
+      config: { engagement: { halfLifeDays: 40 } },
+    });
     rmSync(file);
     now = 4_500;
     expect(configs.resolve(file).version).toBe(second.version);

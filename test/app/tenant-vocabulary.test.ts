@@ -16,10 +16,16 @@ function setup() {
   directory.put({ tenant: { crm: 'hubspot', id: '1' }, status: 'active', credentials: {}, config: acme });
   directory.put({ tenant: { crm: 'hubspot', id: '2' }, status: 'active', credentials: {}, config: base });
   let reads = 0;
-  const counting = { get: async (t: { crm: string; id: string }) => (reads++, directory.get(t)), list: () => directory.list() };
+  const counting = {
+    get: async (t: { crm: string; id: string }) => (reads++, directory.get(t)),
+    list: () => directory.list(),
+  };
   let clock = 0;
   const vocabulary = tenantVocabulary({
-    directory: counting, ownPropertiesOf: (source, c) => crmModule(source)?.ownProperties?.(c) ?? [], ttlMs: 1_000, now: () => clock,
+    directory: counting,
+    ownPropertiesOf: (source, c) => crmModule(source)?.ownProperties?.(c) ?? [],
+    ttlMs: 1_000,
+    now: () => clock,
   });
   return { vocabulary, reads: () => reads, advance: (ms: number) => (clock += ms) };
 }

@@ -49,20 +49,28 @@ describe('benchmark smoke runs', () => {
     expect(r).toMatchObject({ seen: 250, queued: 250, queuedExactly: true, calls: 2 });
   }, 60_000);
 
-  it.each(['hubspot', 'salesforce'] as const)('bench:rescore counts a %s rescore against its floor, all changed then a share', async (crm) => {
-    const [all, share] = await runFloorBench(crm, 450);
-    expect(all).toMatchObject({ read: 450, changed: 450 });
-    expect(share).toMatchObject({ read: 450, changed: 45 });
-    for (const r of [all!, share!]) expect(r.calls).toBeGreaterThanOrEqual(r.floor);
-  }, 60_000);
+  it.each(['hubspot', 'salesforce'] as const)(
+    'bench:rescore counts a %s rescore against its floor, all changed then a share',
+    async (crm) => {
+      const [all, share] = await runFloorBench(crm, 450);
+      expect(all).toMatchObject({ read: 450, changed: 450 });
+      expect(share).toMatchObject({ read: 450, changed: 45 });
+      for (const r of [all!, share!]) expect(r.calls).toBeGreaterThanOrEqual(r.floor);
+    },
+    60_000,
+  );
 
-  it.each(['hubspot', 'salesforce'] as const)('bench:simulate predicts the calls a %s rescore then makes', async (crm) => {
-    const r = await runSimulateBench(crm, 300);
-    expect(r.simCalls).toBeGreaterThan(0);
-    expect(r.tasksCreated).toBeGreaterThan(0);
-    expect(r.tasksPredicted).toBe(r.tasksCreated);
-    expect(r.predicted).toBe(r.actual);
-  }, 60_000);
+  it.each(['hubspot', 'salesforce'] as const)(
+    'bench:simulate predicts the calls a %s rescore then makes',
+    async (crm) => {
+      const r = await runSimulateBench(crm, 300);
+      expect(r.simCalls).toBeGreaterThan(0);
+      expect(r.tasksCreated).toBeGreaterThan(0);
+      expect(r.tasksPredicted).toBe(r.tasksCreated);
+      expect(r.predicted).toBe(r.actual);
+    },
+    60_000,
+  );
 
   it('bench:rescore measures live latency idle and during a rescore on a small portal', async () => {
     const r = await measureLatency({ rescoreContacts: 300, perSecond: 10, seconds: 1 });

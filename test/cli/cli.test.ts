@@ -12,12 +12,16 @@ const NOW_ARG = ['--now', '2026-11-23T14:04:00Z'];
 function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
   let stdout = '';
   let stderr = '';
-  const code = main(argv, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env: { LEADSTAGE_CONFIG: join(ROOT, 'config/leadstage.yaml'), ...env },
-    readFile: (p) => readFileSync(p, 'utf8'),
-  }, () => new Date('2026-11-23T14:04:00Z'));
+  const code = main(
+    argv,
+    {
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      env: { LEADSTAGE_CONFIG: join(ROOT, 'config/leadstage.yaml'), ...env },
+      readFile: (p) => readFileSync(p, 'utf8'),
+    },
+    () => new Date('2026-11-23T14:04:00Z'),
+  );
   if (typeof code !== 'number') throw new Error('expected a synchronous command');
   return { code, stdout, stderr };
 }
@@ -33,7 +37,9 @@ describe('leadstage check-config', () => {
     const r = run(['check-config', join(ROOT, 'config/leadstage.yaml')]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
-    expect(r.stdout).toMatch(/leadstage\.yaml: OK — 16 activity rules, 4 property rules, 8 fit rules, grades A\/B\/C\/D, 8 stages \(regression: never\), 2 task rules, 3\/4 active owners in 2 pools, CRMs: hubspot, salesforce.lead, salesforce.contact/);
+    expect(r.stdout).toMatch(
+      /leadstage\.yaml: OK — 16 activity rules, 4 property rules, 8 fit rules, grades A\/B\/C\/D, 8 stages \(regression: never\), 2 task rules, 3\/4 active owners in 2 pools, CRMs: hubspot, salesforce.lead, salesforce.contact/,
+    );
   });
 
   it('uses LEADSTAGE_CONFIG when no path is given', () => {
@@ -44,12 +50,16 @@ describe('leadstage check-config', () => {
   });
 
   it('exits 1 and lists every problem with file:line and path', () => {
-    const bad = readFileSync(join(ROOT, 'config/leadstage.yaml'), 'utf8').replace('weight: 2,', 'weight: -1,').replace('onEnter: salesqualifiedlead', 'onEnter: sql');
+    const bad = readFileSync(join(ROOT, 'config/leadstage.yaml'), 'utf8')
+      .replace('weight: 2,', 'weight: -1,')
+      .replace('onEnter: salesqualifiedlead', 'onEnter: sql');
     const path = tmpFile('bad.yaml', bad);
     const r = run(['check-config', path]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/invalid config \(2 problems\)/);
-    expect(r.stderr).toMatch(new RegExp(`${path}:\\d+ assignment\\.owners\\[0\\]\\.weight: owner weight must be above 0`));
+    expect(r.stderr).toMatch(
+      new RegExp(`${path}:\\d+ assignment\\.owners\\[0\\]\\.weight: owner weight must be above 0`),
+    );
     expect(r.stderr).toMatch(new RegExp(`${path}:\\d+ tasks\\[1\\]\\.onEnter: unknown stage "sql"`));
   });
 
@@ -63,7 +73,9 @@ describe('leadstage score', () => {
     const r = run(['score', CONTACT, ...NOW_ARG]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Stage     lead → marketingqualifiedlead');
-    expect(r.stdout).toMatch(/\[high\] call due 2026-11-23T14:09:00.000Z \(Mon 2026-11-23 09:09 EST, SLA hot-inbound\)/);
+    expect(r.stdout).toMatch(
+      /\[high\] call due 2026-11-23T14:09:00.000Z \(Mon 2026-11-23 09:09 EST, SLA hot-inbound\)/,
+    );
     expect(r.stdout).toMatch(/activity\s+demo-request\s+\+40\s+1/);
     expect(r.stdout).toMatch(/Writes {4}score, grade, reasons, stage, leadStatus, ownerId/);
   });
@@ -93,7 +105,14 @@ describe('leadstage score', () => {
   });
 
   it('names the path of an invalid contact field', () => {
-    const path = tmpFile('c.json', JSON.stringify({ crm: 'pipedrive', id: '1', activities: [{ id: 'a', type: 'email_open', occurredAt: 'yesterday' }] }));
+    const path = tmpFile(
+      'c.json',
+      JSON.stringify({
+        crm: 'pipedrive',
+        id: '1',
+        activities: [{ id: 'a', type: 'email_open', occurredAt: 'yesterday' }],
+      }),
+    );
     const r = run(['score', path]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/c\.json crm: Invalid option/);
@@ -101,8 +120,16 @@ describe('leadstage score', () => {
   });
 
   it.each([
-    ['an unknown activity type', { activities: [{ id: 'a', type: 'emial_open', occurredAt: '2026-11-20T10:00:00Z' }] }, /c\.json activities\[0\]\.type: unknown activity type "emial_open"/],
-    ['an unknown field', { fields: { jobTitel: 'VP Sales' } }, /c\.json fields\.jobTitel: unknown field \(the config maps: .*jobTitle/],
+    [
+      'an unknown activity type',
+      { activities: [{ id: 'a', type: 'emial_open', occurredAt: '2026-11-20T10:00:00Z' }] },
+      /c\.json activities\[0\]\.type: unknown activity type "emial_open"/,
+    ],
+    [
+      'an unknown field',
+      { fields: { jobTitel: 'VP Sales' } },
+      /c\.json fields\.jobTitel: unknown field \(the config maps: .*jobTitle/,
+    ],
   ])('rejects %s with exit 1 and its path, instead of scoring it 0', (_, extra, message) => {
     const path = tmpFile('c.json', JSON.stringify({ crm: 'hubspot', id: '1', ...extra }));
     const r = run(['score', path, ...NOW_ARG]);
@@ -111,7 +138,7 @@ describe('leadstage score', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('keeps the README\'s check-config example true (its file:line and messages)', () => {
+  it("keeps the README's check-config example true (its file:line and messages)", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const text = readFileSync(join(ROOT, 'config/leadstage.yaml'), 'utf8')
       .replace('activity: email_open,', 'activity: emial_open,')
@@ -119,13 +146,21 @@ describe('leadstage score', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'ls-cli-')), 'leadstage.yaml');
     writeFileSync(path, text);
     const r = run(['check-config', path]);
-    for (const line of r.stderr.trim().split('\n').slice(1)) expect(readme).toContain(line.trim().replace(path, 'config/leadstage.yaml'));
+    for (const line of r.stderr.trim().split('\n').slice(1))
+      expect(readme).toContain(line.trim().replace(path, 'config/leadstage.yaml'));
   });
 
   it('runs as a real process through the bin', () => {
-    const out = execFileSync(process.execPath, [join(ROOT, 'bin/leadstage.mjs'), 'score', CONTACT, ...NOW_ARG, '--json'], { cwd: ROOT, encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      [join(ROOT, 'bin/leadstage.mjs'), 'score', CONTACT, ...NOW_ARG, '--json'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     expect(JSON.parse(out).score.total).toBeGreaterThan(60);
-    const bad = spawnSync(process.execPath, [join(ROOT, 'bin/leadstage.mjs'), 'frobnicate'], { cwd: ROOT, encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [join(ROOT, 'bin/leadstage.mjs'), 'frobnicate'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('unknown command "frobnicate"');
   });

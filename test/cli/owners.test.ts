@@ -19,10 +19,16 @@ afterAll(async () => {
 const run = async (...args: string[]) => {
   let stdout = '';
   let stderr = '';
-  const code = await main(['owners', ...args], {
-    stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), readFile: () => '',
-    env: { REDIS_URL, LEADSTAGE_REDIS_PREFIX: prefix, LEADSTAGE_CONFIG: `${ROOT}config/leadstage.yaml` },
-  }, () => NOW);
+  const code = await main(
+    ['owners', ...args],
+    {
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      readFile: () => '',
+      env: { REDIS_URL, LEADSTAGE_REDIS_PREFIX: prefix, LEADSTAGE_CONFIG: `${ROOT}config/leadstage.yaml` },
+    },
+    () => NOW,
+  );
   return { code, stdout, stderr };
 };
 
@@ -35,11 +41,13 @@ describe('leadstage owners', () => {
     expect(marked.get('rep-2')).toBe(Date.parse('2026-11-26T05:00:00Z'));
 
     const list = await run('list', '--json');
-    expect(JSON.parse(list.stdout)).toEqual(expect.arrayContaining([
-      expect.objectContaining({ key: 'rep-2', status: 'away until 2026-11-26T00:00:00.000-05:00' }),
-      expect.objectContaining({ key: 'rep-1', status: 'available' }),
-      expect.objectContaining({ key: 'rep-4', status: 'inactive (config)' }),
-    ]));
+    expect(JSON.parse(list.stdout)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ key: 'rep-2', status: 'away until 2026-11-26T00:00:00.000-05:00' }),
+        expect.objectContaining({ key: 'rep-1', status: 'available' }),
+        expect.objectContaining({ key: 'rep-4', status: 'inactive (config)' }),
+      ]),
+    );
     expect((await run('back', 'rep-2')).stdout).toBe('rep-2 is back in the rotation\n');
     expect((await new OwnerAwayStore(redis, new Keys(prefix)).away(NOW.getTime())).size).toBe(0);
   });

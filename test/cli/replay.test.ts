@@ -42,8 +42,17 @@ const run = async (args: string[]) => {
   let stdout = '';
   let stderr = '';
   const code = await main(['replay', ...args], {
-    stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), readFile: () => '',
-    env: { REDIS_URL, LEADSTAGE_REDIS_PREFIX: prefix, LEADSTAGE_CONFIG: `${ROOT}config/leadstage.yaml`, HUBSPOT_ACCESS_TOKEN: 'pat-sandbox', HUBSPOT_PORTAL_ID: '62515', HUBSPOT_API_BASE_URL: sandbox.url },
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    readFile: () => '',
+    env: {
+      REDIS_URL,
+      LEADSTAGE_REDIS_PREFIX: prefix,
+      LEADSTAGE_CONFIG: `${ROOT}config/leadstage.yaml`,
+      HUBSPOT_ACCESS_TOKEN: 'pat-sandbox',
+      HUBSPOT_PORTAL_ID: '62515',
+      HUBSPOT_API_BASE_URL: sandbox.url,
+    },
   });
   return { code, stdout, stderr };
 };
@@ -89,5 +98,7 @@ describe('parseSince', () => {
     ['2026-12-01T08:00:00Z', '2026-12-01T08:00:00.000Z'],
     ['2026-12-01', '2026-12-01T00:00:00.000Z'],
   ])('%s → %s', (text, iso) => expect(parseSince(text, now)?.toISOString()).toBe(iso));
-  it.each(['tomorrow', '2027-01-01', '-2h', '2h ago'])('rejects %s', (text) => expect(parseSince(text, now)).toBeNull());
+  it.each(['tomorrow', '2027-01-01', '-2h', '2h ago'])('rejects %s', (text) =>
+    expect(parseSince(text, now)).toBeNull(),
+  );
 });

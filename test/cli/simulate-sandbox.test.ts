@@ -23,8 +23,13 @@ const tenant = { crm: 'hubspot', id: '62515' };
 const NOW = new Date('2026-11-23T15:00:00Z');
 const dir = mkdtempSync(join(tmpdir(), 'lssimsb-'));
 const NEW = join(dir, 'new.yaml');
-writeFileSync(NEW, readFileSync(`${ROOT}config/leadstage.yaml`, 'utf8').replace(
-  'marketingqualifiedlead: { minScore: 60, minGrade: B, minEngagement: 25 }', 'marketingqualifiedlead: { minScore: 60, minGrade: B, minEngagement: 10 }'));
+writeFileSync(
+  NEW,
+  readFileSync(`${ROOT}config/leadstage.yaml`, 'utf8').replace(
+    'marketingqualifiedlead: { minScore: 60, minGrade: B, minEngagement: 25 }',
+    'marketingqualifiedlead: { minScore: 60, minGrade: B, minEngagement: 10 }',
+  ),
+);
 let sandbox: SandboxCrm;
 let redis: Redis;
 
@@ -38,20 +43,39 @@ async function redisState(): Promise<string> {
 beforeAll(async () => {
   sandbox = new SandboxCrm();
   sandbox.hubspot.addProperties(hubspotPropertySpecs(defaultConfig()).map((p) => p.name));
-  sandbox.hubspot.owners.push({ id: '1001', archived: false }, { id: '1002', archived: false }, { id: '1003', archived: false });
+  sandbox.hubspot.owners.push(
+    { id: '1001', archived: false },
+    { id: '1002', archived: false },
+    { id: '1003', archived: false },
+  );
   redis = new Redis(REDIS_URL);
   for (let i = 0; i < 180; i++) {
     const id = String(1000 + i);
     const engaged = i < 120;
-    sandbox.hubspot.contacts.set(id, { id, properties: engaged
-      ? { email: `vp${i}@northwind.io`, jobtitle: 'VP Marketing', industry: 'Software', numemployees: '100-500', country: 'United States', lifecyclestage: 'lead' }
-      : { email: `s${i}@example.com`, lifecyclestage: 'subscriber' } });
+    sandbox.hubspot.contacts.set(id, {
+      id,
+      properties: engaged
+        ? {
+            email: `vp${i}@northwind.io`,
+            jobtitle: 'VP Marketing',
+            industry: 'Software',
+            numemployees: '100-500',
+            country: 'United States',
+            lifecyclestage: 'lead',
+          }
+        : { email: `s${i}@example.com`, lifecyclestage: 'subscriber' },
+    });
     if (engaged) {
       // As ingress stored them, plus one older than maxAgeDays that a worker's read would trim.
-      await redis.hset(keys.activities(tenant, id),
-        'feed:d', JSON.stringify({ at: NOW.getTime() - 3_600_000, type: 'content_download', attributes: {} }),
-        'feed:o', JSON.stringify({ at: NOW.getTime() - 3_600_000, type: 'email_open', attributes: {} }),
-        'feed:old', JSON.stringify({ at: NOW.getTime() - 400 * 86_400_000, type: 'email_open', attributes: {} }));
+      await redis.hset(
+        keys.activities(tenant, id),
+        'feed:d',
+        JSON.stringify({ at: NOW.getTime() - 3_600_000, type: 'content_download', attributes: {} }),
+        'feed:o',
+        JSON.stringify({ at: NOW.getTime() - 3_600_000, type: 'email_open', attributes: {} }),
+        'feed:old',
+        JSON.stringify({ at: NOW.getTime() - 400 * 86_400_000, type: 'email_open', attributes: {} }),
+      );
     }
   }
   await sandbox.start();
@@ -66,10 +90,24 @@ const run = async (args: string[]) => {
   let stdout = '';
   let stderr = '';
   const files = new Map<string, string>();
-  const code = await main(['simulate', ...args], {
-    stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), readFile: () => '', writeFile: (p, t) => void files.set(p, t),
-    env: { REDIS_URL, LEADSTAGE_REDIS_PREFIX: prefix, LEADSTAGE_CONFIG: `${ROOT}config/leadstage.yaml`, HUBSPOT_ACCESS_TOKEN: 'pat-sandbox', HUBSPOT_PORTAL_ID: '62515', HUBSPOT_API_BASE_URL: sandbox.url },
-  }, () => NOW);
+  const code = await main(
+    ['simulate', ...args],
+    {
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      readFile: () => '',
+      writeFile: (p, t) => void files.set(p, t),
+      env: {
+        REDIS_URL,
+        LEADSTAGE_REDIS_PREFIX: prefix,
+        LEADSTAGE_CONFIG: `${ROOT}config/leadstage.yaml`,
+        HUBSPOT_ACCESS_TOKEN: 'pat-sandbox',
+        HUBSPOT_PORTAL_ID: '62515',
+        HUBSPOT_API_BASE_URL: sandbox.url,
+      },
+    },
+    () => NOW,
+  );
   return { code, stdout, stderr, files };
 };
 
@@ -80,15 +118,29 @@ describe('leadstage simulate (sandbox HubSpot, real Redis)', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ tenant: 'hubspot:62515', contacts: 180 });
-    const at = (from: string, to: string) => out.stages.matrix[out.stages.labels.indexOf(from)][out.stages.labels.indexOf(to)];
+    const at = (from: string, to: string) =>
+      out.stages.matrix[out.stages.labels.indexOf(from)][out.stages.labels.indexOf(to)];
     expect(at('lead', 'marketingqualifiedlead')).toBe(120);
     expect(at('subscriber', 'subscriber')).toBe(60);
-    expect(out.tasks).toEqual({ total: 120, baseline: 0, byOwner: [{ ownerId: '1001', name: 'rep-1', count: 80 }, { ownerId: '1002', name: 'rep-2', count: 40 }] });
+    expect(out.tasks).toEqual({
+      total: 120,
+      baseline: 0,
+      byOwner: [
+        { ownerId: '1001', name: 'rep-1', count: 80 },
+        { ownerId: '1002', name: 'rep-2', count: 40 },
+      ],
+    });
     // Reads as this run made them (2 list pages of 100, the owners); 180 changed (first score), 100 a
     // batch: 2 writes; tasks with each applied batch: the 100 of page 1, then the 20 left at the end.
     const made = [...sandbox.calls.values()].reduce((a, b) => a + b, 0);
     expect(out.crmCallsMade).toBe(made);
-    expect(out.cost).toMatchObject({ changedContacts: 180, readCalls: made, writeCalls: 2, taskCalls: 2, totalCalls: made + 4 });
+    expect(out.cost).toMatchObject({
+      changedContacts: 180,
+      readCalls: made,
+      writeCalls: 2,
+      taskCalls: 2,
+      totalCalls: made + 4,
+    });
     expect(out.cost.limit.windowMs).toBe(10_000);
     const routes = [...sandbox.calls.keys()];
     expect(routes.every((route) => route.startsWith('GET '))).toBe(true);
@@ -96,9 +148,16 @@ describe('leadstage simulate (sandbox HubSpot, real Redis)', () => {
     // Only the shared quota's bookkeeping moved: each call took its slot (so live workers are paced
     // with it) and HubSpot's announced limit was learned. No activity trimmed, no rotation, no entry.
     const after = await redisState();
-    const moved = after.split('\n').filter((l) => !before.split('\n').includes(l)).map((l) => l.slice(0, l.indexOf(' ')));
+    const moved = after
+      .split('\n')
+      .filter((l) => !before.split('\n').includes(l))
+      .map((l) => l.slice(0, l.indexOf(' ')));
     expect(moved.sort()).toEqual([keys.quota(tenant), keys.quotaLimit(tenant)].sort());
-    const unchanged = (state: string) => state.split('\n').filter((l) => !l.startsWith(keys.quota(tenant))).join('\n');
+    const unchanged = (state: string) =>
+      state
+        .split('\n')
+        .filter((l) => !l.startsWith(keys.quota(tenant)))
+        .join('\n');
     expect(unchanged(after)).toBe(unchanged(before));
     expect(await redis.hlen(keys.activities(tenant, '1000'))).toBe(3);
     expect(r.files.get('report.html')).not.toMatch(/\b(src|href)\s*=\s*["']?\s*(https?:)?\/\//i);
@@ -117,11 +176,17 @@ describe('leadstage simulate (sandbox HubSpot, real Redis)', () => {
 });
 
 describe('leadstage simulate (sandbox Salesforce)', () => {
-  it('reads Leads then Contacts in pages and counts their batch writes apart, at the org\'s quota', async () => {
+  it("reads Leads then Contacts in pages and counts their batch writes apart, at the org's quota", async () => {
     const sf = sandbox.salesforce;
     for (let i = 0; i < 250; i++) {
       const Id = sf.newId('Lead');
-      sf.records.Lead.set(Id, { Id, Email: `l${i}@example.com`, Title: 'Analyst', Company: `Co ${i}`, IsConverted: false });
+      sf.records.Lead.set(Id, {
+        Id,
+        Email: `l${i}@example.com`,
+        Title: 'Analyst',
+        Company: `Co ${i}`,
+        IsConverted: false,
+      });
     }
     for (let i = 0; i < 30; i++) {
       const Id = sf.newId('Contact');
@@ -130,23 +195,40 @@ describe('leadstage simulate (sandbox Salesforce)', () => {
     const callsBefore = new Map(sandbox.calls);
     let stdout = '';
     let stderr = '';
-    const code = await main(['simulate', '--config', NEW, '--tenant', 'salesforce:00D5g000004SxyzEAC', '--json'], {
-      stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), readFile: () => '',
-      env: {
-        REDIS_URL, LEADSTAGE_REDIS_PREFIX: prefix, LEADSTAGE_CONFIG: `${ROOT}config/leadstage.yaml`,
-        SALESFORCE_INSTANCE_URL: sandbox.url, SALESFORCE_ACCESS_TOKEN: 'sandbox-access-token', SALESFORCE_ORG_IDS: '00D5g000004SxyzEAC',
-        SALESFORCE_REQUESTS_PER_WINDOW: '3', SALESFORCE_WINDOW_MS: '1000',
+    const code = await main(
+      ['simulate', '--config', NEW, '--tenant', 'salesforce:00D5g000004SxyzEAC', '--json'],
+      {
+        stdout: (t) => (stdout += t),
+        stderr: (t) => (stderr += t),
+        readFile: () => '',
+        env: {
+          REDIS_URL,
+          LEADSTAGE_REDIS_PREFIX: prefix,
+          LEADSTAGE_CONFIG: `${ROOT}config/leadstage.yaml`,
+          SALESFORCE_INSTANCE_URL: sandbox.url,
+          SALESFORCE_ACCESS_TOKEN: 'sandbox-access-token',
+          SALESFORCE_ORG_IDS: '00D5g000004SxyzEAC',
+          SALESFORCE_REQUESTS_PER_WINDOW: '3',
+          SALESFORCE_WINDOW_MS: '1000',
+        },
       },
-    }, () => NOW);
+      () => NOW,
+    );
     expect(code, stderr).toBe(0);
     const out = JSON.parse(stdout);
-    const seeded = [...sf.records.Lead.values()].filter((r) => r['IsConverted'] !== true).length + sf.records.Contact.size;
+    const seeded =
+      [...sf.records.Lead.values()].filter((r) => r['IsConverted'] !== true).length + sf.records.Contact.size;
     expect(out.contacts).toBe(seeded);
     // Every record gets its first score. Leads and Contacts go in separate calls of 200:
     // ceil(leads / 200) + ceil(contacts / 200) writes; one listing page per kind (2,000 a page).
     expect(out.crmCallsMade).toBe(3); // + the owners (one SOQL query of Users)
     const leads = [...sf.records.Lead.values()].filter((r) => r['IsConverted'] !== true).length;
-    expect(out.cost).toMatchObject({ changedContacts: seeded, readCalls: out.crmCallsMade, writeCalls: Math.ceil(leads / 200) + Math.ceil(sf.records.Contact.size / 200), limit: { max: 3, windowMs: 1000 } });
+    expect(out.cost).toMatchObject({
+      changedContacts: seeded,
+      readCalls: out.crmCallsMade,
+      writeCalls: Math.ceil(leads / 200) + Math.ceil(sf.records.Contact.size / 200),
+      limit: { max: 3, windowMs: 1000 },
+    });
     expect(out.cost.seconds).toBe(Math.floor((out.cost.totalCalls - 1) / 3)); // 3 calls a second
     expect(out.cost.seconds).toBeGreaterThan(0);
     expect(out.cost.rescoreSeconds).toBe(Math.floor((out.cost.totalCalls - 1) / 2)); // the rescore's 80 %: 2 a second

@@ -20,34 +20,62 @@ const tenant = { crm: 'hubspot', id: '62515' };
 const dir = mkdtempSync(join(tmpdir(), 'lssim-'));
 const shipped = readFileSync(`${ROOT}config/leadstage.yaml`, 'utf8');
 const NEW = join(dir, 'new.yaml');
-writeFileSync(NEW, shipped.replace('marketingqualifiedlead: { minScore: 60, minGrade: B, minEngagement: 25 }', 'marketingqualifiedlead: { minScore: 60, minGrade: B, minEngagement: 10 }'));
+writeFileSync(
+  NEW,
+  shipped.replace(
+    'marketingqualifiedlead: { minScore: 60, minGrade: B, minEngagement: 25 }',
+    'marketingqualifiedlead: { minScore: 60, minGrade: B, minEngagement: 10 }',
+  ),
+);
 const BAD = join(dir, 'bad.yaml');
 writeFileSync(BAD, shipped.replace(/(key: rep-2, ids: \{[^}]*\}, weight: )1\b/, '$10'));
 
 function world() {
   const crm = new FakeCrm('hubspot');
   crm.batchLimits = { list: 20, write: 100 };
-  crm.owners = [{ id: '1001', active: true }, { id: '1002', active: true }, { id: '1003', active: true }];
+  crm.owners = [
+    { id: '1001', active: true },
+    { id: '1002', active: true },
+    { id: '1003', active: true },
+  ];
   const activities = new Map<string, Activity[]>();
   for (let i = 0; i < 30; i++) {
     const id = String(100 + i);
-    crm.add({ objectType: 'contact', id, stage: 'lead', leadStatus: null, ownerId: null, fields: { jobTitle: 'VP Marketing', industry: 'Software', employeeBand: '100-500', country: 'United States' } });
+    crm.add({
+      objectType: 'contact',
+      id,
+      stage: 'lead',
+      leadStatus: null,
+      ownerId: null,
+      fields: { jobTitle: 'VP Marketing', industry: 'Software', employeeBand: '100-500', country: 'United States' },
+    });
     activities.set(id, [
       { id: `d${i}`, type: 'content_download', at: NOW.getTime() - 3_600_000, attributes: {} },
       { id: `o${i}`, type: 'email_open', at: NOW.getTime() - 3_600_000, attributes: {} },
     ]);
   }
-  for (let i = 0; i < 20; i++) crm.add({ objectType: 'contact', id: String(200 + i), stage: 'subscriber', leadStatus: null, ownerId: null, fields: {} });
+  for (let i = 0; i < 20; i++)
+    crm.add({
+      objectType: 'contact',
+      id: String(200 + i),
+      stage: 'subscriber',
+      leadStatus: null,
+      ownerId: null,
+      fields: {},
+    });
   const store = new FakeRecomputeStore();
   let closed = 0;
   const open: OpenSource = async () => ({
-    tenant, current: defaultConfig(),
+    tenant,
+    current: defaultConfig(),
     quota: { max: 110, windowMs: 10_000 },
     close: async () => void (closed += 1),
     deps: {
       crm,
       activities: { activitiesMany: async (_t, ids) => new Map(ids.map((id) => [id, activities.get(id) ?? []])) },
-      state: store, owners: async () => crm.listOwners(), awayOwners: async () => new Map(),
+      state: store,
+      owners: async () => crm.listOwners(),
+      awayOwners: async () => new Map(),
     },
   });
   return { crm, store, open, closed: () => closed };
@@ -57,10 +85,18 @@ async function run(args: string[], w = world()) {
   let stdout = '';
   let stderr = '';
   const files = new Map<string, string>();
-  const code = await simulateCommand(args, {
-    stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), readFile: () => '', writeFile: (p, t) => void files.set(p, t),
-    env: { REDIS_URL, LEADSTAGE_CONFIG: `${ROOT}config/leadstage.yaml` },
-  }, () => NOW, w.open);
+  const code = await simulateCommand(
+    args,
+    {
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      readFile: () => '',
+      writeFile: (p, t) => void files.set(p, t),
+      env: { REDIS_URL, LEADSTAGE_CONFIG: `${ROOT}config/leadstage.yaml` },
+    },
+    () => NOW,
+    w.open,
+  );
   return { code, stdout, stderr, files, ...w };
 }
 
@@ -70,17 +106,34 @@ describe('leadstage simulate (FakeCrm)', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ tenant: 'hubspot:62515', contacts: 50, sample: null, crmCallsMade: 4 });
-    const at = (from: string, to: string) => out.stages.matrix[out.stages.labels.indexOf(from)][out.stages.labels.indexOf(to)];
+    const at = (from: string, to: string) =>
+      out.stages.matrix[out.stages.labels.indexOf(from)][out.stages.labels.indexOf(to)];
     expect(at('lead', 'marketingqualifiedlead')).toBe(30);
     expect(at('lead', 'lead')).toBe(0);
     expect(at('subscriber', 'subscriber')).toBe(20);
     expect(out.stages.moved).toBe(30);
-    expect(out.tasks).toEqual({ total: 30, baseline: 0, byOwner: [{ ownerId: '1001', name: 'rep-1', count: 20 }, { ownerId: '1002', name: 'rep-2', count: 10 }] });
+    expect(out.tasks).toEqual({
+      total: 30,
+      baseline: 0,
+      byOwner: [
+        { ownerId: '1001', name: 'rep-1', count: 20 },
+        { ownerId: '1002', name: 'rep-2', count: 10 },
+      ],
+    });
     expect(out.histogram.before.reduce((a: number, b: number) => a + b)).toBe(50);
     expect(out.movers).toHaveLength(10);
     for (const m of out.movers) expect(m.stage).toEqual(['lead', 'marketingqualifiedlead']);
     // 50 contacts in pages of 20 and the owners: 4 reads; every contact gets its first score: 1 write; 1 task batch.
-    expect(out.cost).toEqual({ changedContacts: 50, readCalls: 4, writeCalls: 1, taskCalls: 1, totalCalls: 6, limit: { max: 110, windowMs: 10_000 }, seconds: 0, rescoreSeconds: 0 });
+    expect(out.cost).toEqual({
+      changedContacts: 50,
+      readCalls: 4,
+      writeCalls: 1,
+      taskCalls: 1,
+      totalCalls: 6,
+      limit: { max: 110, windowMs: 10_000 },
+      seconds: 0,
+      rescoreSeconds: 0,
+    });
     expect(r.crm.callLog).toEqual(['list', 'owners', 'list', 'list']);
     expect(r.crm.writes).toEqual([]);
     expect(r.crm.tasks).toEqual([]);
@@ -99,7 +152,9 @@ describe('leadstage simulate (FakeCrm)', () => {
     expect(r.stdout).toMatch(/^ {2}\[2\] lead +· +· +30$/m);
     expect(r.stdout).toMatch(/^ {2}rep-1 \(1001\) +20$/m);
     expect(r.stdout).toMatch(/^ {2}contact:100 +score +75 → 75 +stage lead → marketingqualifiedlead$/m);
-    expect(r.stdout).toMatch(/Applying it {2}6 CRM call\(s\): 4 read\(s\), 1 batch write\(s\) for 50 changed contact\(s\), 1 task batch\(es\)/);
+    expect(r.stdout).toMatch(
+      /Applying it {2}6 CRM call\(s\): 4 read\(s\), 1 batch write\(s\) for 50 changed contact\(s\), 1 task batch\(es\)/,
+    );
     expect(r.stdout).not.toMatch(/VP Marketing|@/);
   });
 

@@ -17,9 +17,27 @@ describe('tenantQuota', () => {
     ['HubSpot OAuth app', hs('oauth:unknown'), {}, null, { max: 110, windowMs: 10_000 }],
     ['HubSpot private app, Professional', hs('private:professional'), {}, null, { max: 190, windowMs: 10_000 }],
     ['HubSpot, tier unknown: the safe side', hs(), {}, null, { max: 100, windowMs: 10_000 }],
-    ['HubSpot, set in the environment', hs('oauth:unknown'), { HUBSPOT_REQUESTS_PER_WINDOW: '50' }, null, { max: 50, windowMs: 10_000 }],
-    ['the limit HubSpot announced wins', hs('oauth:unknown'), {}, { max: 190, windowMs: 10_000 }, { max: 190, windowMs: 10_000 }],
-    ['Salesforce from the environment', { tenant: { crm: 'salesforce', id: '00D5g000004Sxyz' } }, { SALESFORCE_REQUESTS_PER_WINDOW: '7' }, null, { max: 7, windowMs: 1_000 }],
+    [
+      'HubSpot, set in the environment',
+      hs('oauth:unknown'),
+      { HUBSPOT_REQUESTS_PER_WINDOW: '50' },
+      null,
+      { max: 50, windowMs: 10_000 },
+    ],
+    [
+      'the limit HubSpot announced wins',
+      hs('oauth:unknown'),
+      {},
+      { max: 190, windowMs: 10_000 },
+      { max: 190, windowMs: 10_000 },
+    ],
+    [
+      'Salesforce from the environment',
+      { tenant: { crm: 'salesforce', id: '00D5g000004Sxyz' } },
+      { SALESFORCE_REQUESTS_PER_WINDOW: '7' },
+      null,
+      { max: 7, windowMs: 1_000 },
+    ],
     ['a CRM it does not know', { tenant: { crm: 'pipedrive', id: '1' } }, {}, null, null],
   ])('%s', (_name, record, vars, learned, expected) => {
     expect(tenantQuota(env(vars), record, learned)).toEqual(expected);

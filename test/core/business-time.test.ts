@@ -27,17 +27,41 @@ describe('addBusinessMinutes', () => {
 
 describe('dueTime', () => {
   it.each([
-    ['1 business day from Friday 16:00 is Monday 16:00', '2026-11-27T21:00:00Z', { businessDays: 1, calendar: false }, '2026-11-30T21:00:00Z'],
-    ['1 business day from Saturday is Monday 17:00', '2026-11-28T15:00:00Z', { businessDays: 1, calendar: false }, '2026-11-30T22:00:00Z'],
-    ['4 business hours late on Wednesday before the holiday', '2026-11-25T21:00:00Z', { hours: 4, calendar: false }, '2026-11-27T17:00:00Z'],
+    [
+      '1 business day from Friday 16:00 is Monday 16:00',
+      '2026-11-27T21:00:00Z',
+      { businessDays: 1, calendar: false },
+      '2026-11-30T21:00:00Z',
+    ],
+    [
+      '1 business day from Saturday is Monday 17:00',
+      '2026-11-28T15:00:00Z',
+      { businessDays: 1, calendar: false },
+      '2026-11-30T22:00:00Z',
+    ],
+    [
+      '4 business hours late on Wednesday before the holiday',
+      '2026-11-25T21:00:00Z',
+      { hours: 4, calendar: false },
+      '2026-11-27T17:00:00Z',
+    ],
     ['calendar time ignores hours', '2026-11-28T15:00:00Z', { minutes: 5, calendar: true }, '2026-11-28T15:05:00Z'],
   ])('%s', (_, start, due, expected) => {
     expect(iso(dueTime(at(start), due, hours))).toBe(expected);
   });
 
   it('works in a zone east of UTC with a weekend on Friday–Saturday', () => {
-    const dubai = makeConfig({ businessHours: { timezone: 'Asia/Dubai', days: ['sun', 'mon', 'tue', 'wed', 'thu'], start: '08:00', end: '16:00' } }).businessHours;
+    const dubai = makeConfig({
+      businessHours: {
+        timezone: 'Asia/Dubai',
+        days: ['sun', 'mon', 'tue', 'wed', 'thu'],
+        start: '08:00',
+        end: '16:00',
+      },
+    }).businessHours;
     // Friday 10:00 Dubai (06:00 UTC) → Sunday 08:05 Dubai (04:05 UTC).
-    expect(iso(dueTime(at('2026-11-27T06:00:00Z'), { minutes: 5, calendar: false }, dubai))).toBe('2026-11-29T04:05:00Z');
+    expect(iso(dueTime(at('2026-11-27T06:00:00Z'), { minutes: 5, calendar: false }, dubai))).toBe(
+      '2026-11-29T04:05:00Z',
+    );
   });
 });

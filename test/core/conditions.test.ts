@@ -51,10 +51,37 @@ describe('testFieldTest', () => {
   const c = contact({ fields: { email: 'Ana@Example.ORG', jobTitle: 'CTO', country: 'Canada' } });
   it.each([
     ['derived emailDomain', { field: 'emailDomain', when: { equals: 'example.org' } }, true],
-    ['anyOf with one match', { anyOf: [{ field: 'jobTitle', when: { equals: 'VP' } }, { field: 'jobTitle', when: { equals: 'cto' } }] }, true],
+    [
+      'anyOf with one match',
+      {
+        anyOf: [
+          { field: 'jobTitle', when: { equals: 'VP' } },
+          { field: 'jobTitle', when: { equals: 'cto' } },
+        ],
+      },
+      true,
+    ],
     ['anyOf with no match', { anyOf: [{ field: 'jobTitle', when: { equals: 'VP' } }] }, false],
-    ['allOf all match', { allOf: [{ field: 'jobTitle', when: { equals: 'cto' } }, { field: 'country', when: { equals: 'canada' } }] }, true],
-    ['allOf one fails', { allOf: [{ field: 'jobTitle', when: { equals: 'cto' } }, { field: 'country', when: { equals: 'peru' } }] }, false],
+    [
+      'allOf all match',
+      {
+        allOf: [
+          { field: 'jobTitle', when: { equals: 'cto' } },
+          { field: 'country', when: { equals: 'canada' } },
+        ],
+      },
+      true,
+    ],
+    [
+      'allOf one fails',
+      {
+        allOf: [
+          { field: 'jobTitle', when: { equals: 'cto' } },
+          { field: 'country', when: { equals: 'peru' } },
+        ],
+      },
+      false,
+    ],
   ])('%s', (_, test, expected) => {
     expect(testFieldTest(c, test, NOW_MS)).toBe(expected);
   });

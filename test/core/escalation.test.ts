@@ -6,7 +6,14 @@ import { makeConfig, NOW_MS } from '../helpers/fixtures.ts';
 // NOW is Monday 2026-11-23 10:00 in New York (07:00 in Los Angeles).
 const MIN = 60_000;
 const config = makeConfig({
-  tasks: [{ id: 'mql-follow-up', onEnter: 'marketingqualifiedlead', subject: 'Call them', sla: [{ id: 'fast', due: { minutes: 30 } }] }],
+  tasks: [
+    {
+      id: 'mql-follow-up',
+      onEnter: 'marketingqualifiedlead',
+      subject: 'Call them',
+      sla: [{ id: 'fast', due: { minutes: 30 } }],
+    },
+  ],
   assignment: {
     owners: [
       { key: 'ana', ids: { hubspot: '1' }, team: 'east' },
@@ -16,22 +23,52 @@ const config = makeConfig({
       { key: 'zoe', ids: { hubspot: '8' } },
     ],
     pools: [{ id: 'default', owners: ['ana', 'ben', 'cy'] }],
-    teams: [{ id: 'east', timezone: 'America/New_York', manager: 'max' }, { id: 'west', timezone: 'America/Los_Angeles', manager: 'max' }],
+    teams: [
+      { id: 'east', timezone: 'America/New_York', manager: 'max' },
+      { id: 'west', timezone: 'America/Los_Angeles', manager: 'max' },
+    ],
   },
   escalation: {
-    steps: [{ action: 'remind' }, { after: { minutes: 30 }, action: 'reassign' }, { after: { minutes: 30 }, action: 'escalate' }],
+    steps: [
+      { action: 'remind' },
+      { after: { minutes: 30 }, action: 'reassign' },
+      { after: { minutes: 30 }, action: 'escalate' },
+    ],
     manager: 'zoe',
   },
 });
 
 const task = (over: Partial<SlaTask> = {}): SlaTask => ({
-  key: 'a'.repeat(40), taskId: 't1', crm: 'hubspot', contact: { objectType: 'contact', id: '101' }, ownerId: '1', step: 0,
-  dueAt: NOW_MS + 30 * MIN, createdAt: NOW_MS, ruleId: 'mql-follow-up', slaRuleId: 'fast', stage: 'marketingqualifiedlead',
-  subject: 'Call them', type: 'call', tried: [], ...over,
+  key: 'a'.repeat(40),
+  taskId: 't1',
+  crm: 'hubspot',
+  contact: { objectType: 'contact', id: '101' },
+  ownerId: '1',
+  step: 0,
+  dueAt: NOW_MS + 30 * MIN,
+  createdAt: NOW_MS,
+  ruleId: 'mql-follow-up',
+  slaRuleId: 'fast',
+  stage: 'marketingqualifiedlead',
+  subject: 'Call them',
+  type: 'call',
+  tried: [],
+  ...over,
 });
 const open = { open: true, ownerId: '1', body: 'Why now: demo request\n\n[leadstage:aaaa]' };
-const decide = (t: SlaTask, nowMs: number, o: { away?: string[]; contactedAt?: number | null; view?: typeof open | null } = {}) =>
-  decideEscalation({ config, task: t, view: o.view === undefined ? open : o.view, contactedAt: o.contactedAt ?? null, nowMs, awayOwnerIds: new Set(o.away ?? []) });
+const decide = (
+  t: SlaTask,
+  nowMs: number,
+  o: { away?: string[]; contactedAt?: number | null; view?: typeof open | null } = {},
+) =>
+  decideEscalation({
+    config,
+    task: t,
+    view: o.view === undefined ? open : o.view,
+    contactedAt: o.contactedAt ?? null,
+    nowMs,
+    awayOwnerIds: new Set(o.away ?? []),
+  });
 
 describe('the SLA clock runs in business hours of the owner team', () => {
   it.each([
@@ -41,14 +78,20 @@ describe('the SLA clock runs in business hours of the owner team', () => {
     ['west owner, 08:00 Los Angeles is before opening', '3', '2026-11-23T16:00:00Z', '2026-11-23T17:30:00.000Z'],
     ['an owner without a team: the config zone', '8', '2026-11-23T21:50:00Z', '2026-11-24T14:20:00.000Z'],
   ])('%s', (_name, owner, at, due) => {
-    expect(new Date(dueTime(Date.parse(at), { minutes: 30, calendar: false }, teamHours(config, 'hubspot', owner))).toISOString()).toBe(due);
+    expect(
+      new Date(
+        dueTime(Date.parse(at), { minutes: 30, calendar: false }, teamHours(config, 'hubspot', owner)),
+      ).toISOString(),
+    ).toBe(due);
   });
 
   it('steps count from the due date in business time', () => {
     expect(stepAt(config, task())).toBe(NOW_MS + 30 * MIN);
     expect(stepAt(config, task({ step: 1 }))).toBe(NOW_MS + 60 * MIN);
     // Due at 16:50 New York: the reassignment 30 business minutes later is Tuesday 09:20.
-    expect(new Date(stepAt(config, task({ step: 1, dueAt: Date.parse('2026-11-23T21:50:00Z') }))!).toISOString()).toBe('2026-11-24T14:20:00.000Z');
+    expect(new Date(stepAt(config, task({ step: 1, dueAt: Date.parse('2026-11-23T21:50:00Z') }))!).toISOString()).toBe(
+      '2026-11-24T14:20:00.000Z',
+    );
     expect(stepAt(config, task({ step: 3 }))).toBeNull();
   });
 });
@@ -80,7 +123,12 @@ describe('deciding an SLA step', () => {
     const d = decide(task({ step: 1 }), NOW_MS + 60 * MIN);
     if (d.kind !== 'handoff') throw new Error(`expected a handoff, got ${d.kind}`);
     expect(d).toMatchObject({ action: 'reassign', toOwnerKey: 'ben' });
-    expect(d.newTask).toMatchObject({ key: handoffKey('a'.repeat(40), 1), ownerId: '2', priority: 'high', subject: '[SLA] Call them' });
+    expect(d.newTask).toMatchObject({
+      key: handoffKey('a'.repeat(40), 1),
+      ownerId: '2',
+      priority: 'high',
+      subject: '[SLA] Call them',
+    });
     expect(d.newTask.dueAt).toBe(new Date(NOW_MS + 90 * MIN).toISOString()); // the SLA again, from now
     expect(d.newTask.body).toMatch(/^\[leadstage\] Reassigned from ana to ben: SLA missed/);
     expect(d.newTask.body).not.toContain('[leadstage:aaaa]'); // the new task gets its own marker
@@ -111,8 +159,14 @@ describe('deciding an SLA step', () => {
     const t = task({ step: 2, ownerId: '2' });
     const d = decide(t, NOW_MS + 60 * MIN, { view: { ...open, ownerId: '2' } });
     expect(d).toMatchObject({ kind: 'handoff', action: 'escalate', toOwnerKey: 'max' });
-    expect(decide(t, NOW_MS + 60 * MIN, { view: { ...open, ownerId: '2' }, away: ['9'] })).toMatchObject({ kind: 'handoff', toOwnerKey: 'zoe' });
-    expect(decide(t, NOW_MS + 60 * MIN, { view: { ...open, ownerId: '2' }, away: ['9', '8'] })).toEqual({ kind: 'done', reason: 'ladder-ended' });
+    expect(decide(t, NOW_MS + 60 * MIN, { view: { ...open, ownerId: '2' }, away: ['9'] })).toMatchObject({
+      kind: 'handoff',
+      toOwnerKey: 'zoe',
+    });
+    expect(decide(t, NOW_MS + 60 * MIN, { view: { ...open, ownerId: '2' }, away: ['9', '8'] })).toEqual({
+      kind: 'done',
+      reason: 'ladder-ended',
+    });
   });
 
   it('follows the owner the CRM shows (a rep reassigned it by hand), in that owner team hours', () => {
@@ -125,17 +179,47 @@ describe('deciding an SLA step', () => {
   });
 
   it('retires the task when the contact went back below its stage (a recycled MQL), with the reason', () => {
-    const d = decideEscalation({ config, task: task(), view: open, contactedAt: null, nowMs: NOW_MS + 30 * MIN, awayOwnerIds: new Set(), contactStage: 'lead' });
-    expect(d).toMatchObject({ kind: 'retire', body: expect.stringContaining('the lead went back to lead before anyone followed up') });
+    const d = decideEscalation({
+      config,
+      task: task(),
+      view: open,
+      contactedAt: null,
+      nowMs: NOW_MS + 30 * MIN,
+      awayOwnerIds: new Set(),
+      contactStage: 'lead',
+    });
+    expect(d).toMatchObject({
+      kind: 'retire',
+      body: expect.stringContaining('the lead went back to lead before anyone followed up'),
+    });
     // Still an MQL (or further on): the ladder goes on.
     for (const contactStage of ['marketingqualifiedlead', 'salesqualifiedlead', null]) {
-      expect(decideEscalation({ config, task: task(), view: open, contactedAt: null, nowMs: NOW_MS + 30 * MIN, awayOwnerIds: new Set(), contactStage }).kind).toBe('remind');
+      expect(
+        decideEscalation({
+          config,
+          task: task(),
+          view: open,
+          contactedAt: null,
+          nowMs: NOW_MS + 30 * MIN,
+          awayOwnerIds: new Set(),
+          contactStage,
+        }).kind,
+      ).toBe('remind');
     }
   });
 
   it('does nothing without an escalation config', () => {
     const plain = makeConfig();
-    expect(decideEscalation({ config: plain, task: task(), view: open, contactedAt: null, nowMs: NOW_MS + DAY_MS, awayOwnerIds: new Set() })).toEqual({ kind: 'done', reason: 'no-escalation' });
+    expect(
+      decideEscalation({
+        config: plain,
+        task: task(),
+        view: open,
+        contactedAt: null,
+        nowMs: NOW_MS + DAY_MS,
+        awayOwnerIds: new Set(),
+      }),
+    ).toEqual({ kind: 'done', reason: 'no-escalation' });
   });
 });
 

@@ -3,9 +3,15 @@ import { planContact } from '../../src/core/plan-contact.ts';
 import { act, contact, DAY, makeConfig, NOW } from '../helpers/fixtures.ts';
 
 // One rule (20 points, half-life 30 days): the visible score is round(20 · 0.5^(age/30 d)).
-const config = (decayStep = 1, extra: Record<string, unknown> = {}) => makeConfig({
-  engagement: { halfLifeDays: 30, decayStep, rules: [{ id: 'demo', activity: 'demo_request', points: 20 }], ...extra },
-});
+const config = (decayStep = 1, extra: Record<string, unknown> = {}) =>
+  makeConfig({
+    engagement: {
+      halfLifeDays: 30,
+      decayStep,
+      rules: [{ id: 'demo', activity: 'demo_request', points: 20 }],
+      ...extra,
+    },
+  });
 const plan = (cfg: ReturnType<typeof config>, activities: ReturnType<typeof act>[], now = NOW) => {
   const r = planContact({ contact: contact(), activities, config: cfg, now });
   if (!r.ok) throw new Error(r.error.message);
@@ -37,7 +43,13 @@ describe('nextChangeAt', () => {
   });
 
   it('includes the moment an activity leaves the history window', () => {
-    const cfg = makeConfig({ engagement: { halfLifeDays: 30, maxAgeDays: 10, rules: [{ id: 'demo', activity: 'demo_request', points: 20, decay: false }] } });
+    const cfg = makeConfig({
+      engagement: {
+        halfLifeDays: 30,
+        maxAgeDays: 10,
+        rules: [{ id: 'demo', activity: 'demo_request', points: 20, decay: false }],
+      },
+    });
     const a = act('demo_request', 3);
     const p = plan(cfg, [a]);
     expect(Math.abs(Date.parse(p.nextChangeAt!) - (a.at + 10 * DAY))).toBeLessThanOrEqual(2 * 60_000);
@@ -49,8 +61,19 @@ describe('nextChangeAt', () => {
 
   it('is null for a disqualified contact: it shows 0 whatever decay does', () => {
     const cfg = config(1, {});
-    const dq = makeConfig({ ...cfg, fit: { ...cfg.fit, disqualify: [{ id: 'competitor', field: 'emailDomain', when: { in: ['rival.io'] }, reason: 'competitor' }] } });
-    const r = planContact({ contact: contact({ fields: { email: 'spy@rival.io' } }), activities: [act('demo_request', 0)], config: dq, now: NOW });
+    const dq = makeConfig({
+      ...cfg,
+      fit: {
+        ...cfg.fit,
+        disqualify: [{ id: 'competitor', field: 'emailDomain', when: { in: ['rival.io'] }, reason: 'competitor' }],
+      },
+    });
+    const r = planContact({
+      contact: contact({ fields: { email: 'spy@rival.io' } }),
+      activities: [act('demo_request', 0)],
+      config: dq,
+      now: NOW,
+    });
     if (!r.ok) throw new Error(r.error.message);
     expect(r.plan.score.total).toBe(0);
     expect(r.plan.nextChangeAt).toBeNull();
@@ -68,12 +91,23 @@ describe('engagementCurve', () => {
     const { scoreEngagement } = await import('../../src/core/engagement.ts');
     const { defaultConfig } = await import('../helpers/fixtures.ts');
     const cfg = defaultConfig().engagement;
-    const kinds = ['email_open', 'email_click', 'page_view', 'content_download', 'webinar_attended', 'demo_request', 'email_bounce'];
+    const kinds = [
+      'email_open',
+      'email_click',
+      'page_view',
+      'content_download',
+      'webinar_attended',
+      'demo_request',
+      'email_bounce',
+    ];
     let seed = 3;
-    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
     for (let c = 0; c < 30; c++) {
       const activities = Array.from({ length: 1 + Math.floor(rand() * 60) }, (_, i) => ({
-        id: `a${i}`, type: kinds[Math.floor(rand() * kinds.length)]!, at: NOW.getTime() - Math.floor(rand() * 400 * DAY), attributes: { url: rand() < 0.3 ? 'https://x.io/pricing' : 'https://x.io/blog' },
+        id: `a${i}`,
+        type: kinds[Math.floor(rand() * kinds.length)]!,
+        at: NOW.getTime() - Math.floor(rand() * 400 * DAY),
+        attributes: { url: rand() < 0.3 ? 'https://x.io/pricing' : 'https://x.io/blog' },
       }));
       const curve = engagementCurve(contact(), activities, cfg, NOW.getTime())!;
       for (const d of [0, 0.3, 1, 7, 29, 90, 200, 366]) {

@@ -19,15 +19,44 @@ const count = (picks: string[]) => picks.reduce<Record<string, number>>((m, k) =
 
 describe('pickWeighted (smooth weighted round robin)', () => {
   it.each([
-    ['equal weights alternate', [{ key: 'a', weight: 1 }, { key: 'b', weight: 1 }], 4, ['a', 'b', 'a', 'b']],
-    ['2:1 is spread, not bursty', [{ key: 'a', weight: 2 }, { key: 'b', weight: 1 }], 6, ['a', 'b', 'a', 'a', 'b', 'a']],
-    ['5:1:1 interleaves', [{ key: 'a', weight: 5 }, { key: 'b', weight: 1 }, { key: 'c', weight: 1 }], 7, ['a', 'a', 'b', 'a', 'c', 'a', 'a']],
+    [
+      'equal weights alternate',
+      [
+        { key: 'a', weight: 1 },
+        { key: 'b', weight: 1 },
+      ],
+      4,
+      ['a', 'b', 'a', 'b'],
+    ],
+    [
+      '2:1 is spread, not bursty',
+      [
+        { key: 'a', weight: 2 },
+        { key: 'b', weight: 1 },
+      ],
+      6,
+      ['a', 'b', 'a', 'a', 'b', 'a'],
+    ],
+    [
+      '5:1:1 interleaves',
+      [
+        { key: 'a', weight: 5 },
+        { key: 'b', weight: 1 },
+        { key: 'c', weight: 1 },
+      ],
+      7,
+      ['a', 'a', 'b', 'a', 'c', 'a', 'a'],
+    ],
   ])('%s', (_, members, n, expected) => {
     expect(rotate(members, n)).toEqual(expected);
   });
 
   it('is exactly fair over every full cycle of the weights', () => {
-    const members = [{ key: 'a', weight: 3 }, { key: 'b', weight: 2 }, { key: 'c', weight: 1 }];
+    const members = [
+      { key: 'a', weight: 3 },
+      { key: 'b', weight: 2 },
+      { key: 'c', weight: 1 },
+    ];
     expect(count(rotate(members, 600))).toEqual({ a: 300, b: 200, c: 100 });
   });
 
@@ -86,7 +115,9 @@ describe('assignOwner', () => {
 
   it('skips owners without an id in this CRM and says so when none is left', () => {
     const sf = contact({ crm: 'salesforce', objectType: 'lead' });
-    expect(assignOwner(sf, assignment, { rotation: {}, unavailableOwnerIds: [] }, NOW_MS).decision.ownerId).toBe('005A');
+    expect(assignOwner(sf, assignment, { rotation: {}, unavailableOwnerIds: [] }, NOW_MS).decision.ownerId).toBe(
+      '005A',
+    );
     const none = assignOwner(sf, assignment, { rotation: {}, unavailableOwnerIds: ['005A'] }, NOW_MS);
     expect(none.decision.source).toBe('none');
     expect(none.warning).toBe('pool rest has no active owner with a salesforce id');

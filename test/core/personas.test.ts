@@ -8,7 +8,14 @@ const config = defaultConfig();
 const DIR = new URL('../fixtures/contacts/', import.meta.url);
 
 // The sample personas (also used by `npm run demo`) on the shipped config, Monday 10:00 New York.
-const personas: [file: string, grade: string, stage: string, status: string | null, owner: string | null, sla: string | null][] = [
+const personas: [
+  file: string,
+  grade: string,
+  stage: string,
+  status: string | null,
+  owner: string | null,
+  sla: string | null,
+][] = [
   ['newsletter-subscriber', 'C', 'subscriber', null, null, null],
   ['white-paper-reader', 'A', 'lead', null, null, null],
   ['pricing-visitor', 'A', 'marketingqualifiedlead', 'new', 'rep-3', 'a-fit'],
@@ -27,8 +34,13 @@ describe('sample personas', () => {
     const r = planContact({ ...parsed.input, assignment: undefined, config, now: NOW });
     if (!r.ok) throw new Error(r.error.message);
     const p = r.plan;
-    expect({ grade: p.grade, stage: p.stage.to, status: p.leadStatus, owner: p.owner?.ownerKey ?? null, sla: p.tasks[0]?.slaRuleId ?? null })
-      .toEqual({ grade, stage, status, owner, sla });
+    expect({
+      grade: p.grade,
+      stage: p.stage.to,
+      status: p.leadStatus,
+      owner: p.owner?.ownerKey ?? null,
+      sla: p.tasks[0]?.slaRuleId ?? null,
+    }).toEqual({ grade, stage, status, owner, sla });
     expect(p.tasks.length).toBe(sla ? 1 : 0);
   });
 });

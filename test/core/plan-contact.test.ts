@@ -5,7 +5,16 @@ import type { Activity, ContactSnapshot, Plan, PlanInput } from '../../src/core/
 import { act, contact, defaultConfig, NOW } from '../helpers/fixtures.ts';
 
 const config = defaultConfig();
-const strongFit = { email: 'dana@northwind.io', firstName: 'Dana', lastName: 'Ortiz', company: 'Northwind', jobTitle: 'VP Marketing', industry: 'Software', employeeBand: '100-500', country: 'United States' };
+const strongFit = {
+  email: 'dana@northwind.io',
+  firstName: 'Dana',
+  lastName: 'Ortiz',
+  company: 'Northwind',
+  jobTitle: 'VP Marketing',
+  industry: 'Software',
+  employeeBand: '100-500',
+  country: 'United States',
+};
 
 function plan(c: Partial<ContactSnapshot>, activities: Activity[] = [], extra: Partial<PlanInput> = {}): Plan {
   const r = planContact({ contact: contact(c), activities, config, now: NOW, ...extra });
@@ -21,14 +30,31 @@ describe('planContact: scenarios on the shipped config (Monday 10:00 New York)',
     expect(p.leadStatus).toBe('new');
     expect(p.owner).toMatchObject({ source: 'rotation', poolId: 'default', ownerKey: 'rep-1', ownerId: '1001' });
     expect(p.tasks).toHaveLength(1);
-    expect(p.tasks[0]).toMatchObject({ ruleId: 'mql-follow-up', priority: 'high', slaRuleId: 'hot-inbound', type: 'call', ownerId: '1001', dueAt: '2026-11-23T15:05:00.000Z' });
+    expect(p.tasks[0]).toMatchObject({
+      ruleId: 'mql-follow-up',
+      priority: 'high',
+      slaRuleId: 'hot-inbound',
+      type: 'call',
+      ownerId: '1001',
+      dueAt: '2026-11-23T15:05:00.000Z',
+    });
     expect(p.tasks[0]!.subject).toBe(`Follow up with Dana Ortiz (Northwind): MQL, score ${p.score.total}, grade A`);
-    expect(p.changes).toMatchObject({ stage: 'marketingqualifiedlead', leadStatus: 'new', ownerId: '1001', grade: 'A' });
+    expect(p.changes).toMatchObject({
+      stage: 'marketingqualifiedlead',
+      leadStatus: 'new',
+      ownerId: '1001',
+      grade: 'A',
+    });
   });
 
   it('a demo request on Saturday night is due 5 minutes after Monday opens', () => {
     const sat = new Date('2026-11-29T02:00:00Z');
-    const r = planContact({ contact: contact({ stage: 'lead', fields: strongFit }), activities: [{ id: 'd', type: 'demo_request', at: sat.getTime() - 60_000, attributes: {} }], config, now: sat });
+    const r = planContact({
+      contact: contact({ stage: 'lead', fields: strongFit }),
+      activities: [{ id: 'd', type: 'demo_request', at: sat.getTime() - 60_000, attributes: {} }],
+      config,
+      now: sat,
+    });
     expect(r.ok && r.plan.tasks[0]!.dueAt).toBe('2026-11-30T14:05:00.000Z');
   });
 
@@ -41,7 +67,11 @@ describe('planContact: scenarios on the shipped config (Monday 10:00 New York)',
   });
 
   it('a competitor never reaches sales, whatever it does', () => {
-    const p = plan({ stage: 'lead', fields: { ...strongFit, email: 'spy@rivalscore.io' } }, [act('demo_request'), act('page_view', 0, { url: '/pricing' }), act('meeting_booked')]);
+    const p = plan({ stage: 'lead', fields: { ...strongFit, email: 'spy@rivalscore.io' } }, [
+      act('demo_request'),
+      act('page_view', 0, { url: '/pricing' }),
+      act('meeting_booked'),
+    ]);
     expect(p.disqualified).toEqual({ ruleId: 'competitor', reason: 'competitor' });
     expect(p.stage.to).toBe('lead');
     expect(p.leadStatus).toBe('unqualified');
@@ -56,7 +86,10 @@ describe('planContact: scenarios on the shipped config (Monday 10:00 New York)',
 
   it('a highly engaged student is nurtured, not sent to sales', () => {
     const p = plan({ stage: 'lead', fields: { email: 'kim@mit.edu', jobTitle: 'Student' } }, [
-      act('demo_request'), act('webinar_attended'), act('content_download'), act('email_reply'),
+      act('demo_request'),
+      act('webinar_attended'),
+      act('content_download'),
+      act('email_reply'),
     ]);
     expect(p.grade).toBe('D');
     expect(p.score.engagement).toBeGreaterThanOrEqual(60);
@@ -72,7 +105,12 @@ describe('planContact: scenarios on the shipped config (Monday 10:00 New York)',
     expect(p.stage).toMatchObject({ from: 'marketingqualifiedlead', to: 'salesqualifiedlead' });
     expect(p.owner).toMatchObject({ ownerId: '1002', source: 'existing', ownerKey: 'rep-2' });
     expect(p.leadStatus).toBeNull(); // sales already works it
-    expect(p.tasks[0]).toMatchObject({ ruleId: 'sql-follow-up', priority: 'high', dueAt: '2026-11-23T19:00:00.000Z', ownerId: '1002' });
+    expect(p.tasks[0]).toMatchObject({
+      ruleId: 'sql-follow-up',
+      priority: 'high',
+      dueAt: '2026-11-23T19:00:00.000Z',
+      ownerId: '1002',
+    });
     expect(p.changes.ownerId).toBeUndefined();
   });
 
@@ -97,7 +135,9 @@ describe('planContact: scenarios on the shipped config (Monday 10:00 New York)',
   });
 
   it('an MQL whose engagement decayed while sales worked it stays MQL and gets no second task', () => {
-    const p = plan({ stage: 'marketingqualifiedlead', leadStatus: 'IN_PROGRESS', fields: { email: 'a@acme.io' } }, [act('demo_request', 200)]);
+    const p = plan({ stage: 'marketingqualifiedlead', leadStatus: 'IN_PROGRESS', fields: { email: 'a@acme.io' } }, [
+      act('demo_request', 200),
+    ]);
     expect(p.stage).toMatchObject({ to: 'marketingqualifiedlead', changed: false });
     expect(p.tasks).toEqual([]);
   });
@@ -107,23 +147,35 @@ describe('planContact: scenarios on the shipped config (Monday 10:00 New York)',
     ['no status', null],
     ['the handoff status', 'new'],
     ['the nurture status', 'nurture'],
-  ])('recycles a stale MQL whose lead status is %s back to lead (nurture), with the reason, and no task', (_, status) => {
-    const p = plan({ stage: 'marketingqualifiedlead', leadStatus: status, fields: { email: 'a@acme.io' } }, [act('demo_request', 200)]);
-    expect(p.stage).toMatchObject({ from: 'marketingqualifiedlead', to: 'lead', changed: true, recycled: true });
-    expect(p.stage.reason).toMatch(/^recycled to lead: no longer meets marketingqualifiedlead \(score \d+ < 60/);
-    expect(p.changes).toMatchObject({ stage: 'lead', ...(status === 'nurture' ? {} : { leadStatus: 'nurture' }) });
-    expect(p.tasks).toEqual([]);
-  });
+  ])(
+    'recycles a stale MQL whose lead status is %s back to lead (nurture), with the reason, and no task',
+    (_, status) => {
+      const p = plan({ stage: 'marketingqualifiedlead', leadStatus: status, fields: { email: 'a@acme.io' } }, [
+        act('demo_request', 200),
+      ]);
+      expect(p.stage).toMatchObject({ from: 'marketingqualifiedlead', to: 'lead', changed: true, recycled: true });
+      expect(p.stage.reason).toMatch(/^recycled to lead: no longer meets marketingqualifiedlead \(score \d+ < 60/);
+      expect(p.changes).toMatchObject({ stage: 'lead', ...(status === 'nurture' ? {} : { leadStatus: 'nurture' }) });
+      expect(p.tasks).toEqual([]);
+    },
+  );
 
   it('does not recycle an MQL that still meets its criteria', () => {
-    const p = plan({ stage: 'marketingqualifiedlead', leadStatus: 'new', fields: strongFit }, [act('demo_request', 1), act('pricing_page_view', 1)]);
+    const p = plan({ stage: 'marketingqualifiedlead', leadStatus: 'new', fields: strongFit }, [
+      act('demo_request', 1),
+      act('pricing_page_view', 1),
+    ]);
     expect(p.stage).toMatchObject({ to: 'marketingqualifiedlead', changed: false });
   });
 
   it('writes nothing when the CRM already holds the plan', () => {
     const first = plan({ stage: 'lead', fields: strongFit }, [act('email_open')]);
     const again = plan(
-      { stage: first.stage.to, fields: strongFit, scored: { score: first.score.total, grade: first.grade, reasons: first.reasonText } },
+      {
+        stage: first.stage.to,
+        fields: strongFit,
+        scored: { score: first.score.total, grade: first.grade, reasons: first.reasonText },
+      },
       [act('email_open')],
     );
     expect(again.changes).toEqual({});
@@ -131,7 +183,16 @@ describe('planContact: scenarios on the shipped config (Monday 10:00 New York)',
 
   it('writes only the fields that changed', () => {
     // A status sales set (so the stale MQL is not recycled).
-    const p = plan({ stage: 'marketingqualifiedlead', leadStatus: 'IN_PROGRESS', ownerId: '1001', fields: strongFit, scored: { score: 1, grade: 'A', reasons: 'old' } }, [act('email_open')]);
+    const p = plan(
+      {
+        stage: 'marketingqualifiedlead',
+        leadStatus: 'IN_PROGRESS',
+        ownerId: '1001',
+        fields: strongFit,
+        scored: { score: 1, grade: 'A', reasons: 'old' },
+      },
+      [act('email_open')],
+    );
     expect(Object.keys(p.changes).sort()).toEqual(['reasons', 'score']);
   });
 
@@ -161,7 +222,16 @@ describe('planContact: scenarios on the shipped config (Monday 10:00 New York)',
   });
 
   it('cuts the reason text to the CRM field length', () => {
-    const p = plan({ crm: 'salesforce', objectType: 'lead', fields: strongFit }, Array.from({ length: 40 }, (_, i) => act(['email_open', 'email_click', 'page_view', 'content_download', 'webinar_attended', 'form_submission'][i % 6]!, i, { url: '/pricing', formName: 'contact us' })));
+    const p = plan(
+      { crm: 'salesforce', objectType: 'lead', fields: strongFit },
+      Array.from({ length: 40 }, (_, i) =>
+        act(
+          ['email_open', 'email_click', 'page_view', 'content_download', 'webinar_attended', 'form_submission'][i % 6]!,
+          i,
+          { url: '/pricing', formName: 'contact us' },
+        ),
+      ),
+    );
     expect(p.reasonText.length).toBeLessThanOrEqual(255);
     expect(p.reasonText).toMatch(/^Score \d+ = fit \d+ \(A\) \+ engagement \d+\./);
   });
@@ -174,7 +244,10 @@ describe('planContact: scenarios on the shipped config (Monday 10:00 New York)',
   });
 
   it('returns an error result for an invalid clock or a contact without id', () => {
-    expect(planContact({ contact: contact(), activities: [], config, now: new Date('nope') })).toEqual({ ok: false, error: { code: 'invalid_now', message: '`now` is not a valid date' } });
+    expect(planContact({ contact: contact(), activities: [], config, now: new Date('nope') })).toEqual({
+      ok: false,
+      error: { code: 'invalid_now', message: '`now` is not a valid date' },
+    });
     expect(planContact({ contact: contact({ id: '' }), activities: [], config, now: NOW }).ok).toBe(false);
   });
 });

@@ -6,7 +6,20 @@ import { DAY, defaultConfig, NOW, NOW_MS } from '../helpers/fixtures.ts';
 
 const config = defaultConfig();
 // Activity types whose every rule in the shipped config awards points (no unsubscribes, bounces).
-const POSITIVE = ['email_open', 'email_click', 'email_reply', 'content_download', 'webinar_registered', 'webinar_attended', 'page_view', 'form_submission', 'demo_request', 'quote_request', 'meeting_booked', 'product_signup'];
+const POSITIVE = [
+  'email_open',
+  'email_click',
+  'email_reply',
+  'content_download',
+  'webinar_registered',
+  'webinar_attended',
+  'page_view',
+  'form_submission',
+  'demo_request',
+  'quote_request',
+  'meeting_booked',
+  'product_signup',
+];
 const ANY = [...POSITIVE, 'unsubscribe', 'email_bounce', 'call_logged'];
 
 const fieldsArb = fc.record({
@@ -20,9 +33,9 @@ const fieldsArb = fc.record({
   purchaseTimeframe: fc.constantFrom('', 'this quarter', 'next year'),
 });
 const stageArb = fc.constantFrom(null, ...config.lifecycle.stages);
-const contactArb = fc.record({ fields: fieldsArb, stage: stageArb, leadStatus: fc.constantFrom(null, 'nurture', 'in_progress') }).map(
-  (c): ContactSnapshot => ({ crm: 'hubspot', objectType: 'contact', id: '7', ownerId: null, ...c }),
-);
+const contactArb = fc
+  .record({ fields: fieldsArb, stage: stageArb, leadStatus: fc.constantFrom(null, 'nurture', 'in_progress') })
+  .map((c): ContactSnapshot => ({ crm: 'hubspot', objectType: 'contact', id: '7', ownerId: null, ...c }));
 const activityArb = (types: string[]) =>
   fc.record({
     type: fc.constantFrom(...types),
@@ -31,8 +44,16 @@ const activityArb = (types: string[]) =>
     formName: fc.constantFrom('Contact us', 'Newsletter'),
     bounceType: fc.constantFrom('hard', 'soft'),
   });
-function toActivities(list: { type: string; ageDays: number; url: string; formName: string; bounceType: string }[], prefix = 'a'): Activity[] {
-  return list.map((a, i) => ({ id: `${prefix}${i}`, type: a.type, at: NOW_MS - a.ageDays * DAY, attributes: { url: a.url, formName: a.formName, bounceType: a.bounceType } }));
+function toActivities(
+  list: { type: string; ageDays: number; url: string; formName: string; bounceType: string }[],
+  prefix = 'a',
+): Activity[] {
+  return list.map((a, i) => ({
+    id: `${prefix}${i}`,
+    type: a.type,
+    at: NOW_MS - a.ageDays * DAY,
+    attributes: { url: a.url, formName: a.formName, bounceType: a.bounceType },
+  }));
 }
 function plan(contact: ContactSnapshot, activities: Activity[]): Plan {
   const r = planContact({ contact, activities, config, now: NOW });
@@ -43,37 +64,55 @@ function plan(contact: ContactSnapshot, activities: Activity[]): Plan {
 describe('core properties (shipped config)', () => {
   it('an added positive activity never lowers the score', () => {
     fc.assert(
-      fc.property(contactArb, fc.array(activityArb(ANY), { maxLength: 40 }), activityArb(POSITIVE), (c, list, extra) => {
-        const before = plan(c, toActivities(list));
-        const after = plan(c, [...toActivities(list), ...toActivities([extra], 'x')]);
-        expect(after.score.total).toBeGreaterThanOrEqual(before.score.total);
-        expect(after.score.engagement).toBeGreaterThanOrEqual(before.score.engagement);
-      }),
+      fc.property(
+        contactArb,
+        fc.array(activityArb(ANY), { maxLength: 40 }),
+        activityArb(POSITIVE),
+        (c, list, extra) => {
+          const before = plan(c, toActivities(list));
+          const after = plan(c, [...toActivities(list), ...toActivities([extra], 'x')]);
+          expect(after.score.total).toBeGreaterThanOrEqual(before.score.total);
+          expect(after.score.engagement).toBeGreaterThanOrEqual(before.score.engagement);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('the same activity older is worth no more', () => {
     fc.assert(
-      fc.property(contactArb, fc.array(activityArb(ANY), { maxLength: 20 }), activityArb(POSITIVE), fc.double({ min: 0, max: 200, noNaN: true }), (c, list, one, extraAge) => {
-        const base = toActivities(list);
-        const newer = plan(c, [...base, ...toActivities([one], 'x')]);
-        const older = plan(c, [...base, ...toActivities([{ ...one, ageDays: one.ageDays + extraAge }], 'x')]);
-        expect(older.score.total).toBeLessThanOrEqual(newer.score.total);
-      }),
+      fc.property(
+        contactArb,
+        fc.array(activityArb(ANY), { maxLength: 20 }),
+        activityArb(POSITIVE),
+        fc.double({ min: 0, max: 200, noNaN: true }),
+        (c, list, one, extraAge) => {
+          const base = toActivities(list);
+          const newer = plan(c, [...base, ...toActivities([one], 'x')]);
+          const older = plan(c, [...base, ...toActivities([{ ...one, ageDays: one.ageDays + extraAge }], 'x')]);
+          expect(older.score.total).toBeLessThanOrEqual(newer.score.total);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('planning twice, or with the activities in another order, gives the same plan', () => {
     fc.assert(
-      fc.property(contactArb, fc.array(activityArb(ANY), { maxLength: 40 }), fc.integer({ min: 0, max: 1000 }), (c, list, seed) => {
-        const activities = toActivities(list);
-        const shuffled = [...activities].sort((a, b) => ((a.id.length * 31 + seed) % 7) - ((b.id.length * 17 + seed) % 5) || (a.id < b.id ? 1 : -1));
-        const first = plan(c, activities);
-        expect(plan(c, activities)).toEqual(first);
-        expect(plan(c, shuffled)).toEqual(first);
-      }),
+      fc.property(
+        contactArb,
+        fc.array(activityArb(ANY), { maxLength: 40 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (c, list, seed) => {
+          const activities = toActivities(list);
+          const shuffled = [...activities].sort(
+            (a, b) => ((a.id.length * 31 + seed) % 7) - ((b.id.length * 17 + seed) % 5) || (a.id < b.id ? 1 : -1),
+          );
+          const first = plan(c, activities);
+          expect(plan(c, activities)).toEqual(first);
+          expect(plan(c, shuffled)).toEqual(first);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -32,7 +32,9 @@ beforeAll(async () => {
   sandbox.hubspot.rateLimit = { max: 190, windowMs: 10_000 };
   await sandbox.start();
   redis = new Redis(REDIS_URL);
-  store = new TenantStore(redis, keys, new SecretBox({ id: 'k1', key: randomBytes(32) }), { configFor: () => defaultConfig() });
+  store = new TenantStore(redis, keys, new SecretBox({ id: 'k1', key: randomBytes(32) }), {
+    configFor: () => defaultConfig(),
+  });
   await store.put({ tenant, status: 'active', tier: 'oauth:unknown', credentials: { accessToken: 'pat-sandbox' } });
 });
 afterAll(async () => {
@@ -43,12 +45,23 @@ afterAll(async () => {
 });
 
 function connector() {
-  const env = parseEnv({ REDIS_URL, LEADSTAGE_REDIS_PREFIX: prefix, HUBSPOT_API_BASE_URL: sandbox.url }, { web: false });
+  const env = parseEnv(
+    { REDIS_URL, LEADSTAGE_REDIS_PREFIX: prefix, HUBSPOT_API_BASE_URL: sandbox.url },
+    { web: false },
+  );
   if (!env.ok) throw new Error(env.errors.join('\n'));
-  return hubspotCrm.connector({ env: env.env, redis, keys, log: createLogger('silent'), clock: systemClock, maxInlineWaitMs: 2_000, tenantFacts: store });
+  return hubspotCrm.connector({
+    env: env.env,
+    redis,
+    keys,
+    log: createLogger('silent'),
+    clock: systemClock,
+    maxInlineWaitMs: 2_000,
+    tenantFacts: store,
+  });
 }
 
-describe('a HubSpot portal\'s announced rate limit', () => {
+describe("a HubSpot portal's announced rate limit", () => {
   it('is kept on the tenant record once, and a restarted worker starts from it instead of the tier default', async () => {
     const writes = vi.spyOn(store, 'recordLimit');
     const acquire = vi.spyOn(TenantRateLimiter.prototype, 'acquire');
@@ -67,18 +80,27 @@ describe('a HubSpot portal\'s announced rate limit', () => {
 
     // A restart (and the limiter's one-day hint gone): the first call already uses 190.
     await redis.del(keys.quotaLimit(tenant));
-    await connector().portFor((await store.get(tenant))!).listOwners(tenant);
+    await connector()
+      .portFor((await store.get(tenant))!)
+      .listOwners(tenant);
     expect(acquire.mock.calls.at(-1)![1]).toEqual({ max: 190, windowMs: 10_000 });
 
     // The portal's limit changes (an API add-on bought): recorded again, once.
     sandbox.hubspot.rateLimit = { max: 250, windowMs: 10_000 };
-    await connector().portFor((await store.get(tenant))!).listOwners(tenant);
+    await connector()
+      .portFor((await store.get(tenant))!)
+      .listOwners(tenant);
     expect((await store.stored(tenant))!.limit).toEqual({ max: 250, windowMs: 10_000 });
     expect(writes).toHaveBeenCalledTimes(2);
   });
 
   it('survives a re-install of the portal', async () => {
-    await store.put({ tenant, status: 'installing', tier: 'oauth:unknown', credentials: { accessToken: 'pat-sandbox' } });
+    await store.put({
+      tenant,
+      status: 'installing',
+      tier: 'oauth:unknown',
+      credentials: { accessToken: 'pat-sandbox' },
+    });
     expect((await store.stored(tenant))!.limit).toEqual({ max: 250, windowMs: 10_000 });
   });
 });

@@ -17,13 +17,23 @@ const tenant = { crm: 'salesforce', id: '00D5g000004Sxyz' };
 const LEAD = '00Q5g00000AbCdEFGH';
 const LEAD2 = '00Q5g00000AbCdEXYZ';
 const CONTACT = '0035g00000QrStUVWX';
-const rules = { ownFields: ['Lead_Score__c', 'Fit_Grade__c', 'Score_Reasons__c', 'Last_Scored_At__c'], integrationUserId: '0055g00000IntgUSER' };
+const rules = {
+  ownFields: ['Lead_Score__c', 'Fit_Grade__c', 'Score_Reasons__c', 'Last_Scored_At__c'],
+  integrationUserId: '0055g00000IntgUSER',
+};
 
 function header(over: Partial<ChangeEventHeader>): ChangeEventHeader {
   return {
-    entityName: 'Lead', recordIds: [LEAD], changeType: 'UPDATE', changeOrigin: 'com/salesforce/api/soap/58.0;client=SfdcInternalAPI/',
-    transactionKey: '000046c7-a642-11e2-c29b-229c6786473e', sequenceNumber: 1, commitTimestamp: 1696444513000,
-    commitUser: '00558000000yFyDAAU', changedFields: ['LastModifiedDate', 'Status'], ...over,
+    entityName: 'Lead',
+    recordIds: [LEAD],
+    changeType: 'UPDATE',
+    changeOrigin: 'com/salesforce/api/soap/58.0;client=SfdcInternalAPI/',
+    transactionKey: '000046c7-a642-11e2-c29b-229c6786473e',
+    sequenceNumber: 1,
+    commitTimestamp: 1696444513000,
+    commitUser: '00558000000yFyDAAU',
+    changedFields: ['LastModifiedDate', 'Status'],
+    ...over,
   };
 }
 const key = (id: string, seq = 1) => `salesforce-cdc:${tenant.id}:000046c7-a642-11e2-c29b-229c6786473e:${seq}:${id}`;
@@ -31,38 +41,142 @@ const lead = (id = LEAD) => ({ tenant, objectType: 'lead', id });
 
 describe('change event → ingress ops', () => {
   const cases: { name: string; h: Partial<ChangeEventHeader>; expected: ReturnType<typeof mapChangeEvent> }[] = [
-    { name: 'a Lead update by a user → touch', h: {}, expected: { kind: 'ops', badIds: [], ops: [{ kind: 'touch', deliveryKey: key(LEAD), contact: lead() }] } },
-    { name: 'a Lead created → touch', h: { changeType: 'CREATE', changedFields: [] }, expected: { kind: 'ops', badIds: [], ops: [{ kind: 'touch', deliveryKey: key(LEAD), contact: lead() }] } },
     {
-      name: 'a Contact update → touch of the contact', h: { entityName: 'Contact', recordIds: [CONTACT], changedFields: ['Title'] },
-      expected: { kind: 'ops', badIds: [], ops: [{ kind: 'touch', deliveryKey: key(CONTACT), contact: { tenant, objectType: 'contact', id: CONTACT } }] },
+      name: 'a Lead update by a user → touch',
+      h: {},
+      expected: { kind: 'ops', badIds: [], ops: [{ kind: 'touch', deliveryKey: key(LEAD), contact: lead() }] },
+    },
+    {
+      name: 'a Lead created → touch',
+      h: { changeType: 'CREATE', changedFields: [] },
+      expected: { kind: 'ops', badIds: [], ops: [{ kind: 'touch', deliveryKey: key(LEAD), contact: lead() }] },
+    },
+    {
+      name: 'a Contact update → touch of the contact',
+      h: { entityName: 'Contact', recordIds: [CONTACT], changedFields: ['Title'] },
+      expected: {
+        kind: 'ops',
+        badIds: [],
+        ops: [{ kind: 'touch', deliveryKey: key(CONTACT), contact: { tenant, objectType: 'contact', id: CONTACT } }],
+      },
     },
     {
       name: 'one event for two records (merged same change) → one op each, own delivery key',
       h: { recordIds: [LEAD, LEAD2], sequenceNumber: 3 },
-      expected: { kind: 'ops', badIds: [], ops: [{ kind: 'touch', deliveryKey: key(LEAD, 3), contact: lead() }, { kind: 'touch', deliveryKey: key(LEAD2, 3), contact: lead(LEAD2) }] },
+      expected: {
+        kind: 'ops',
+        badIds: [],
+        ops: [
+          { kind: 'touch', deliveryKey: key(LEAD, 3), contact: lead() },
+          { kind: 'touch', deliveryKey: key(LEAD2, 3), contact: lead(LEAD2) },
+        ],
+      },
     },
-    { name: 'DELETE → erase (not a privacy deletion)', h: { changeType: 'DELETE', changedFields: [] }, expected: { kind: 'ops', badIds: [], ops: [{ kind: 'erase', deliveryKey: key(LEAD), contact: lead(), privacy: false }] } },
-    { name: 'UNDELETE → touch that restores', h: { changeType: 'UNDELETE', changedFields: [] }, expected: { kind: 'ops', badIds: [], ops: [{ kind: 'touch', deliveryKey: key(LEAD), contact: lead(), restore: true }] } },
-    { name: 'GAP_UPDATE (ids, no data) → recompute', h: { changeType: 'GAP_UPDATE', changedFields: [] }, expected: { kind: 'ops', badIds: [], ops: [{ kind: 'touch', deliveryKey: key(LEAD), contact: lead() }] } },
-    { name: 'GAP_CREATE → recompute', h: { changeType: 'GAP_CREATE', changedFields: [] }, expected: { kind: 'ops', badIds: [], ops: [{ kind: 'touch', deliveryKey: key(LEAD), contact: lead() }] } },
-    { name: 'GAP_DELETE → erase', h: { changeType: 'GAP_DELETE' }, expected: { kind: 'ops', badIds: [], ops: [{ kind: 'erase', deliveryKey: key(LEAD), contact: lead(), privacy: false }] } },
-    { name: 'GAP_UNDELETE → restore', h: { changeType: 'GAP_UNDELETE' }, expected: { kind: 'ops', badIds: [], ops: [{ kind: 'touch', deliveryKey: key(LEAD), contact: lead(), restore: true }] } },
-    { name: 'a gap event by the integration user is still recomputed (no data to judge it by)', h: { changeType: 'GAP_UPDATE', commitUser: rules.integrationUserId }, expected: { kind: 'ops', badIds: [], ops: [{ kind: 'touch', deliveryKey: key(LEAD), contact: lead() }] } },
-    { name: 'GAP_OVERFLOW → overflow (no record ids)', h: { changeType: 'GAP_OVERFLOW', recordIds: ['000000000000000AAA'], changedFields: [] }, expected: { kind: 'overflow' } },
-    { name: 'echo: only our fields and LastModifiedDate changed', h: { changedFields: ['LastModifiedDate', 'Lead_Score__c', 'Fit_Grade__c'] }, expected: { kind: 'ignored', reason: 'echo' } },
-    { name: 'echo: field names compare case-insensitively, SystemModstamp included', h: { changedFields: ['lead_score__c', 'SystemModstamp'] }, expected: { kind: 'ignored', reason: 'echo' } },
+    {
+      name: 'DELETE → erase (not a privacy deletion)',
+      h: { changeType: 'DELETE', changedFields: [] },
+      expected: {
+        kind: 'ops',
+        badIds: [],
+        ops: [{ kind: 'erase', deliveryKey: key(LEAD), contact: lead(), privacy: false }],
+      },
+    },
+    {
+      name: 'UNDELETE → touch that restores',
+      h: { changeType: 'UNDELETE', changedFields: [] },
+      expected: {
+        kind: 'ops',
+        badIds: [],
+        ops: [{ kind: 'touch', deliveryKey: key(LEAD), contact: lead(), restore: true }],
+      },
+    },
+    {
+      name: 'GAP_UPDATE (ids, no data) → recompute',
+      h: { changeType: 'GAP_UPDATE', changedFields: [] },
+      expected: { kind: 'ops', badIds: [], ops: [{ kind: 'touch', deliveryKey: key(LEAD), contact: lead() }] },
+    },
+    {
+      name: 'GAP_CREATE → recompute',
+      h: { changeType: 'GAP_CREATE', changedFields: [] },
+      expected: { kind: 'ops', badIds: [], ops: [{ kind: 'touch', deliveryKey: key(LEAD), contact: lead() }] },
+    },
+    {
+      name: 'GAP_DELETE → erase',
+      h: { changeType: 'GAP_DELETE' },
+      expected: {
+        kind: 'ops',
+        badIds: [],
+        ops: [{ kind: 'erase', deliveryKey: key(LEAD), contact: lead(), privacy: false }],
+      },
+    },
+    {
+      name: 'GAP_UNDELETE → restore',
+      h: { changeType: 'GAP_UNDELETE' },
+      expected: {
+        kind: 'ops',
+        badIds: [],
+        ops: [{ kind: 'touch', deliveryKey: key(LEAD), contact: lead(), restore: true }],
+      },
+    },
+    {
+      name: 'a gap event by the integration user is still recomputed (no data to judge it by)',
+      h: { changeType: 'GAP_UPDATE', commitUser: rules.integrationUserId },
+      expected: { kind: 'ops', badIds: [], ops: [{ kind: 'touch', deliveryKey: key(LEAD), contact: lead() }] },
+    },
+    {
+      name: 'GAP_OVERFLOW → overflow (no record ids)',
+      h: { changeType: 'GAP_OVERFLOW', recordIds: ['000000000000000AAA'], changedFields: [] },
+      expected: { kind: 'overflow' },
+    },
+    {
+      name: 'echo: only our fields and LastModifiedDate changed',
+      h: { changedFields: ['LastModifiedDate', 'Lead_Score__c', 'Fit_Grade__c'] },
+      expected: { kind: 'ignored', reason: 'echo' },
+    },
+    {
+      name: 'echo: field names compare case-insensitively, SystemModstamp included',
+      h: { changedFields: ['lead_score__c', 'SystemModstamp'] },
+      expected: { kind: 'ignored', reason: 'echo' },
+    },
     {
       name: 'not an echo: our field and a user field changed together',
       h: { changedFields: ['LastModifiedDate', 'Lead_Score__c', 'Status'] },
       expected: { kind: 'ops', badIds: [], ops: [{ kind: 'touch', deliveryKey: key(LEAD), contact: lead() }] },
     },
-    { name: 'an UPDATE naming no field is not taken for an echo', h: { changedFields: [] }, expected: { kind: 'ops', badIds: [], ops: [{ kind: 'touch', deliveryKey: key(LEAD), contact: lead() }] } },
-    { name: 'our integration user\'s update (15-char match) → ignored', h: { commitUser: '0055g00000IntgU', changedFields: ['Status'] }, expected: { kind: 'ignored', reason: 'own_user' } },
-    { name: 'a delete by our integration user is still erased', h: { changeType: 'DELETE', commitUser: rules.integrationUserId }, expected: { kind: 'ops', badIds: [], ops: [{ kind: 'erase', deliveryKey: key(LEAD), contact: lead(), privacy: false }] } },
-    { name: 'another object (Account) → ignored', h: { entityName: 'Account', recordIds: ['0014H00002LbR7QQAV'] }, expected: { kind: 'ignored', reason: 'entity' } },
-    { name: 'SNAPSHOT (reserved) → ignored', h: { changeType: 'SNAPSHOT' }, expected: { kind: 'ignored', reason: 'change_type' } },
-    { name: 'a wildcard record id (lossy field type conversion) → no ids', h: { recordIds: ['00Q*'] }, expected: { kind: 'ignored', reason: 'no_ids' } },
+    {
+      name: 'an UPDATE naming no field is not taken for an echo',
+      h: { changedFields: [] },
+      expected: { kind: 'ops', badIds: [], ops: [{ kind: 'touch', deliveryKey: key(LEAD), contact: lead() }] },
+    },
+    {
+      name: "our integration user's update (15-char match) → ignored",
+      h: { commitUser: '0055g00000IntgU', changedFields: ['Status'] },
+      expected: { kind: 'ignored', reason: 'own_user' },
+    },
+    {
+      name: 'a delete by our integration user is still erased',
+      h: { changeType: 'DELETE', commitUser: rules.integrationUserId },
+      expected: {
+        kind: 'ops',
+        badIds: [],
+        ops: [{ kind: 'erase', deliveryKey: key(LEAD), contact: lead(), privacy: false }],
+      },
+    },
+    {
+      name: 'another object (Account) → ignored',
+      h: { entityName: 'Account', recordIds: ['0014H00002LbR7QQAV'] },
+      expected: { kind: 'ignored', reason: 'entity' },
+    },
+    {
+      name: 'SNAPSHOT (reserved) → ignored',
+      h: { changeType: 'SNAPSHOT' },
+      expected: { kind: 'ignored', reason: 'change_type' },
+    },
+    {
+      name: 'a wildcard record id (lossy field type conversion) → no ids',
+      h: { recordIds: ['00Q*'] },
+      expected: { kind: 'ignored', reason: 'no_ids' },
+    },
     {
       name: 'an id of another object inside a Lead event is skipped and reported',
       h: { recordIds: [LEAD, CONTACT] },
@@ -71,7 +185,11 @@ describe('change event → ingress ops', () => {
     {
       name: 'no transaction key → the replay id keys the delivery',
       h: { transactionKey: '' },
-      expected: { kind: 'ops', badIds: [], ops: [{ kind: 'touch', deliveryKey: `salesforce-cdc:${tenant.id}:r18098167:${LEAD}`, contact: lead() }] },
+      expected: {
+        kind: 'ops',
+        badIds: [],
+        ops: [{ kind: 'touch', deliveryKey: `salesforce-cdc:${tenant.id}:r18098167:${LEAD}`, contact: lead() }],
+      },
     },
   ];
   for (const c of cases) {
@@ -89,8 +207,10 @@ describe('change event → ingress ops', () => {
     expect(k(next)).not.toBe(k(a));
   });
 
-  it('without an integration user configured, that user\'s changes are not dropped', () => {
-    const m = mapChangeEvent(tenant, header({ commitUser: rules.integrationUserId }), '1', { ownFields: rules.ownFields });
+  it("without an integration user configured, that user's changes are not dropped", () => {
+    const m = mapChangeEvent(tenant, header({ commitUser: rules.integrationUserId }), '1', {
+      ownFields: rules.ownFields,
+    });
     expect(m.kind).toBe('ops');
   });
 });

@@ -64,9 +64,16 @@ afterAll(async () => {
 function header(over: Partial<FakeHeader>): FakeHeader {
   tx += 1;
   return {
-    entityName: 'Lead', recordIds: ['00Q5g00000Lead001A'], changeType: 'UPDATE', changeOrigin: 'com/salesforce/api/rest/61.0',
-    transactionKey: `0000${tx}c7-a642-11e2-c29b-229c6786473e`, sequenceNumber: 1, commitTimestamp: clock.now().getTime(), commitUser: USER,
-    changedFields: ['Status', 'LastModifiedDate'], ...over,
+    entityName: 'Lead',
+    recordIds: ['00Q5g00000Lead001A'],
+    changeType: 'UPDATE',
+    changeOrigin: 'com/salesforce/api/rest/61.0',
+    transactionKey: `0000${tx}c7-a642-11e2-c29b-229c6786473e`,
+    sequenceNumber: 1,
+    commitTimestamp: clock.now().getTime(),
+    commitUser: USER,
+    changedFields: ['Status', 'LastModifiedDate'],
+    ...over,
   };
 }
 
@@ -85,17 +92,44 @@ function newPrefix(): void {
 }
 
 async function startFeed(opts: { token?: string } = {}): Promise<Harness> {
-  const env = parseEnv({ REDIS_URL, LEADSTAGE_REDIS_PREFIX: prefix, SALESFORCE_CDC: 'on', SALESFORCE_PUBSUB_ENDPOINT: `localhost:${server.port}` }, { web: false });
+  const env = parseEnv(
+    {
+      REDIS_URL,
+      LEADSTAGE_REDIS_PREFIX: prefix,
+      SALESFORCE_CDC: 'on',
+      SALESFORCE_PUBSUB_ENDPOINT: `localhost:${server.port}`,
+    },
+    { web: false },
+  );
   if (!env.ok) throw new Error(env.errors.join('\n'));
   const metrics = new Metrics();
-  const record: TenantRecord = { tenant, status: 'active', credentials: {}, instanceUrl: 'https://acme.my.salesforce.com', config: defaultConfig() };
+  const record: TenantRecord = {
+    tenant,
+    status: 'active',
+    credentials: {},
+    instanceUrl: 'https://acme.my.salesforce.com',
+    config: defaultConfig(),
+  };
   const session = { token: opts.token ?? 'access-1', refreshes: 0 };
   const connection = {
-    get accessToken() { return session.token; },
+    get accessToken() {
+      return session.token;
+    },
     instanceUrl: record.instanceUrl,
-    _refreshDelegate: { refresh: async () => { session.refreshes += 1; session.token = 'access-1'; } },
+    _refreshDelegate: {
+      refresh: async () => {
+        session.refreshes += 1;
+        session.token = 'access-1';
+      },
+    },
   } as unknown as Connection;
-  const h: Harness = { feed: null as unknown as SalesforceCdcFeed, metrics, ingested: [], session, gate: { wait: null, parked: false, failNext: 0 } };
+  const h: Harness = {
+    feed: null as unknown as SalesforceCdcFeed,
+    metrics,
+    ingested: [],
+    session,
+    gate: { wait: null, parked: false, failNext: 0 },
+  };
   h.feed = salesforceCdcFeed({
     ctx: { env: env.env, redis, keys, log: createLogger('silent'), clock, maxInlineWaitMs: 0 },
     deps: {
@@ -112,8 +146,13 @@ async function startFeed(opts: { token?: string } = {}): Promise<Harness> {
         }
         h.ingested.push([...ops]);
         return ingest(ops, {
-          redis, keys, limits: ingestLimits(defaultConfig()), batchWindowMs: 0, deliveryTtlMs: 86_400_000,
-          requestRecompute: async () => undefined, requestResolve: async () => undefined,
+          redis,
+          keys,
+          limits: ingestLimits(defaultConfig()),
+          batchWindowMs: 0,
+          deliveryTtlMs: 86_400_000,
+          requestRecompute: async () => undefined,
+          requestResolve: async () => undefined,
         });
       },
     },
@@ -142,7 +181,12 @@ describe('Salesforce CDC subscriber', () => {
     newPrefix();
     const h = await startFeed();
     await subscribed(2);
-    expect(lastSubscribe(LEADS)).toMatchObject({ replayPreset: 0, accessToken: 'access-1', instanceUrl: 'https://acme.my.salesforce.com', tenantId: tenant.id });
+    expect(lastSubscribe(LEADS)).toMatchObject({
+      replayPreset: 0,
+      accessToken: 'access-1',
+      instanceUrl: 'https://acme.my.salesforce.com',
+      tenantId: tenant.id,
+    });
 
     // A user's change: the lead becomes pending, and only then is its replay id stored.
     let open!: () => void;
@@ -156,10 +200,24 @@ describe('Salesforce CDC subscriber', () => {
     expect(await pending()).toContain('lead:00Q5g00000Lead001A');
 
     // Our own write (score fields + LastModifiedDate) is an echo: nothing pending, position still moves.
-    const echo = server.publish(LEADS, header({ recordIds: ['00Q5g00000Lead002A'], changedFields: ['Lead_Score__c', 'Fit_Grade__c', 'LastModifiedDate'] }), { Lead_Score__c: '80' });
+    const echo = server.publish(
+      LEADS,
+      header({
+        recordIds: ['00Q5g00000Lead002A'],
+        changedFields: ['Lead_Score__c', 'Fit_Grade__c', 'LastModifiedDate'],
+      }),
+      { Lead_Score__c: '80' },
+    );
     // A contact created, and a lead deleted.
-    server.publish(CONTACTS, header({ entityName: 'Contact', recordIds: ['0035g00000Cont001A'], changeType: 'CREATE', changedFields: [] }), { Title: 'CTO' });
-    const del = server.publish(LEADS, header({ recordIds: ['00Q5g00000Lead003A'], changeType: 'DELETE', changedFields: [] }));
+    server.publish(
+      CONTACTS,
+      header({ entityName: 'Contact', recordIds: ['0035g00000Cont001A'], changeType: 'CREATE', changedFields: [] }),
+      { Title: 'CTO' },
+    );
+    const del = server.publish(
+      LEADS,
+      header({ recordIds: ['00Q5g00000Lead003A'], changeType: 'DELETE', changedFields: [] }),
+    );
     await until(async () => (await stored(LEADS)) === String(del), 5_000, 'the delete to be stored');
     expect(Number(await stored(LEADS))).toBeGreaterThan(Number(echo));
     const members = await pending();
@@ -167,7 +225,12 @@ describe('Salesforce CDC subscriber', () => {
     expect(members).not.toContain('lead:00Q5g00000Lead002A');
     expect(members).not.toContain('lead:00Q5g00000Lead003A');
     expect(await redis.get(keys.tombstone(tenant, '00Q5g00000Lead003A'))).toBe('deleted');
-    expect(h.ingested.flat().map((o) => o.kind).sort()).toEqual(['erase', 'touch', 'touch']);
+    expect(
+      h.ingested
+        .flat()
+        .map((o) => o.kind)
+        .sort(),
+    ).toEqual(['erase', 'touch', 'touch']);
     expect(await count(h.metrics.ignored, 'source', 'salesforce-cdc')).toBe(1);
   });
 
@@ -182,7 +245,9 @@ describe('Salesforce CDC subscriber', () => {
     await until(async () => (await stored(LEADS)) === String(failed), 5_000, 'the replayed event');
     expect(await pending()).toContain('lead:00Q5g00000Lead011A');
     // The reconnect asked for the events after the last stored id (CUSTOM), not the tip.
-    expect(server.subscribes.filter((s) => s.topicName === LEADS && s.replayPreset === 2).map((s) => s.replayId)).toContain(ok);
+    expect(
+      server.subscribes.filter((s) => s.topicName === LEADS && s.replayPreset === 2).map((s) => s.replayId),
+    ).toContain(ok);
   });
 
   it('a restarted worker resumes after the stored replay id and gets what was published while it was down', async () => {
@@ -194,7 +259,11 @@ describe('Salesforce CDC subscriber', () => {
     await a.feed.stop();
     await subscribed(0);
     server.publish(LEADS, header({ recordIds: ['00Q5g00000Lead021A'] }));
-    server.publish(CONTACTS, header({ entityName: 'Contact', recordIds: ['0035g00000Cont021A'], changedFields: ['Title'] }), { Title: 'VP' });
+    server.publish(
+      CONTACTS,
+      header({ entityName: 'Contact', recordIds: ['0035g00000Cont021A'], changedFields: ['Title'] }),
+      { Title: 'VP' },
+    );
     const b = await startFeed();
     await until(async () => (await pending()).includes('lead:00Q5g00000Lead021A'), 5_000, 'the missed lead');
     expect(lastSubscribe(LEADS)).toMatchObject({ replayPreset: 2, replayId: seen });
@@ -225,7 +294,11 @@ describe('Salesforce CDC subscriber', () => {
     await subscribed(0);
     server.purge(LEADS);
     const b = await startFeed();
-    await until(async () => (await count(b.metrics.cdcGaps, 'reason', 'replay_rejected')) === 1, 5_000, 'the refusal to be counted');
+    await until(
+      async () => (await count(b.metrics.cdcGaps, 'reason', 'replay_rejected')) === 1,
+      5_000,
+      'the refusal to be counted',
+    );
     await subscribed(2);
     expect(lastSubscribe(LEADS).replayPreset).toBe(0);
     const next = server.publish(LEADS, header({ recordIds: ['00Q5g00000Lead031A'] }));
@@ -240,7 +313,7 @@ describe('Salesforce CDC subscriber', () => {
     expect(lastSubscribe(LEADS).accessToken).toBe('access-1');
   });
 
-  it('a keepalive moves a quiet org\'s position to the tip', async () => {
+  it("a keepalive moves a quiet org's position to the tip", async () => {
     newPrefix();
     await startFeed();
     await subscribed(2);
@@ -248,7 +321,11 @@ describe('Salesforce CDC subscriber', () => {
     await until(async () => (await stored(LEADS)) === String(tip), 5_000, 'the echo to move the position');
     clock.advance(60_000);
     server.keepalive();
-    await until(async () => (await new CdcStore(redis, keys).replays(tenant)).get(LEADS)?.at === clock.now().getTime(), 5_000, 'the keepalive position');
+    await until(
+      async () => (await new CdcStore(redis, keys).replays(tenant)).get(LEADS)?.at === clock.now().getTime(),
+      5_000,
+      'the keepalive position',
+    );
   });
 
   it('one subscription per org across workers; a worker that dies loses the org to another', async () => {

@@ -37,14 +37,30 @@ afterAll(async () => {
 
 function record(): TenantRecord {
   return {
-    tenant, status: 'active', config: defaultConfig(), instanceUrl: sandbox.url,
-    credentials: { accessToken: 'sandbox-access-token', refreshToken: 'sandbox-refresh-token', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret', loginUrl: sandbox.url },
+    tenant,
+    status: 'active',
+    config: defaultConfig(),
+    instanceUrl: sandbox.url,
+    credentials: {
+      accessToken: 'sandbox-access-token',
+      refreshToken: 'sandbox-refresh-token',
+      clientId: 'sandbox-client',
+      clientSecret: 'sandbox-client-secret',
+      loginUrl: sandbox.url,
+    },
   };
 }
 function connector() {
   const env = parseEnv({ REDIS_URL, LEADSTAGE_REDIS_PREFIX: prefix }, { web: false });
   if (!env.ok) throw new Error(env.errors.join('\n'));
-  return salesforceCrm.connector({ env: env.env, redis, keys, log: createLogger('silent'), clock: systemClock, maxInlineWaitMs: 2_000 });
+  return salesforceCrm.connector({
+    env: env.env,
+    redis,
+    keys,
+    log: createLogger('silent'),
+    clock: systemClock,
+    maxInlineWaitMs: 2_000,
+  });
 }
 const leads = () => [...sandbox.salesforce.records.Lead.keys()].slice(0, 2).map((id) => ({ objectType: 'lead', id }));
 

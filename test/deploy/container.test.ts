@@ -44,12 +44,20 @@ describe('compose.yaml', () => {
   it('sets only environment variables the services know, and every required one', () => {
     const known = readFileSync(join(ROOT, 'src/platform/env.ts'), 'utf8');
     for (const service of ['web', 'worker']) {
-      for (const name of Object.keys(compose.services[service].environment)) expect(known, `${name} is not read by src/platform/env.ts`).toContain(`${name}:`);
+      for (const name of Object.keys(compose.services[service].environment))
+        expect(known, `${name} is not read by src/platform/env.ts`).toContain(`${name}:`);
     }
     expect(compose.services.web.command).toEqual(['node', 'src/app/main.ts', 'web']);
     expect(compose.services.worker.command).toEqual(['node', 'src/app/main.ts', 'worker']);
     const env = Object.keys(compose.services.web.environment);
-    for (const required of ['REDIS_URL', 'PUBLIC_BASE_URL', 'HUBSPOT_CLIENT_SECRET', 'SALESFORCE_ORG_IDS', 'SALESFORCE_WEBHOOK_TOKEN', 'EVENTS_SIGNING_SECRET']) {
+    for (const required of [
+      'REDIS_URL',
+      'PUBLIC_BASE_URL',
+      'HUBSPOT_CLIENT_SECRET',
+      'SALESFORCE_ORG_IDS',
+      'SALESFORCE_WEBHOOK_TOKEN',
+      'EVENTS_SIGNING_SECRET',
+    ]) {
       expect(env).toContain(required);
     }
   });
@@ -73,7 +81,11 @@ describe('.env.example', () => {
     const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
     const names = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!));
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const table = new Set([...readme.matchAll(/^\| (`[A-Z][A-Z0-9_]*`(?:, `[A-Z][A-Z0-9_]*`)*) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`([A-Z0-9_]+)`/g)].map((x) => x[1]!)));
+    const table = new Set(
+      [...readme.matchAll(/^\| (`[A-Z][A-Z0-9_]*`(?:, `[A-Z][A-Z0-9_]*`)*) \|/gm)].flatMap((m) =>
+        [...m[1]!.matchAll(/`([A-Z0-9_]+)`/g)].map((x) => x[1]!),
+      ),
+    );
     const known = readFileSync(join(ROOT, 'src/platform/env.ts'), 'utf8');
     for (const n of table) expect(names, `${n} is in the README table but not in .env.example`).toContain(n);
     for (const n of names) expect(known, `${n} is not read by src/platform/env.ts`).toContain(`${n}:`);

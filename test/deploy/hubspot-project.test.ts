@@ -22,12 +22,21 @@ describe('the HubSpot project files', () => {
   it('subscribe to every property the scoring reads and every engagement it links', () => {
     expect(hooks.type).toBe('webhooks');
     expect(hooks.config.settings.targetUrl).toMatch(/\/webhooks\/hubspot$/);
-    const watched = new Set(hooks.config.subscriptions.legacyCrmObjects.filter((s: { propertyName?: string }) => s.propertyName).map((s: { propertyName: string }) => s.propertyName));
+    const watched = new Set(
+      hooks.config.subscriptions.legacyCrmObjects
+        .filter((s: { propertyName?: string }) => s.propertyName)
+        .map((s: { propertyName: string }) => s.propertyName),
+    );
     for (const p of Object.keys(PROPERTY_ACTIVITY)) expect(watched, p).toContain(p);
     const hubspot = defaultConfig().crm['hubspot'] as { fields: Record<string, string> };
-    for (const p of Object.values(hubspot.fields).filter((p) => p !== 'email' && p !== 'firstname' && p !== 'lastname')) expect(watched, p).toContain(p);
-    const objects = hooks.config.subscriptions.crmObjects.map((s: { subscriptionType: string; objectType: string }) => `${s.subscriptionType}:${s.objectType}`);
+    for (const p of Object.values(hubspot.fields).filter((p) => p !== 'email' && p !== 'firstname' && p !== 'lastname'))
+      expect(watched, p).toContain(p);
+    const objects = hooks.config.subscriptions.crmObjects.map(
+      (s: { subscriptionType: string; objectType: string }) => `${s.subscriptionType}:${s.objectType}`,
+    );
     expect(objects).toHaveLength(Object.keys(ENGAGEMENT_ACTIVITY).length * 2);
-    expect(hooks.config.subscriptions.hubEvents).toEqual([{ subscriptionType: 'contact.privacyDeletion', active: true }]);
+    expect(hooks.config.subscriptions.hubEvents).toEqual([
+      { subscriptionType: 'contact.privacyDeletion', active: true },
+    ]);
   });
 });

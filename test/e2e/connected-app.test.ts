@@ -33,16 +33,28 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const env = parseEnv({
-    REDIS_URL, PORT: String(port), PUBLIC_BASE_URL: base, LEADSTAGE_REDIS_PREFIX: prefix, LOG_LEVEL: 'silent', LEADSTAGE_SOURCES: 'hubspot,salesforce',
-    HUBSPOT_CLIENT_ID: 'sandbox-hubspot-client-id', HUBSPOT_CLIENT_SECRET: 'sandbox-hubspot-client-secret',
-    HUBSPOT_AUTH_BASE_URL: sandbox.url, HUBSPOT_API_BASE_URL: sandbox.url,
-    SALESFORCE_CLIENT_ID: 'sandbox-client', SALESFORCE_CLIENT_SECRET: 'sandbox-client-secret', SALESFORCE_LOGIN_URL: sandbox.url,
-    SALESFORCE_WEBHOOK_TOKEN: 'sandbox-outbound-message-token', LEADSTAGE_ENCRYPTION_KEY: key.toString('base64'),
+    REDIS_URL,
+    PORT: String(port),
+    PUBLIC_BASE_URL: base,
+    LEADSTAGE_REDIS_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    LEADSTAGE_SOURCES: 'hubspot,salesforce',
+    HUBSPOT_CLIENT_ID: 'sandbox-hubspot-client-id',
+    HUBSPOT_CLIENT_SECRET: 'sandbox-hubspot-client-secret',
+    HUBSPOT_AUTH_BASE_URL: sandbox.url,
+    HUBSPOT_API_BASE_URL: sandbox.url,
+    SALESFORCE_CLIENT_ID: 'sandbox-client',
+    SALESFORCE_CLIENT_SECRET: 'sandbox-client-secret',
+    SALESFORCE_LOGIN_URL: sandbox.url,
+    SALESFORCE_WEBHOOK_TOKEN: 'sandbox-outbound-message-token',
+    LEADSTAGE_ENCRYPTION_KEY: key.toString('base64'),
   });
   if (!env.ok) throw new Error(env.errors.join('\n'));
   web = await startWebService({ env: env.env, config: defaultConfig(), log: createLogger('silent') });
   redis = new Redis(REDIS_URL);
-  store = new TenantStore(redis, new Keys(prefix), new SecretBox({ id: 'k1', key }), { configFor: () => defaultConfig() });
+  store = new TenantStore(redis, new Keys(prefix), new SecretBox({ id: 'k1', key }), {
+    configFor: () => defaultConfig(),
+  });
 });
 afterAll(async () => {
   await web.stop();
@@ -56,7 +68,10 @@ beforeEach(() => {
 });
 
 /** Follow the install like a browser: leadstage → consent page → back to leadstage's callback. */
-async function install(crm: string, tamper?: (callback: URL) => void): Promise<{ status: number; text: string; callback: URL }> {
+async function install(
+  crm: string,
+  tamper?: (callback: URL) => void,
+): Promise<{ status: number; text: string; callback: URL }> {
   const start = await fetch(`${base}/oauth/${crm}/install`, { redirect: 'manual' });
   expect(start.status).toBe(302);
   const consent = await fetch(start.headers.get('location')!, { redirect: 'manual' });
@@ -83,7 +98,9 @@ describe('install on HubSpot', () => {
     const t = await store.stored({ crm: 'hubspot', id: '62515' });
     expect(t).toMatchObject({ status: 'active', timezone: 'US/Eastern', tier: 'oauth:unknown' });
     expect(t!.credentials['refreshToken']).toMatch(/^na1-/);
-    expect(JSON.stringify(await redis.hgetall(new Keys(prefix).tenantRecord({ crm: 'hubspot', id: '62515' })))).not.toContain(t!.credentials['refreshToken']);
+    expect(
+      JSON.stringify(await redis.hgetall(new Keys(prefix).tenantRecord({ crm: 'hubspot', id: '62515' }))),
+    ).not.toContain(t!.credentials['refreshToken']);
     expect(sandbox.hubspot.properties.has('leadstage_score')).toBe(true); // setup ran with the new token
   });
 
@@ -95,9 +112,15 @@ describe('install on HubSpot', () => {
 
     await store.erase({ crm: 'hubspot', id: '62515' });
     sandbox.hubspot.codeFlow.consent = 'deny';
-    expect(await install('hubspot')).toMatchObject({ status: 400, text: expect.stringContaining('did not grant access') });
+    expect(await install('hubspot')).toMatchObject({
+      status: 400,
+      text: expect.stringContaining('did not grant access'),
+    });
     sandbox.hubspot.codeFlow.consent = 'grant';
-    expect(await install('hubspot', () => sandbox.hubspot.codeFlow.expireCodes())).toMatchObject({ status: 400, text: expect.stringContaining('refused the code') });
+    expect(await install('hubspot', () => sandbox.hubspot.codeFlow.expireCodes())).toMatchObject({
+      status: 400,
+      text: expect.stringContaining('refused the code'),
+    });
     expect(await store.stored({ crm: 'hubspot', id: '62515' })).toBeNull();
     expect((await fetch(`${base}/oauth/hubspot/callback?code=x&state=forged.state`)).status).toBe(400);
   });
@@ -105,14 +128,33 @@ describe('install on HubSpot', () => {
   it('answers events of an uninstalled portal 2xx without queueing them', async () => {
     await install('hubspot');
     await store.setStatus({ crm: 'hubspot', id: '62515' }, 'uninstalled', 'BAD_REFRESH_TOKEN');
-    const body = Buffer.from(JSON.stringify([{ eventId: 1, subscriptionId: 1, portalId: 62515, occurredAt: Date.now(), subscriptionType: 'contact.creation', objectId: 1 }]));
+    const body = Buffer.from(
+      JSON.stringify([
+        {
+          eventId: 1,
+          subscriptionId: 1,
+          portalId: 62515,
+          occurredAt: Date.now(),
+          subscriptionType: 'contact.creation',
+          objectId: 1,
+        },
+      ]),
+    );
     const ts = String(Date.now());
     const res = await fetch(`${base}/webhooks/hubspot`, {
-      method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': ts, 'x-hubspot-signature-v3': signV3('sandbox-hubspot-client-secret', 'POST', `${base}/webhooks/hubspot`, body, ts) },
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-hubspot-request-timestamp': ts,
+        'x-hubspot-signature-v3': signV3('sandbox-hubspot-client-secret', 'POST', `${base}/webhooks/hubspot`, body, ts),
+      },
     });
     expect(res.status).toBe(204);
     expect(await redis.scard(new Keys(prefix).pending({ crm: 'hubspot', id: '62515' }))).toBe(0);
-    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/leadstage_requests_rejected_total\{source="hubspot",reason="tenant_not_active"\} 1/);
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(
+      /leadstage_requests_rejected_total\{source="hubspot",reason="tenant_not_active"\} 1/,
+    );
   });
 });
 
@@ -124,7 +166,10 @@ describe('install on Salesforce', () => {
     expect(to.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
     const r = await install('salesforce');
     expect(r.status, r.text).toBe(200);
-    expect(await store.stored({ crm: 'salesforce', id: '00D5g000004Sxyz' })).toMatchObject({ status: 'active', instanceUrl: sandbox.url });
+    expect(await store.stored({ crm: 'salesforce', id: '00D5g000004Sxyz' })).toMatchObject({
+      status: 'active',
+      instanceUrl: sandbox.url,
+    });
   });
 
   it('refuses an exchange without the PKCE verifier', async () => {
@@ -132,8 +177,15 @@ describe('install on Salesforce', () => {
     const consent = await fetch(start.headers.get('location')!, { redirect: 'manual' });
     const code = new URL(consent.headers.get('location')!).searchParams.get('code')!;
     const res = await fetch(`${sandbox.url}/services/oauth2/token`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, client_id: 'sandbox-client', client_secret: 'sandbox-client-secret', redirect_uri: `${base}/oauth/salesforce/callback` }),
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        client_id: 'sandbox-client',
+        client_secret: 'sandbox-client-secret',
+        redirect_uri: `${base}/oauth/salesforce/callback`,
+      }),
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: 'invalid_grant' });

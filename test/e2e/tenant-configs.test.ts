@@ -36,20 +36,36 @@ const key = randomBytes(32);
 beforeAll(async () => {
   expect(shipped).toMatch(MQL_LINE);
   // Same contact, same activity (an e-mail reply: 20 points, fit A: 60) → score 80 in both portals.
-  writeFileSync(join(dir, 'eager.yaml'), shipped.replace(MQL_LINE, 'marketingqualifiedlead: { minScore: 60, minGrade: B, minEngagement: 10 }'));
+  writeFileSync(
+    join(dir, 'eager.yaml'),
+    shipped.replace(MQL_LINE, 'marketingqualifiedlead: { minScore: 60, minGrade: B, minEngagement: 10 }'),
+  );
   // The strict portal also has an activity type of its own (its workflows report trials extended).
-  writeFileSync(join(dir, 'strict.yaml'), shipped.replace(MQL_LINE, 'marketingqualifiedlead: { minScore: 150, minGrade: B, minEngagement: 10 }')
-    .replace('customActivityTypes: []', 'customActivityTypes: [trial_extended]'));
+  writeFileSync(
+    join(dir, 'strict.yaml'),
+    shipped
+      .replace(MQL_LINE, 'marketingqualifiedlead: { minScore: 150, minGrade: B, minEngagement: 10 }')
+      .replace('customActivityTypes: []', 'customActivityTypes: [trial_extended]'),
+  );
   writeFileSync(join(dir, 'broken.yaml'), shipped.replace(MQL_LINE, 'marketingqualifiedlead: { minScore: lots }'));
   sandbox = new SandboxCrm();
   sandbox.addHubSpotPortal('73001');
-  for (const face of sandbox.hubspotPortals.values()) face.owners.push({ id: '1001', archived: false }, { id: '1002', archived: false });
+  for (const face of sandbox.hubspotPortals.values())
+    face.owners.push({ id: '1001', archived: false }, { id: '1002', archived: false });
   await sandbox.start();
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const env = parseEnv({
-    REDIS_URL, PORT: String(port), PUBLIC_BASE_URL: base, LEADSTAGE_REDIS_PREFIX: prefix, LOG_LEVEL: 'silent', LEADSTAGE_SOURCES: 'hubspot',
-    ADMIN_TOKEN: ADMIN, TENANT_CONFIG_DIR: dir, BATCH_WINDOW_MS: '50', ...connectedAppEnv(sandbox, key),
+    REDIS_URL,
+    PORT: String(port),
+    PUBLIC_BASE_URL: base,
+    LEADSTAGE_REDIS_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    LEADSTAGE_SOURCES: 'hubspot',
+    ADMIN_TOKEN: ADMIN,
+    TENANT_CONFIG_DIR: dir,
+    BATCH_WINDOW_MS: '50',
+    ...connectedAppEnv(sandbox, key),
   });
   if (!env.ok) throw new Error(env.errors.join('\n'));
   const log = createLogger('silent');
@@ -67,7 +83,17 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const vp = { email: 'dana@northwind.io', firstname: 'Dana', lastname: 'Ortiz', jobtitle: 'VP Sales', company: 'Northwind', industry: 'Software', numemployees: '100-500', country: 'United States', lifecyclestage: 'lead' };
+const vp = {
+  email: 'dana@northwind.io',
+  firstname: 'Dana',
+  lastname: 'Ortiz',
+  jobtitle: 'VP Sales',
+  company: 'Northwind',
+  industry: 'Software',
+  numemployees: '100-500',
+  country: 'United States',
+  lifecyclestage: 'lead',
+};
 
 async function scored(portal: string, id: string, timeoutMs = 20_000): Promise<Record<string, string | null>> {
   const face = sandbox.hubspotPortals.get(portal)!;
@@ -95,7 +121,10 @@ describe('two HubSpot portals, each with its own config', () => {
     expect((await setTenantConfig(base, 'wrong-token-wrong-token', b.tenant, 'strict.yaml')).status).toBe(401);
     const setA = await setTenantConfig(base, ADMIN, a.tenant, 'eager.yaml');
     const setB = await setTenantConfig(base, ADMIN, b.tenant, 'strict.yaml');
-    expect(setA).toMatchObject({ status: 200, body: { configFile: join(dir, 'eager.yaml'), configVersion: expect.stringMatching(/^[0-9a-f]{12}$/) } });
+    expect(setA).toMatchObject({
+      status: 200,
+      body: { configFile: join(dir, 'eager.yaml'), configVersion: expect.stringMatching(/^[0-9a-f]{12}$/) },
+    });
     expect(setB.status).toBe(200);
 
     for (const portal of ['62515', '73001']) {
@@ -115,14 +144,21 @@ describe('two HubSpot portals, each with its own config', () => {
     expect(await sandbox.hubspotSenders.get('73001')!.workflow(base, 'trial_extended', { objectId: 801 })).toBe(204);
     expect(await sandbox.hubspotSenders.get('62515')!.workflow(base, 'trial_extended', { objectId: 801 })).toBe(400);
 
-    const listed = await (await fetch(`${base}/admin/tenants`, { headers: { authorization: `Bearer ${ADMIN}` } })).json() as { id: string; configVersion: string | null }[];
+    const listed = (await (
+      await fetch(`${base}/admin/tenants`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    ).json()) as { id: string; configVersion: string | null }[];
     expect(listed.find((t) => t.id === '62515')!.configVersion).toBe(setA.body['configVersion']);
   });
 
   it('installs a third portal from a signed link that picks its config; an altered link installs nothing', async () => {
     sandbox.addHubSpotPortal('73002');
     const printed: string[] = [];
-    const io = { stdout: (t: string) => printed.push(t.trim()), stderr: () => undefined, readFile: () => '', env: { PUBLIC_BASE_URL: base, TENANT_CONFIG_DIR: dir, LEADSTAGE_ENCRYPTION_KEY: key.toString('base64') } };
+    const io = {
+      stdout: (t: string) => printed.push(t.trim()),
+      stderr: () => undefined,
+      readFile: () => '',
+      env: { PUBLIC_BASE_URL: base, TENANT_CONFIG_DIR: dir, LEADSTAGE_ENCRYPTION_KEY: key.toString('base64') },
+    };
     expect(connectCommand(['hubspot', '--config', 'strict.yaml'], io)).toBe(0);
     expect(connectCommand(['hubspot', '--config', 'broken.yaml'], io)).toBe(1); // checked before a link is made
     expect(connectCommand(['hubspot', '--config', '../strict.yaml'], io)).toBe(1);
@@ -134,12 +170,18 @@ describe('two HubSpot portals, each with its own config', () => {
     const refused = await installTenant(base, sandbox, 'hubspot', { portalId: '73002', link: altered.toString() });
     expect(refused).toMatchObject({ ok: false, status: 400, page: expect.stringContaining('altered or has expired') });
     expect(refused.page).not.toContain(dir);
-    const adminList = async () => (await (await fetch(`${base}/admin/tenants`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { id: string; configVersion: string | null }[];
+    const adminList = async () =>
+      (await (await fetch(`${base}/admin/tenants`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
+        id: string;
+        configVersion: string | null;
+      }[];
     expect((await adminList()).some((t) => t.id === '73002')).toBe(false);
 
     const ok = await installTenant(base, sandbox, 'hubspot', { portalId: '73002', link: link.toString() });
     expect(ok, ok.page).toMatchObject({ ok: true, tenant: { id: '73002' } });
     const strict = checkTenantConfigFile(join(dir, 'strict.yaml'));
-    expect((await adminList()).find((t) => t.id === '73002')!.configVersion).toBe(strict.ok ? strict.version : 'invalid');
+    expect((await adminList()).find((t) => t.id === '73002')!.configVersion).toBe(
+      strict.ok ? strict.version : 'invalid',
+    );
   });
 });

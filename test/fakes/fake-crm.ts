@@ -1,8 +1,19 @@
 import type { ContactSnapshot } from '../../src/core/types.ts';
 import { CrmRejectedError } from '../../src/platform/crm-errors.ts';
 import {
-  taskMarker, type ContactPage, type ContactRefById, type ContactWrite, type CrmOwner, type CrmPort, type RecordFailure,
-  type CrmTask, type TaskOutcome, type TaskToCreate, type TaskToFind, type TaskUpdate, type WriteOutcome,
+  taskMarker,
+  type ContactPage,
+  type ContactRefById,
+  type ContactWrite,
+  type CrmOwner,
+  type CrmPort,
+  type RecordFailure,
+  type CrmTask,
+  type TaskOutcome,
+  type TaskToCreate,
+  type TaskToFind,
+  type TaskUpdate,
+  type WriteOutcome,
 } from '../../src/platform/crm-port.ts';
 import type { Tenant } from '../../src/platform/tenant.ts';
 
@@ -58,10 +69,12 @@ export class FakeCrm implements CrmPort {
     this.count('read');
     const poison = refs.find((r) => this.poisonIds.has(r.id));
     if (poison) throw new CrmRejectedError(400, `read contacts: MALFORMED_ID: ${poison.id}`);
-    return new Map(refs.flatMap((r) => {
-      const c = this.contacts.get(r.id);
-      return c ? [[r.id, structuredClone(c)] as const] : [];
-    }));
+    return new Map(
+      refs.flatMap((r) => {
+        const c = this.contacts.get(r.id);
+        return c ? [[r.id, structuredClone(c)] as const] : [];
+      }),
+    );
   }
 
   async writeContacts(_t: Tenant, writes: readonly ContactWrite[]): Promise<WriteOutcome[]> {
@@ -91,7 +104,17 @@ export class FakeCrm implements CrmPort {
       const refused = this.refuseTask.get(contact.id);
       if (refused) return { key: task.key, ok: false, ...refused };
       const id = `task-${this.tasks.length + 1}`;
-      this.tasks.push({ id, key: task.key, contactId: contact.id, subject: task.subject, ownerId: task.ownerId, body: `${task.body}\n${taskMarker(task.key)}`, priority: task.priority, dueAt: task.dueAt, open: true });
+      this.tasks.push({
+        id,
+        key: task.key,
+        contactId: contact.id,
+        subject: task.subject,
+        ownerId: task.ownerId,
+        body: `${task.body}\n${taskMarker(task.key)}`,
+        priority: task.priority,
+        dueAt: task.dueAt,
+        open: true,
+      });
       return { key: task.key, ok: true, taskId: id };
     });
     if (fail) throw fail.error;
@@ -100,7 +123,11 @@ export class FakeCrm implements CrmPort {
 
   async readTasks(_t: Tenant, ids: readonly string[]): Promise<Map<string, CrmTask>> {
     if (ids.length) this.count('read-tasks');
-    return new Map(this.tasks.filter((t) => ids.includes(t.id)).map((t) => [t.id, { id: t.id, open: t.open, ownerId: t.ownerId, body: t.body }]));
+    return new Map(
+      this.tasks
+        .filter((t) => ids.includes(t.id))
+        .map((t) => [t.id, { id: t.id, open: t.open, ownerId: t.ownerId, body: t.body }]),
+    );
   }
 
   async updateTasks(_t: Tenant, updates: readonly TaskUpdate[]): Promise<WriteOutcome[]> {
@@ -152,7 +179,10 @@ export class FakeCrm implements CrmPort {
     const all = [...this.contacts.values()];
     const start = Number(page.cursor ?? 0);
     const end = start + this.batchLimits.list;
-    return { contacts: all.slice(start, end).map((c) => structuredClone(c)), next: end < all.length ? String(end) : null };
+    return {
+      contacts: all.slice(start, end).map((c) => structuredClone(c)),
+      next: end < all.length ? String(end) : null,
+    };
   }
 
   async countContacts(): Promise<number> {

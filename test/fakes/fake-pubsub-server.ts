@@ -26,11 +26,32 @@ const PROTO = join(dirname(require.resolve('salesforce-pubsub-api-client')), '..
 /** A cut-down LeadChangeEvent/ContactChangeEvent schema in Salesforce's shape (header record first). */
 export function changeEventSchema(entity: string, fields: readonly string[]): string {
   const header = {
-    type: 'record', name: 'ChangeEventHeader', namespace: 'com.sforce.eventbus',
+    type: 'record',
+    name: 'ChangeEventHeader',
+    namespace: 'com.sforce.eventbus',
     fields: [
       { name: 'entityName', type: 'string' },
       { name: 'recordIds', type: { type: 'array', items: 'string' } },
-      { name: 'changeType', type: { type: 'enum', name: 'ChangeType', namespace: 'com.sforce.eventbus', symbols: ['CREATE', 'DELETE', 'UNDELETE', 'UPDATE', 'GAP_CREATE', 'GAP_DELETE', 'GAP_UNDELETE', 'GAP_UPDATE', 'GAP_OVERFLOW', 'SNAPSHOT'] } },
+      {
+        name: 'changeType',
+        type: {
+          type: 'enum',
+          name: 'ChangeType',
+          namespace: 'com.sforce.eventbus',
+          symbols: [
+            'CREATE',
+            'DELETE',
+            'UNDELETE',
+            'UPDATE',
+            'GAP_CREATE',
+            'GAP_DELETE',
+            'GAP_UNDELETE',
+            'GAP_UPDATE',
+            'GAP_OVERFLOW',
+            'SNAPSHOT',
+          ],
+        },
+      },
       { name: 'changeOrigin', type: 'string' },
       { name: 'transactionKey', type: 'string' },
       { name: 'sequenceNumber', type: 'int' },
@@ -43,8 +64,13 @@ export function changeEventSchema(entity: string, fields: readonly string[]): st
     ],
   };
   return JSON.stringify({
-    type: 'record', name: `${entity}ChangeEvent`, namespace: 'com.sforce.eventbus',
-    fields: [{ name: 'ChangeEventHeader', type: header }, ...fields.map((f) => ({ name: f, type: ['null', 'string'], default: null }))],
+    type: 'record',
+    name: `${entity}ChangeEvent`,
+    namespace: 'com.sforce.eventbus',
+    fields: [
+      { name: 'ChangeEventHeader', type: header },
+      ...fields.map((f) => ({ name: f, type: ['null', 'string'], default: null })),
+    ],
   });
 }
 
@@ -110,7 +136,15 @@ export class FakePubSubServer {
   addTopic(name: string, entity: string, fields: readonly string[]): void {
     const schemaJson = changeEventSchema(entity, fields);
     const fieldNames = ['ChangeEventHeader', ...fields];
-    this.topics.set(name, { name, schemaId: `schema-${entity}`, schemaJson, type: avro.parse(schemaJson), fieldNames, log: [], purgedBefore: 0 });
+    this.topics.set(name, {
+      name,
+      schemaId: `schema-${entity}`,
+      schemaJson,
+      type: avro.parse(schemaJson),
+      fieldNames,
+      log: [],
+      purgedBefore: 0,
+    });
   }
 
   /** Publish a change event on a topic; live subscribers with credit get it at once. Returns its replay id. */
@@ -124,7 +158,11 @@ export class FakePubSubServer {
     }, 0n);
     const record: Record<string, unknown> = {
       ChangeEventHeader: {
-        changeOrigin: '', commitNumber: 1, nulledFields: [], diffFields: [], ...header,
+        changeOrigin: '',
+        commitNumber: 1,
+        nulledFields: [],
+        diffFields: [],
+        ...header,
         changedFields: changed.length ? [`0x${bits.toString(16).toUpperCase()}`] : [],
       },
     };
@@ -147,7 +185,12 @@ export class FakePubSubServer {
   keepalive(): void {
     for (const s of this.streams) {
       const tip = s.topic.log.at(-1)?.replayId ?? this.nextReplay;
-      s.call.write({ events: [], latestReplayId: replayBytes(tip), rpcId: 'rpc-keepalive', pendingNumRequested: s.credit });
+      s.call.write({
+        events: [],
+        latestReplayId: replayBytes(tip),
+        rpcId: 'rpc-keepalive',
+        pendingNumRequested: s.credit,
+      });
     }
   }
 
@@ -160,14 +203,44 @@ export class FakePubSubServer {
     this.dir = mkdtempSync(join(tmpdir(), 'fake-pubsub-'));
     const key = join(this.dir, 'key.pem');
     const cert = join(this.dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
-      '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
-    const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(PROTO, {})) as unknown as { eventbus: { v1: { PubSub: { service: grpc.ServiceDefinition } } } };
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
+      { stdio: 'ignore' },
+    );
+    const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(PROTO, {})) as unknown as {
+      eventbus: { v1: { PubSub: { service: grpc.ServiceDefinition } } };
+    };
     this.server.addService(pkg.eventbus.v1.PubSub.service, {
       GetTopic: (call: grpc.ServerUnaryCall<{ topicName: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
         const t = this.topics.get(call.request.topicName);
         if (!t) return cb({ code: grpc.status.NOT_FOUND, details: 'no such topic' });
-        cb(null, { topicName: t.name, tenantGuid: 'org', canPublish: false, canSubscribe: true, schemaId: t.schemaId, rpcId: 'rpc-topic' });
+        cb(null, {
+          topicName: t.name,
+          tenantGuid: 'org',
+          canPublish: false,
+          canSubscribe: true,
+          schemaId: t.schemaId,
+          rpcId: 'rpc-topic',
+        });
       },
       GetSchema: (call: grpc.ServerUnaryCall<{ schemaId: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
         const t = [...this.topics.values()].find((x) => x.schemaId === call.request.schemaId);
@@ -176,9 +249,14 @@ export class FakePubSubServer {
       },
       Subscribe: (call: Stream['call']) => this.subscribe(call),
     });
-    const creds = grpc.ServerCredentials.createSsl(null, [{ private_key: readFileSync(key), cert_chain: readFileSync(cert) }], false);
+    const creds = grpc.ServerCredentials.createSsl(
+      null,
+      [{ private_key: readFileSync(key), cert_chain: readFileSync(cert) }],
+      false,
+    );
     this.port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync('127.0.0.1:0', creds, (err, port) => (err ? reject(err) : resolve(port))));
+      this.server.bindAsync('127.0.0.1:0', creds, (err, port) => (err ? reject(err) : resolve(port))),
+    );
   }
 
   async stop(): Promise<void> {
@@ -191,7 +269,8 @@ export class FakePubSubServer {
 
   /** End every open stream with a gRPC error, as a network blip or server restart would. */
   dropStreams(): void {
-    for (const s of this.streams) s.call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'RST_STREAM closed stream' });
+    for (const s of this.streams)
+      s.call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'RST_STREAM closed stream' });
     this.streams.clear();
   }
 
@@ -224,15 +303,39 @@ export class FakePubSubServer {
       const preset = typeof presetRaw === 'string' ? PRESET[presetRaw]! : Number(presetRaw ?? 0);
       const raw = req['replayId'] as Buffer | undefined;
       const replayId = raw && raw.length === 8 ? raw.readBigUInt64BE() : null;
-      this.subscribes.push({ topicName: String(req['topicName']), replayPreset: preset, replayId, accessToken, instanceUrl: String(md.get('instanceurl')[0] ?? ''), tenantId: String(md.get('tenantid')[0] ?? '') });
-      if (!this.tokens.has(accessToken)) return this.fail(call, grpc.status.UNAUTHENTICATED, 'sfdc.platform.eventbus.grpc.service.auth.error', 'An authentication exception occurred.');
-      if (!topic) return this.fail(call, grpc.status.NOT_FOUND, 'sfdc.platform.eventbus.grpc.subscription.topic.not.found', 'topic not found');
+      this.subscribes.push({
+        topicName: String(req['topicName']),
+        replayPreset: preset,
+        replayId,
+        accessToken,
+        instanceUrl: String(md.get('instanceurl')[0] ?? ''),
+        tenantId: String(md.get('tenantid')[0] ?? ''),
+      });
+      if (!this.tokens.has(accessToken))
+        return this.fail(
+          call,
+          grpc.status.UNAUTHENTICATED,
+          'sfdc.platform.eventbus.grpc.service.auth.error',
+          'An authentication exception occurred.',
+        );
+      if (!topic)
+        return this.fail(
+          call,
+          grpc.status.NOT_FOUND,
+          'sfdc.platform.eventbus.grpc.subscription.topic.not.found',
+          'topic not found',
+        );
       let next = topic.log.length;
       if (preset === 1) next = topic.purgedBefore;
       if (preset === 2) {
         const i = topic.log.findIndex((e) => e.replayId === replayId);
         if (i < topic.purgedBefore) {
-          return this.fail(call, grpc.status.INVALID_ARGUMENT, 'sfdc.platform.eventbus.grpc.subscription.fetch.replayid.corrupted', 'The Replay ID validation failed.');
+          return this.fail(
+            call,
+            grpc.status.INVALID_ARGUMENT,
+            'sfdc.platform.eventbus.grpc.subscription.fetch.replayid.corrupted',
+            'The Replay ID validation failed.',
+          );
         }
         next = i + 1;
       }
@@ -240,8 +343,13 @@ export class FakePubSubServer {
       this.streams.add(stream);
       this.pump(stream);
     });
-    const forget = () => { if (stream) this.streams.delete(stream); };
-    call.on('end', () => { forget(); call.end(); });
+    const forget = () => {
+      if (stream) this.streams.delete(stream);
+    };
+    call.on('end', () => {
+      forget();
+      call.end();
+    });
     call.on('cancelled', forget);
     call.on('error', forget);
   }
@@ -252,8 +360,15 @@ export class FakePubSubServer {
       s.next += 1;
       s.credit -= 1;
       s.call.write({
-        events: [{ event: { id: e.id, schemaId: s.topic.schemaId, payload: e.payload, headers: [] }, replayId: replayBytes(e.replayId) }],
-        latestReplayId: replayBytes(e.replayId), rpcId: 'rpc-fetch', pendingNumRequested: s.credit,
+        events: [
+          {
+            event: { id: e.id, schemaId: s.topic.schemaId, payload: e.payload, headers: [] },
+            replayId: replayBytes(e.replayId),
+          },
+        ],
+        latestReplayId: replayBytes(e.replayId),
+        rpcId: 'rpc-fetch',
+        pendingNumRequested: s.credit,
       });
     }
   }

@@ -1,4 +1,10 @@
-import type { ActivityReader, DeadLetterSink, DecayState, RecomputeStore, ScoreHistory } from '../../jobs/recompute-ports.ts';
+import type {
+  ActivityReader,
+  DeadLetterSink,
+  DecayState,
+  RecomputeStore,
+  ScoreHistory,
+} from '../../jobs/recompute-ports.ts';
 import type { SlaState } from '../../jobs/escalate-tenant.ts';
 import type { SlaTask } from '../../src/core/escalation.ts';
 import type { Loan, Watched } from '../../src/store/sla-store.ts';
@@ -55,7 +61,12 @@ export class FakeRecomputeStore implements RecomputeStore {
   async gone(tenant: Tenant, ids: readonly string[]): Promise<Set<string>> {
     return new Set(ids.filter((id) => this.tombstones.has(`${tenantKey(tenant)}:${id}`)));
   }
-  async claimTasks(tenant: Tenant, requests: readonly TaskClaimRequest[], token: string, now: Date): Promise<Map<string, TaskClaim>> {
+  async claimTasks(
+    tenant: Tenant,
+    requests: readonly TaskClaimRequest[],
+    token: string,
+    now: Date,
+  ): Promise<Map<string, TaskClaim>> {
     const out = new Map<string, TaskClaim>();
     for (const { key, ownerId } of requests) {
       const k = `${tenantKey(tenant)}:${key}`;
@@ -88,7 +99,12 @@ export class FakeRecomputeStore implements RecomputeStore {
     }
     return snap;
   }
-  async commitRotation(tenant: Tenant, poolId: string, version: string, credits: Record<string, number>): Promise<boolean> {
+  async commitRotation(
+    tenant: Tenant,
+    poolId: string,
+    version: string,
+    credits: Record<string, number>,
+  ): Promise<boolean> {
     const r = this.rotation.get(`${tenantKey(tenant)}:${poolId}`);
     if (String(r?.v ?? 0) !== version) return false;
     this.rotation.set(`${tenantKey(tenant)}:${poolId}`, { v: (r?.v ?? 0) + 1, credits: { ...credits } });
@@ -143,13 +159,19 @@ export class FakeDecayState implements DecayState {
     }
   }
   async due(tenant: Tenant, nowMs: number, n: number): Promise<string[]> {
-    return [...this.of(tenant)].filter(([, at]) => at <= nowMs).sort((a, b) => a[1] - b[1]).slice(0, n).map(([m]) => m);
+    return [...this.of(tenant)]
+      .filter(([, at]) => at <= nowMs)
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, n)
+      .map(([m]) => m);
   }
   async snapshots(tenant: Tenant, ids: readonly string[]): Promise<Map<string, ContactSnapshot>> {
-    return new Map(ids.flatMap((id) => {
-      const s = this.snaps.get(`${tenantKey(tenant)}:${id}`);
-      return s ? [[id, structuredClone(s)] as const] : [];
-    }));
+    return new Map(
+      ids.flatMap((id) => {
+        const s = this.snaps.get(`${tenantKey(tenant)}:${id}`);
+        return s ? [[id, structuredClone(s)] as const] : [];
+      }),
+    );
   }
   async unschedule(tenant: Tenant, members: readonly string[]): Promise<void> {
     for (const m of members) this.of(tenant).delete(m);
@@ -173,12 +195,22 @@ export class FakeSlaState implements SlaState {
       if (at !== null && !this.tasks.has(task.key)) this.tasks.set(task.key, structuredClone(task));
       if (at !== null && !this.schedule.has(task.key)) this.schedule.set(task.key, at);
       if (task.loanedFrom && !this.loanList.has(task.key)) {
-        this.loanList.set(task.key, { key: task.key, taskId: task.taskId, contact: task.contact, from: task.loanedFrom, to: task.ownerId });
+        this.loanList.set(task.key, {
+          key: task.key,
+          taskId: task.taskId,
+          contact: task.contact,
+          from: task.loanedFrom,
+          to: task.ownerId,
+        });
       }
     }
   }
   async due(_t: Tenant, nowMs: number, n: number): Promise<SlaTask[]> {
-    return [...this.schedule].filter(([, at]) => at <= nowMs).sort((a, b) => a[1] - b[1]).slice(0, n).map(([k]) => structuredClone(this.tasks.get(k)!));
+    return [...this.schedule]
+      .filter(([, at]) => at <= nowMs)
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, n)
+      .map(([k]) => structuredClone(this.tasks.get(k)!));
   }
   async update(_t: Tenant, task: SlaTask, at: number | null): Promise<void> {
     this.tasks.set(task.key, structuredClone(task));

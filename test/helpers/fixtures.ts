@@ -35,7 +35,16 @@ export function makeConfig(overrides: Record<string, unknown> = {}): LeadstageCo
 }
 
 export function contact(over: Partial<ContactSnapshot> = {}): ContactSnapshot {
-  return { crm: 'hubspot', objectType: 'contact', id: '101', stage: null, leadStatus: null, ownerId: null, fields: {}, ...over };
+  return {
+    crm: 'hubspot',
+    objectType: 'contact',
+    id: '101',
+    stage: null,
+    leadStatus: null,
+    ownerId: null,
+    fields: {},
+    ...over,
+  };
 }
 
 let seq = 0;

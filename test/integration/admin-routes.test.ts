@@ -12,7 +12,10 @@ describe('admin routes (ADMIN_TOKEN)', () => {
   it('answer 401 without the bearer token', async () => {
     for (const path of ['/admin/queues', '/admin/queues/api/queues', '/admin/tenants']) {
       expect((await fetch(`${t.url}${path}`)).status, path).toBe(401);
-      expect((await fetch(`${t.url}${path}`, { headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status, path).toBe(401);
+      expect(
+        (await fetch(`${t.url}${path}`, { headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status,
+        path,
+      ).toBe(401);
     }
   });
 
@@ -23,8 +26,12 @@ describe('admin routes (ADMIN_TOKEN)', () => {
     expect(await page.text()).toMatch(/<html/i);
     const api = await fetch(`${t.url}/admin/queues/api/queues`, auth);
     expect(api.status).toBe(200);
-    const body = await api.json() as { queues: { name: string }[] };
-    expect(body.queues.map((q) => q.name).sort()).toEqual(['leadstage-maintenance', 'leadstage-recompute', 'leadstage-resolve']);
+    const body = (await api.json()) as { queues: { name: string }[] };
+    expect(body.queues.map((q) => q.name).sort()).toEqual([
+      'leadstage-maintenance',
+      'leadstage-recompute',
+      'leadstage-resolve',
+    ]);
     expect((await fetch(`${t.url}/admin/tenants`, auth)).status).toBe(200);
   });
 });

@@ -31,15 +31,39 @@ describe('config reload without a restart (SIGHUP)', () => {
     writeFileSync(path, TEXT);
     const port = await freePort();
     child = spawn(process.execPath, ['src/app/main.ts', 'web'], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env['PATH'] ?? '', REDIS_URL, PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, LEADSTAGE_SOURCES: 'events', EVENTS_SIGNING_SECRET: EVENTS_SECRET, LEADSTAGE_CONFIG: path, LEADSTAGE_REDIS_PREFIX: prefix, LOG_LEVEL: 'info' },
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        REDIS_URL,
+        PORT: String(port),
+        PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+        LEADSTAGE_SOURCES: 'events',
+        EVENTS_SIGNING_SECRET: EVENTS_SECRET,
+        LEADSTAGE_CONFIG: path,
+        LEADSTAGE_REDIS_PREFIX: prefix,
+        LOG_LEVEL: 'info',
+      },
     });
     let log = '';
     child.stdout!.on('data', (d) => (log += d));
     child.stderr!.on('data', (d) => (log += d));
     const base = `http://127.0.0.1:${port}`;
-    await until(async () => (await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) === 200, 15_000, 'the web server');
-    const event = JSON.stringify({ id: `e-${Date.now()}`, type: 'trial_extended', occurredAt: new Date().toISOString(), contact: { crm: 'hubspot', portalId: 62515, id: '700' } });
+    await until(
+      async () =>
+        (await fetch(`${base}/readyz`).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200,
+      15_000,
+      'the web server',
+    );
+    const event = JSON.stringify({
+      id: `e-${Date.now()}`,
+      type: 'trial_extended',
+      occurredAt: new Date().toISOString(),
+      contact: { crm: 'hubspot', portalId: 62515, id: '700' },
+    });
     expect((await postFeed(base, event)).status).toBe(400); // not a known activity type yet
 
     writeFileSync(path, TEXT.replace('customActivityTypes: []', 'customActivityTypes: [trial_extended]'));
@@ -51,7 +75,12 @@ describe('config reload without a restart (SIGHUP)', () => {
     child.kill('SIGHUP');
     await until(() => /config reload: invalid config; keeping the current one/.test(log), 10_000, 'the refusal');
     expect(log).toMatch(/leadstage\.yaml:\d+ engagement\.halfLifeDays/);
-    const again = JSON.stringify({ id: `e2-${Date.now()}`, type: 'trial_extended', occurredAt: new Date().toISOString(), contact: { crm: 'hubspot', portalId: 62515, id: '700' } });
+    const again = JSON.stringify({
+      id: `e2-${Date.now()}`,
+      type: 'trial_extended',
+      occurredAt: new Date().toISOString(),
+      contact: { crm: 'hubspot', portalId: 62515, id: '700' },
+    });
     expect((await postFeed(base, again)).status).toBe(202); // still the reloaded config
     expect(child.exitCode).toBeNull();
   }, 40_000);

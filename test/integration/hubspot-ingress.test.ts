@@ -18,7 +18,11 @@ const post = (events: unknown[], opts = {}) => postHubSpot(t.url, '/webhooks/hub
 const jobs = () => t.web.queues.recompute.getJobs(['delayed', 'waiting', 'active']);
 const metric = async (name: string) => {
   const m = await t.web.metrics.registry.getSingleMetricAsString(name);
-  return m.split('\n').filter((l) => !l.startsWith('#')).map((l) => Number(l.split(' ').pop())).reduce((a, b) => a + b, 0);
+  return m
+    .split('\n')
+    .filter((l) => !l.startsWith('#'))
+    .map((l) => Number(l.split(' ').pop()))
+    .reduce((a, b) => a + b, 0);
 };
 
 describe('POST /webhooks/hubspot', () => {
@@ -26,12 +30,22 @@ describe('POST /webhooks/hubspot', () => {
     const opened = ago(10);
     const res = await post([
       hsEvent({ subscriptionType: 'contact.creation', objectId: 101 }),
-      hsEvent({ subscriptionType: 'contact.propertyChange', objectId: 102, propertyName: 'hs_email_last_open_date', propertyValue: String(opened) }),
+      hsEvent({
+        subscriptionType: 'contact.propertyChange',
+        objectId: 102,
+        propertyName: 'hs_email_last_open_date',
+        propertyValue: String(opened),
+      }),
     ]);
     expect(res.status).toBe(204);
     expect(await t.web.store.pending(tenant)).toEqual(['contact:101', 'contact:102']);
     expect(await t.web.store.activities({ tenant, id: '102' })).toEqual([
-      { id: `hubspot:hs_email_last_open_date:${opened}`, type: 'email_open', at: opened, attributes: { source: 'hs_email_last_open_date' } },
+      {
+        id: `hubspot:hs_email_last_open_date:${opened}`,
+        type: 'email_open',
+        at: opened,
+        attributes: { source: 'hs_email_last_open_date' },
+      },
     ]);
     const queued = await jobs();
     expect(queued).toHaveLength(1);
@@ -39,10 +53,28 @@ describe('POST /webhooks/hubspot', () => {
   });
 
   it('coalesces: 50 events for one contact, in one batch and across 50 requests, make one pending entry and one job', async () => {
-    const burst = Array.from({ length: 50 }, (_, i) => hsEvent({ subscriptionType: 'contact.propertyChange', objectId: 7, propertyName: 'jobtitle', propertyValue: `t${i}` }));
+    const burst = Array.from({ length: 50 }, (_, i) =>
+      hsEvent({
+        subscriptionType: 'contact.propertyChange',
+        objectId: 7,
+        propertyName: 'jobtitle',
+        propertyValue: `t${i}`,
+      }),
+    );
     expect((await post(burst)).status).toBe(204);
     for (let i = 0; i < 50; i++) {
-      expect((await post([hsEvent({ subscriptionType: 'contact.propertyChange', objectId: 7, propertyName: 'hs_email_last_open_date', propertyValue: String(ago(100) + i) })])).status).toBe(204);
+      expect(
+        (
+          await post([
+            hsEvent({
+              subscriptionType: 'contact.propertyChange',
+              objectId: 7,
+              propertyName: 'hs_email_last_open_date',
+              propertyValue: String(ago(100) + i),
+            }),
+          ])
+        ).status,
+      ).toBe(204);
     }
     expect(await t.web.store.pending(tenant)).toEqual(['contact:7']);
     expect(await jobs()).toHaveLength(1);
@@ -50,7 +82,14 @@ describe('POST /webhooks/hubspot', () => {
   });
 
   it('drops a retried delivery: same event → 204, stored once, counted as duplicate', async () => {
-    const batch = [hsEvent({ subscriptionType: 'contact.propertyChange', objectId: 9, propertyName: 'hs_email_last_click_date', propertyValue: String(ago(5)) })];
+    const batch = [
+      hsEvent({
+        subscriptionType: 'contact.propertyChange',
+        objectId: 9,
+        propertyName: 'hs_email_last_click_date',
+        propertyValue: String(ago(5)),
+      }),
+    ];
     expect((await post(batch)).status).toBe(204);
     await t.redis.del(`${t.prefix}:{hubspot:62515}:pending`); // as if a worker had drained it
     const retry = [{ ...batch[0], attemptNumber: 1 }];
@@ -61,7 +100,13 @@ describe('POST /webhooks/hubspot', () => {
   });
 
   it('trims history when the worker reads it: past maxAgeDays, and beyond the newest N', async () => {
-    const open = (at: number) => hsEvent({ subscriptionType: 'contact.propertyChange', objectId: 60, propertyName: 'hs_email_last_open_date', propertyValue: String(at) });
+    const open = (at: number) =>
+      hsEvent({
+        subscriptionType: 'contact.propertyChange',
+        objectId: 60,
+        propertyName: 'hs_email_last_open_date',
+        propertyValue: String(at),
+      });
     const old = Date.now() - 400 * 86_400_000; // the shipped config keeps 365 days
     const recent = [ago(50), ago(40), ago(30), ago(20)];
     await post([open(old), ...recent.map(open)]);
@@ -75,8 +120,20 @@ describe('POST /webhooks/hubspot', () => {
 
   it('ignores echoes of its own writes without queueing work', async () => {
     const res = await post([
-      hsEvent({ subscriptionType: 'contact.propertyChange', objectId: 5, propertyName: 'leadstage_score', propertyValue: '80' }),
-      hsEvent({ subscriptionType: 'contact.propertyChange', objectId: 5, propertyName: 'lifecyclestage', propertyValue: 'lead', changeSource: 'INTEGRATION', sourceId: '54321' }),
+      hsEvent({
+        subscriptionType: 'contact.propertyChange',
+        objectId: 5,
+        propertyName: 'leadstage_score',
+        propertyValue: '80',
+      }),
+      hsEvent({
+        subscriptionType: 'contact.propertyChange',
+        objectId: 5,
+        propertyName: 'lifecyclestage',
+        propertyValue: 'lead',
+        changeSource: 'INTEGRATION',
+        sourceId: '54321',
+      }),
     ]);
     expect(res.status).toBe(204);
     expect(await t.web.store.pending(tenant)).toEqual([]);
@@ -85,21 +142,47 @@ describe('POST /webhooks/hubspot', () => {
   });
 
   it('moves the activities of merged contacts to the survivor', async () => {
-    const open = (id: number, at: number) => hsEvent({ subscriptionType: 'contact.propertyChange', objectId: id, propertyName: 'hs_email_last_open_date', propertyValue: String(at) });
+    const open = (id: number, at: number) =>
+      hsEvent({
+        subscriptionType: 'contact.propertyChange',
+        objectId: id,
+        propertyName: 'hs_email_last_open_date',
+        propertyValue: String(at),
+      });
     const [a, b, c] = [ago(300), ago(200), ago(100)];
     await post([open(11, a), open(12, b), open(10, c)]);
-    expect((await post([hsEvent({ subscriptionType: 'contact.merge', objectId: 10, primaryObjectId: 10, mergedObjectIds: [11, 12] })])).status).toBe(204);
+    expect(
+      (
+        await post([
+          hsEvent({ subscriptionType: 'contact.merge', objectId: 10, primaryObjectId: 10, mergedObjectIds: [11, 12] }),
+        ])
+      ).status,
+    ).toBe(204);
     expect((await t.web.store.activities({ tenant, id: '10' })).map((x) => x.at)).toEqual([a, b, c]);
     expect(await t.web.store.activities({ tenant, id: '11' })).toEqual([]);
     expect(await t.web.store.pending(tenant)).toEqual(['contact:10']);
   });
 
   it('erases a deleted contact, cancels its pending work, drops late events, and a restore brings it back', async () => {
-    await post([hsEvent({ subscriptionType: 'contact.propertyChange', objectId: 20, propertyName: 'hs_email_last_open_date', propertyValue: String(ago(60)) })]);
+    await post([
+      hsEvent({
+        subscriptionType: 'contact.propertyChange',
+        objectId: 20,
+        propertyName: 'hs_email_last_open_date',
+        propertyValue: String(ago(60)),
+      }),
+    ]);
     expect((await post([hsEvent({ subscriptionType: 'contact.deletion', objectId: 20 })])).status).toBe(204);
     expect(await t.web.store.activities({ tenant, id: '20' })).toEqual([]);
     expect(await t.web.store.pending(tenant)).toEqual([]);
-    await post([hsEvent({ subscriptionType: 'contact.propertyChange', objectId: 20, propertyName: 'hs_email_last_open_date', propertyValue: String(ago(59)) })]);
+    await post([
+      hsEvent({
+        subscriptionType: 'contact.propertyChange',
+        objectId: 20,
+        propertyName: 'hs_email_last_open_date',
+        propertyValue: String(ago(59)),
+      }),
+    ]);
     expect(await t.web.store.activities({ tenant, id: '20' })).toEqual([]);
     expect(await t.web.store.pending(tenant)).toEqual([]);
     await post([hsEvent({ subscriptionType: 'contact.restore', objectId: 20 })]);
@@ -107,8 +190,18 @@ describe('POST /webhooks/hubspot', () => {
   });
 
   it('keeps a privacy deletion even when a plain deletion and a restore follow', async () => {
-    await post([hsEvent({ subscriptionType: 'contact.propertyChange', objectId: 30, propertyName: 'hs_email_last_open_date', propertyValue: String(ago(60)) })]);
-    await post([hsEvent({ subscriptionType: 'contact.privacyDeletion', objectId: 30 }), hsEvent({ subscriptionType: 'contact.deletion', objectId: 30 })]);
+    await post([
+      hsEvent({
+        subscriptionType: 'contact.propertyChange',
+        objectId: 30,
+        propertyName: 'hs_email_last_open_date',
+        propertyValue: String(ago(60)),
+      }),
+    ]);
+    await post([
+      hsEvent({ subscriptionType: 'contact.privacyDeletion', objectId: 30 }),
+      hsEvent({ subscriptionType: 'contact.deletion', objectId: 30 }),
+    ]);
     await post([hsEvent({ subscriptionType: 'contact.restore', objectId: 30 })]);
     expect(await t.web.store.activities({ tenant, id: '30' })).toEqual([]);
     expect(await t.web.store.pending(tenant)).toEqual([]);
@@ -116,13 +209,37 @@ describe('POST /webhooks/hubspot', () => {
   });
 
   it('turns an engagement into an activity once creation and association have both arrived, in either order', async () => {
-    await post([hsEvent({ subscriptionType: 'object.creation', objectTypeId: '0-48', objectId: 900, occurredAt: ago(30) })]);
+    await post([
+      hsEvent({ subscriptionType: 'object.creation', objectTypeId: '0-48', objectId: 900, occurredAt: ago(30) }),
+    ]);
     expect(await t.web.store.activities({ tenant, id: '40' })).toEqual([]);
-    await post([hsEvent({ subscriptionType: 'object.associationChange', fromObjectTypeId: '0-48', toObjectTypeId: '0-1', fromObjectId: 900, toObjectId: 40, associationRemoved: false })]);
-    expect(await t.web.store.activities({ tenant, id: '40' })).toMatchObject([{ id: 'hubspot:engagement:0-48:900', type: 'call_logged', attributes: { objectTypeId: '0-48' } }]);
+    await post([
+      hsEvent({
+        subscriptionType: 'object.associationChange',
+        fromObjectTypeId: '0-48',
+        toObjectTypeId: '0-1',
+        fromObjectId: 900,
+        toObjectId: 40,
+        associationRemoved: false,
+      }),
+    ]);
+    expect(await t.web.store.activities({ tenant, id: '40' })).toMatchObject([
+      { id: 'hubspot:engagement:0-48:900', type: 'call_logged', attributes: { objectTypeId: '0-48' } },
+    ]);
 
-    await post([hsEvent({ subscriptionType: 'object.associationChange', fromObjectTypeId: '0-47', toObjectTypeId: '0-1', fromObjectId: 901, toObjectId: 41, associationRemoved: false })]);
-    await post([hsEvent({ subscriptionType: 'object.creation', objectTypeId: '0-47', objectId: 901, occurredAt: ago(20) })]);
+    await post([
+      hsEvent({
+        subscriptionType: 'object.associationChange',
+        fromObjectTypeId: '0-47',
+        toObjectTypeId: '0-1',
+        fromObjectId: 901,
+        toObjectId: 41,
+        associationRemoved: false,
+      }),
+    ]);
+    await post([
+      hsEvent({ subscriptionType: 'object.creation', objectTypeId: '0-47', objectId: 901, occurredAt: ago(20) }),
+    ]);
     expect((await t.web.store.activities({ tenant, id: '41' })).map((a) => a.type)).toEqual(['meeting_booked']);
     expect(await t.web.store.pending(tenant)).toEqual(['contact:40', 'contact:41']);
   });
@@ -141,7 +258,10 @@ describe('POST /webhooks/hubspot', () => {
   it.each([
     ['a body that is not JSON', '{"eventId": 1,'],
     ['an object instead of an array', '{"eventId":1}'],
-    ['an event without portalId', '[{"eventId":1,"subscriptionId":1,"occurredAt":1,"subscriptionType":"contact.creation"}]'],
+    [
+      'an event without portalId',
+      '[{"eventId":1,"subscriptionId":1,"occurredAt":1,"subscriptionType":"contact.creation"}]',
+    ],
   ])('answers 400 to %s, without echoing it', async (_, body) => {
     const res = await postHubSpot(t.url, '/webhooks/hubspot', body);
     expect(res.status).toBe(400);
@@ -151,7 +271,9 @@ describe('POST /webhooks/hubspot', () => {
   });
 
   it('answers 413 to a body over the limit', async () => {
-    const big = JSON.stringify([hsEvent({ subscriptionType: 'contact.creation', objectId: 1, pad: 'x'.repeat(1_100_000) })]);
+    const big = JSON.stringify([
+      hsEvent({ subscriptionType: 'contact.creation', objectId: 1, pad: 'x'.repeat(1_100_000) }),
+    ]);
     const res = await postHubSpot(t.url, '/webhooks/hubspot', big);
     expect(res.status).toBe(413);
   });
@@ -182,22 +304,37 @@ describe('POST /webhooks/hubspot', () => {
 describe('POST /webhooks/hubspot/workflow/:activityType (v2)', () => {
   const path = '/webhooks/hubspot/workflow/form_submission?portalId=62515';
   it('stores the activity with the workflow properties and dedupes a retry of the same body', async () => {
-    const body = JSON.stringify({ objectId: 501, properties: { recent_conversion_event_name: { value: 'Request a demo' }, recent_conversion_date: { value: String(ago(1)) } } });
+    const body = JSON.stringify({
+      objectId: 501,
+      properties: {
+        recent_conversion_event_name: { value: 'Request a demo' },
+        recent_conversion_date: { value: String(ago(1)) },
+      },
+    });
     expect((await postWorkflow(t.url, path, body)).status).toBe(204);
     expect((await postWorkflow(t.url, path, body)).status).toBe(204);
     const acts = await t.web.store.activities({ tenant, id: '501' });
     expect(acts).toHaveLength(1);
-    expect(acts[0]).toMatchObject({ type: 'form_submission', attributes: { recent_conversion_event_name: 'Request a demo', objectId: 501 } });
+    expect(acts[0]).toMatchObject({
+      type: 'form_submission',
+      attributes: { recent_conversion_event_name: 'Request a demo', objectId: 501 },
+    });
   });
 
   it('rejects an unknown activity type and a body without a contact id', async () => {
-    expect((await postWorkflow(t.url, '/webhooks/hubspot/workflow/dance?portalId=62515', '{"objectId":1}')).status).toBe(400);
+    expect(
+      (await postWorkflow(t.url, '/webhooks/hubspot/workflow/dance?portalId=62515', '{"objectId":1}')).status,
+    ).toBe(400);
     expect((await postWorkflow(t.url, path, '{"name":"x"}')).status).toBe(400);
   });
 
   it('rejects a v2 signature computed for another URL', async () => {
     const body = '{"objectId":1}';
-    const res = await fetch(t.url + path, { method: 'POST', body, headers: { 'x-hubspot-signature-version': 'v2', 'x-hubspot-signature': 'a'.repeat(64) } });
+    const res = await fetch(t.url + path, {
+      method: 'POST',
+      body,
+      headers: { 'x-hubspot-signature-version': 'v2', 'x-hubspot-signature': 'a'.repeat(64) },
+    });
     expect(res.status).toBe(401);
   });
 });

@@ -12,9 +12,16 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function timedPost(ingress: TestIngress, objectId: number): Promise<{ status: number; ms: number; retryAfter: string | null }> {
+async function timedPost(
+  ingress: TestIngress,
+  objectId: number,
+): Promise<{ status: number; ms: number; retryAfter: string | null }> {
   const started = performance.now();
-  const res = await postHubSpot(ingress.url, '/webhooks/hubspot', JSON.stringify([hsEvent({ subscriptionType: 'contact.creation', objectId })]));
+  const res = await postHubSpot(
+    ingress.url,
+    '/webhooks/hubspot',
+    JSON.stringify([hsEvent({ subscriptionType: 'contact.creation', objectId })]),
+  );
   return { status: res.status, ms: performance.now() - started, retryAfter: res.headers.get('retry-after') };
 }
 

@@ -17,17 +17,27 @@ afterEach(async () => {
 // Outbound messages carry their own dates; make them recent so the history window keeps them.
 const recentXml = () => XML.replace(/2026-11-23T1\d:\d\d:00\.000Z/g, new Date(Date.now() - 60_000).toISOString());
 const postSf = (body: string, token = SF_TOKEN) =>
-  fetch(`${t.url}/webhooks/salesforce?token=${encodeURIComponent(token)}`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', SOAPAction: '""' }, body });
+  fetch(`${t.url}/webhooks/salesforce?token=${encodeURIComponent(token)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml; charset=utf-8', SOAPAction: '""' },
+    body,
+  });
 
 describe('POST /webhooks/salesforce', () => {
   it('acknowledges with a SOAP Ack only after queueing', async () => {
     const res = await postSf(recentXml());
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/xml/);
-    expect(await res.text()).toContain('<notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack></notificationsResponse>');
+    expect(await res.text()).toContain(
+      '<notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack></notificationsResponse>',
+    );
     expect(await t.web.store.pending(sfTenant)).toEqual(['contact:0035g00000CntcAAAA', 'lead:00Q5g00000LeadAAAA']);
-    expect((await t.web.store.activities({ tenant: sfTenant, id: '00Q5g00000LeadAAAA' })).map((a) => a.type)).toEqual(['call_logged']);
-    expect((await t.web.queues.recompute.getJobs(['delayed', 'waiting'])).map((j) => j.data)).toEqual([{ tenant: sfTenant }]);
+    expect((await t.web.store.activities({ tenant: sfTenant, id: '00Q5g00000LeadAAAA' })).map((a) => a.type)).toEqual([
+      'call_logged',
+    ]);
+    expect((await t.web.queues.recompute.getJobs(['delayed', 'waiting'])).map((j) => j.data)).toEqual([
+      { tenant: sfTenant },
+    ]);
   });
 
   it('dedupes on the notification id when Salesforce redelivers', async () => {
@@ -39,7 +49,10 @@ describe('POST /webhooks/salesforce', () => {
   });
 
   it('skips a notification whose record was deleted (empty sObject), queues the others and acknowledges', async () => {
-    const body = recentXml().replace(/(<Notification>\s*<Id>04l5g00000ABCD1AAA<\/Id>)\s*<sObject[\s\S]*?<\/sObject>/, '$1<sObject xsi:type="sf:Lead"/>');
+    const body = recentXml().replace(
+      /(<Notification>\s*<Id>04l5g00000ABCD1AAA<\/Id>)\s*<sObject[\s\S]*?<\/sObject>/,
+      '$1<sObject xsi:type="sf:Lead"/>',
+    );
     const res = await postSf(body);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('<Ack>true</Ack>');
@@ -50,7 +63,9 @@ describe('POST /webhooks/salesforce', () => {
   });
 
   it('never queues a malformed WhoId ("00Qbad-id")', async () => {
-    const res = await postSf(recentXml().replace('<sf:WhoId>00Q5g00000LeadAAAA</sf:WhoId>', '<sf:WhoId>00Qbad-id</sf:WhoId>'));
+    const res = await postSf(
+      recentXml().replace('<sf:WhoId>00Q5g00000LeadAAAA</sf:WhoId>', '<sf:WhoId>00Qbad-id</sf:WhoId>'),
+    );
     expect(res.status).toBe(200);
     const keys = await t.redis.keys(`${t.prefix}:*`);
     expect(keys.join(' ')).not.toContain('bad-id');
@@ -61,7 +76,11 @@ describe('POST /webhooks/salesforce', () => {
     ['no token', () => fetch(`${t.url}/webhooks/salesforce`, { method: 'POST', body: XML }), 401],
     ['an organization that is not ours', () => postSf(XML.replace('00D5g000004SxyzEAC', '00D5g000009OtherAA')), 401],
     ['a body that is not SOAP', () => postSf('<html></html>'), 400],
-    ['an XML entity bomb', () => postSf('<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><l>&b;</l>'), 400],
+    [
+      'an XML entity bomb',
+      () => postSf('<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><l>&b;</l>'),
+      400,
+    ],
   ])('answers %s with %i and queues nothing', async (_, send, status) => {
     expect((await send()).status).toBe(status);
     expect(await t.web.store.pending(sfTenant)).toEqual([]);
@@ -70,23 +89,44 @@ describe('POST /webhooks/salesforce', () => {
 
 describe('POST /webhooks/events', () => {
   it.each([
-    ['a lone surrogate in the event id', '{"id":"evt-\\ud800","type":"product_usage","occurredAt":1764000000000,"contact":{"crm":"hubspot","portalId":62515,"id":"700"}}'],
-    ['a lone surrogate in an attribute', '{"id":"evt-s2","type":"product_usage","occurredAt":1764000000000,"contact":{"crm":"hubspot","portalId":62515,"id":"700"},"attributes":{"feature":"\\udc00x"}}'],
-    ['a malformed Salesforce id', '{"id":"evt-s3","type":"product_usage","occurredAt":1764000000000,"contact":{"crm":"salesforce","orgId":"00D5g000004SxyzEAC","id":"00Qbad-id"}}'],
+    [
+      'a lone surrogate in the event id',
+      '{"id":"evt-\\ud800","type":"product_usage","occurredAt":1764000000000,"contact":{"crm":"hubspot","portalId":62515,"id":"700"}}',
+    ],
+    [
+      'a lone surrogate in an attribute',
+      '{"id":"evt-s2","type":"product_usage","occurredAt":1764000000000,"contact":{"crm":"hubspot","portalId":62515,"id":"700"},"attributes":{"feature":"\\udc00x"}}',
+    ],
+    [
+      'a malformed Salesforce id',
+      '{"id":"evt-s3","type":"product_usage","occurredAt":1764000000000,"contact":{"crm":"salesforce","orgId":"00D5g000004SxyzEAC","id":"00Qbad-id"}}',
+    ],
   ])('answers %s with 400 (not 500) and queues nothing', async (_, body) => {
     const res = await postFeed(t.url, body);
     expect(res.status).toBe(400);
     const keys = await t.redis.keys(`${t.prefix}:*`);
-    expect(keys.filter((k) => k.includes("{hubspot") || k.includes("{salesforce")), keys.join(" ")).toEqual([]);
+    expect(
+      keys.filter((k) => k.includes('{hubspot') || k.includes('{salesforce')),
+      keys.join(' '),
+    ).toEqual([]);
   });
 
-  const event = (over: Record<string, unknown> = {}) => ({ id: `evt-${Math.random()}`, type: 'product_usage', occurredAt: new Date(Date.now() - 1_000).toISOString(), contact: { crm: 'hubspot', portalId: 62515, id: '700' }, attributes: { feature: 'export' }, ...over });
+  const event = (over: Record<string, unknown> = {}) => ({
+    id: `evt-${Math.random()}`,
+    type: 'product_usage',
+    occurredAt: new Date(Date.now() - 1_000).toISOString(),
+    contact: { crm: 'hubspot', portalId: 62515, id: '700' },
+    attributes: { feature: 'export' },
+    ...over,
+  });
 
   it('accepts a signed array with 202 and stores the activities', async () => {
     const res = await postFeed(t.url, JSON.stringify([event(), event({ type: 'webinar_attended' })]));
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: 2 });
-    expect((await t.web.store.activities({ tenant: { crm: 'hubspot', id: '62515' }, id: '700' })).map((a) => a.type).sort()).toEqual(['product_usage', 'webinar_attended']);
+    expect(
+      (await t.web.store.activities({ tenant: { crm: 'hubspot', id: '62515' }, id: '700' })).map((a) => a.type).sort(),
+    ).toEqual(['product_usage', 'webinar_attended']);
   });
 
   it('keeps e-mail-addressed events for resolution and queues a resolve job, with no address in any key', async () => {
@@ -129,7 +169,9 @@ describe('health, readiness, metrics', () => {
     expect(text).toMatch(/leadstage_events_accepted_total\{source="salesforce"\} 3/);
     expect(text).toMatch(/leadstage_events_ignored_total\{source="salesforce"\} 2/);
     expect(text).toMatch(/leadstage_queue_jobs\{queue="recompute",state="delayed"\} 1/);
-    expect(text).toMatch(/leadstage_http_request_duration_seconds_count\{route="\/webhooks\/salesforce",status="200"\} 1/);
+    expect(text).toMatch(
+      /leadstage_http_request_duration_seconds_count\{route="\/webhooks\/salesforce",status="200"\} 1/,
+    );
   });
 
   it('is not ready while draining, and refuses webhooks with 503', async () => {

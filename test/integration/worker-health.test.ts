@@ -15,9 +15,12 @@ afterEach(async () => {
   r.disconnect();
 });
 
-describe('the worker\'s health server (WORKER_HEALTH_PORT)', () => {
+describe("the worker's health server (WORKER_HEALTH_PORT)", () => {
   it('answers /healthz, /readyz with its checks, and /metrics only with the bearer token', async () => {
-    const parsed = parseEnv({ REDIS_URL, LEADSTAGE_REDIS_PREFIX: prefix, WORKER_HEALTH_PORT: '0', METRICS_TOKEN: 'metrics-token-0123456789' }, { web: false });
+    const parsed = parseEnv(
+      { REDIS_URL, LEADSTAGE_REDIS_PREFIX: prefix, WORKER_HEALTH_PORT: '0', METRICS_TOKEN: 'metrics-token-0123456789' },
+      { web: false },
+    );
     if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
     w = await startWorkerService({ env: parsed.env, config: defaultConfig(), log: createLogger('silent') });
     const base = `http://127.0.0.1:${w.healthPort}`;

@@ -20,21 +20,30 @@ beforeAll(async () => {
 afterAll(() => sandbox.stop());
 
 function env() {
-  const parsed = parseEnv({
-    REDIS_URL, LEADSTAGE_REDIS_PREFIX: `lsck${randomBytes(3).toString('hex')}`,
-    HUBSPOT_ACCESS_TOKEN: 'pat-sandbox', HUBSPOT_PORTAL_ID: '62515', HUBSPOT_API_BASE_URL: sandbox.url,
-  }, { web: false });
+  const parsed = parseEnv(
+    {
+      REDIS_URL,
+      LEADSTAGE_REDIS_PREFIX: `lsck${randomBytes(3).toString('hex')}`,
+      HUBSPOT_ACCESS_TOKEN: 'pat-sandbox',
+      HUBSPOT_PORTAL_ID: '62515',
+      HUBSPOT_API_BASE_URL: sandbox.url,
+    },
+    { web: false },
+  );
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
   return parsed.env;
 }
 
 describe('worker start', () => {
-  it('refuses to start when the portal has no such lifecycle stage, naming the path and the portal\'s values', async () => {
+  it("refuses to start when the portal has no such lifecycle stage, naming the path and the portal's values", async () => {
     const saved = [...sandbox.hubspot.options['lifecyclestage']!];
     sandbox.hubspot.options['lifecyclestage'] = saved.map((s) => (s === 'salesqualifiedlead' ? '8675309' : s));
     try {
-      await expect(startWorkerService({ env: env(), config: defaultConfig(), log: createLogger('silent') }))
-        .rejects.toThrow(/hubspot:62515: crm\.hubspot\.stageValues \(stage salesqualifiedlead\): "salesqualifiedlead" is not a value of lifecyclestage in this portal \(it has: .*8675309/);
+      await expect(
+        startWorkerService({ env: env(), config: defaultConfig(), log: createLogger('silent') }),
+      ).rejects.toThrow(
+        /hubspot:62515: crm\.hubspot\.stageValues \(stage salesqualifiedlead\): "salesqualifiedlead" is not a value of lifecyclestage in this portal \(it has: .*8675309/,
+      );
     } finally {
       sandbox.hubspot.options['lifecyclestage'] = saved;
     }

@@ -13,7 +13,16 @@ import { act, defaultConfig, NOW } from '../helpers/fixtures.ts';
 // reassigned task's due date. NOW is Monday 10:00 in New York.
 const tenant = { crm: 'hubspot', id: '62515' };
 const MIN = 60_000;
-const vp = { email: 'dana@northwind.io', firstName: 'Dana', lastName: 'Ortiz', jobTitle: 'VP Marketing', company: 'Northwind', industry: 'Software', employeeBand: '100-500', country: 'United States' };
+const vp = {
+  email: 'dana@northwind.io',
+  firstName: 'Dana',
+  lastName: 'Ortiz',
+  jobTitle: 'VP Marketing',
+  company: 'Northwind',
+  industry: 'Software',
+  employeeBand: '100-500',
+  country: 'United States',
+};
 
 let crm: FakeCrm;
 let clock: FakeClock;
@@ -24,7 +33,11 @@ let away: Map<string, number>;
 
 beforeEach(() => {
   crm = new FakeCrm();
-  crm.owners = [{ id: '1001', active: true }, { id: '1002', active: true }, { id: '1003', active: true }];
+  crm.owners = [
+    { id: '1001', active: true },
+    { id: '1002', active: true },
+    { id: '1003', active: true },
+  ];
   clock = new FakeClock(NOW.getTime());
   sla = new FakeSlaState();
   store = new FakeRecomputeStore();
@@ -33,7 +46,15 @@ beforeEach(() => {
 });
 
 const deps = (): EscalateDeps => ({
-  config: defaultConfig(), crm, sla, activities, ledger: store, clock, log: createLogger('silent'), batchSize: 100, awayOwners: async () => away,
+  config: defaultConfig(),
+  crm,
+  sla,
+  activities,
+  ledger: store,
+  clock,
+  log: createLogger('silent'),
+  batchSize: 100,
+  awayOwners: async () => away,
 });
 
 /** A strong-fit VP who asked for a demo: MQL, a call task for rep-1 due in 5 minutes (SLA hot-inbound). */
@@ -42,8 +63,16 @@ async function hotLead(id: string) {
   activities.byContact.set(id, [act('demo_request', 0)]);
   await store.markPending(tenant, [{ objectType: 'contact', id }]);
   await recomputeTenant(tenant, {
-    config: defaultConfig(), crm, activities, store, deadLetters: new FakeDeadLetters(), clock, log: createLogger('silent'),
-    batchSize: 100, owners: async () => crm.owners, sla,
+    config: defaultConfig(),
+    crm,
+    activities,
+    store,
+    deadLetters: new FakeDeadLetters(),
+    clock,
+    log: createLogger('silent'),
+    batchSize: 100,
+    owners: async () => crm.owners,
+    sla,
   });
 }
 
@@ -60,15 +89,24 @@ describe('SLA escalation', () => {
     expect(await escalateTenant(tenant, deps())).toMatchObject({ due: 0 });
     at(5);
     expect(await escalateTenant(tenant, deps())).toMatchObject({ due: 1, reminded: 1 });
-    expect(crm.tasks[0]!.body).toContain('SLA missed: due Mon 23 Nov 10:05 (EST), still open at Mon 23 Nov 10:05 (EST). Priority raised to high.');
+    expect(crm.tasks[0]!.body).toContain(
+      'SLA missed: due Mon 23 Nov 10:05 (EST), still open at Mon 23 Nov 10:05 (EST). Priority raised to high.',
+    );
     expect(await escalateTenant(tenant, deps())).toMatchObject({ due: 0 }); // the next step is at 10:35
 
     at(35);
     expect(await escalateTenant(tenant, deps())).toMatchObject({ due: 1, reassigned: 1 });
     expect(crm.tasks).toHaveLength(2);
     expect(crm.tasks[0]).toMatchObject({ open: false, ownerId: '1001' });
-    expect(crm.tasks[0]!.body).toMatch(/Closed: SLA missed: due Mon 23 Nov 10:05 \(EST\), still open at Mon 23 Nov 10:35 \(EST\)\. Reassigned to rep-2\./);
-    expect(crm.tasks[1]).toMatchObject({ open: true, ownerId: '1002', priority: 'high', subject: expect.stringMatching(/^\[SLA\] Follow up with Dana Ortiz/) });
+    expect(crm.tasks[0]!.body).toMatch(
+      /Closed: SLA missed: due Mon 23 Nov 10:05 \(EST\), still open at Mon 23 Nov 10:35 \(EST\)\. Reassigned to rep-2\./,
+    );
+    expect(crm.tasks[1]).toMatchObject({
+      open: true,
+      ownerId: '1002',
+      priority: 'high',
+      subject: expect.stringMatching(/^\[SLA\] Follow up with Dana Ortiz/),
+    });
     expect(crm.tasks[1]!.body).toMatch(/^\[leadstage\] Reassigned from rep-1 to rep-2: SLA missed/);
     expect(crm.tasks[1]!.dueAt).toBe(new Date(NOW.getTime() + 40 * MIN).toISOString()); // the 5-minute SLA again
     expect(crm.contacts.get('1')!.ownerId).toBe('1002'); // the contact follows its task
@@ -90,7 +128,9 @@ describe('SLA escalation', () => {
   it('stops when the lead was contacted after the task was created, or the task was completed', async () => {
     await hotLead('1');
     await hotLead('2');
-    activities.byContact.get('1')!.push({ id: 'call', type: 'call_logged', at: NOW.getTime() + 2 * MIN, attributes: {} });
+    activities.byContact
+      .get('1')!
+      .push({ id: 'call', type: 'call_logged', at: NOW.getTime() + 2 * MIN, attributes: {} });
     crm.tasks.find((t) => t.contactId === '2')!.open = false;
     at(5);
     expect(await escalateTenant(tenant, deps())).toMatchObject({ due: 2, met: 2, reminded: 0 });
@@ -133,9 +173,14 @@ describe('SLA escalation', () => {
     await hotLead('2');
     const [t1, t2] = crm.tasks;
     const real = crm.updateTasks.bind(crm);
-    crm.updateTasks = async (t, updates) => (await real(t, updates)).map((o) =>
-      o.id === t1!.id ? { id: o.id, ok: false, reason: 'ENTITY_IS_DELETED: entity is deleted', retryable: false }
-        : o.id === t2!.id ? { id: o.id, ok: false, reason: 'UNABLE_TO_LOCK_ROW: unable to obtain exclusive access', retryable: true } : o);
+    crm.updateTasks = async (t, updates) =>
+      (await real(t, updates)).map((o) =>
+        o.id === t1!.id
+          ? { id: o.id, ok: false, reason: 'ENTITY_IS_DELETED: entity is deleted', retryable: false }
+          : o.id === t2!.id
+            ? { id: o.id, ok: false, reason: 'UNABLE_TO_LOCK_ROW: unable to obtain exclusive access', retryable: true }
+            : o,
+      );
     at(5);
     expect(await escalateTenant(tenant, deps())).toMatchObject({ due: 2, reminded: 0 });
     expect([...sla.tasks.values()].map((t) => t.taskId)).toEqual([t2!.id]); // the refused one is no longer watched
@@ -156,7 +201,9 @@ describe('SLA escalation', () => {
     expect(crm.tasks[1]!.body).toContain('(rep-1 is away)');
     expect(crm.contacts.get('1')!.ownerId).toBe('1002');
 
-    activities.byContact.get('1')!.push({ id: 'call', type: 'call_logged', at: NOW.getTime() + 7 * MIN, attributes: {} });
+    activities.byContact
+      .get('1')!
+      .push({ id: 'call', type: 'call_logged', at: NOW.getTime() + 7 * MIN, attributes: {} });
     at(60);
     expect(await escalateTenant(tenant, deps())).toMatchObject({ returned: 0 }); // still away
     away.clear();

@@ -14,16 +14,37 @@ describe('a job that failed for good', () => {
   ] as const)('%s', async (_name, made, attempts, expected) => {
     const dead = new FakeDeadLetters();
     const err = new CrmTransientError('update contacts: 503 Service Unavailable');
-    const recorded = await recordFailedForGood(dead, tenant, 'recompute', { attemptsMade: made, opts: attempts === undefined ? {} : { attempts } }, err, NOW);
+    const recorded = await recordFailedForGood(
+      dead,
+      tenant,
+      'recompute',
+      { attemptsMade: made, opts: attempts === undefined ? {} : { attempts } },
+      err,
+      NOW,
+    );
     expect(recorded).toBe(expected);
     expect(dead.letters).toHaveLength(expected ? 1 : 0);
-    if (expected) expect(dead.letters[0]).toMatchObject({ kind: 'job', objectType: 'recompute', id: 'job', reason: `${err.name}: update contacts: 503 Service Unavailable`, count: 1 });
+    if (expected)
+      expect(dead.letters[0]).toMatchObject({
+        kind: 'job',
+        objectType: 'recompute',
+        id: 'job',
+        reason: `${err.name}: update contacts: 503 Service Unavailable`,
+        count: 1,
+      });
   });
 
   it('one entry per queue: a second failure counts, with the latest reason', async () => {
     const dead = new FakeDeadLetters();
     await recordFailedForGood(dead, tenant, 'recompute', { attemptsMade: 1, opts: {} }, new Error('first'), NOW);
-    await recordFailedForGood(dead, tenant, 'recompute', { attemptsMade: 1, opts: {} }, new Error('second'), new Date(NOW.getTime() + 1000));
+    await recordFailedForGood(
+      dead,
+      tenant,
+      'recompute',
+      { attemptsMade: 1, opts: {} },
+      new Error('second'),
+      new Date(NOW.getTime() + 1000),
+    );
     expect(dead.letters).toHaveLength(1);
     expect(dead.letters[0]).toMatchObject({ count: 2, reason: 'Error: second', firstSeenAt: NOW.toISOString() });
   });

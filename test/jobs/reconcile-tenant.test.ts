@@ -33,7 +33,14 @@ beforeAll(async () => {
   const sf = sandbox.salesforce;
   for (let i = 0; i < 250; i++) {
     const Id = sf.newId('Lead');
-    sf.records.Lead.set(Id, { Id, Email: `l${i}@example.com`, Title: 'Analyst', Company: `Co ${i}`, IsConverted: false, SystemModstamp: iso(HOUR_AGO) });
+    sf.records.Lead.set(Id, {
+      Id,
+      Email: `l${i}@example.com`,
+      Title: 'Analyst',
+      Company: `Co ${i}`,
+      IsConverted: false,
+      SystemModstamp: iso(HOUR_AGO),
+    });
   }
   for (let i = 0; i < 120; i++) {
     const Id = sf.newId('Contact');
@@ -43,10 +50,20 @@ beforeAll(async () => {
   redis = new Redis(REDIS_URL);
   keys = new Keys(`lsrecon${randomBytes(4).toString('hex')}`);
   const conn = new Connection({ instanceUrl: sandbox.url, accessToken: 'sandbox-access-token', version: '61.0' });
-  crm = new SalesforceAdapter({ config: defaultConfig(), connection: async () => conn, limiter: new TenantRateLimiter(redis, keys, { max: 1_000, windowMs: 1_000, maxInlineWaitMs: 1_000 }) });
+  crm = new SalesforceAdapter({
+    config: defaultConfig(),
+    connection: async () => conn,
+    limiter: new TenantRateLimiter(redis, keys, { max: 1_000, windowMs: 1_000, maxInlineWaitMs: 1_000 }),
+  });
   // What leadstage last saw: every record as read.
-  for (const [objectType, table] of [['lead', sf.records.Lead], ['contact', sf.records.Contact]] as const) {
-    const read = await crm.readContacts(tenant, [...table.keys()].map((id) => ({ objectType, id })));
+  for (const [objectType, table] of [
+    ['lead', sf.records.Lead],
+    ['contact', sf.records.Contact],
+  ] as const) {
+    const read = await crm.readContacts(
+      tenant,
+      [...table.keys()].map((id) => ({ objectType, id })),
+    );
     for (const [id, s] of read) known.set(id, s);
   }
   // Then, in the last minute and with no outbound message: 60 Leads and 40 Contacts edited by a
@@ -70,23 +87,38 @@ afterAll(async () => {
   await redis.quit();
 });
 
-function deps(maxRecords: number, stored: { ms: number | null }, pending: FakeRecomputeStore, clockMs = Date.now()): ReconcileDeps {
+function deps(
+  maxRecords: number,
+  stored: { ms: number | null },
+  pending: FakeRecomputeStore,
+  clockMs = Date.now(),
+): ReconcileDeps {
   return {
-    crm, clock: new FakeClock(clockMs), maxRecords, maxQuotaShare: 0.8, settleMs: 300_000,
-    known: { snapshots: async (_t, ids) => new Map(ids.flatMap((id) => (known.has(id) ? [[id, known.get(id)!] as const] : []))) },
+    crm,
+    clock: new FakeClock(clockMs),
+    maxRecords,
+    maxQuotaShare: 0.8,
+    settleMs: 300_000,
+    known: {
+      snapshots: async (_t, ids) =>
+        new Map(ids.flatMap((id) => (known.has(id) ? [[id, known.get(id)!] as const] : []))),
+    },
     markPending: (t, refs) => pending.markPending(t, refs),
     watermark: { get: async () => stored.ms, set: async (_t, ms) => void (stored.ms = ms) },
   };
 }
 /** The SystemModstamps of the open records, as whole seconds (as Salesforce keeps them). */
-const sandboxStamps = () => [...sandbox.salesforce.records.Lead.values(), ...sandbox.salesforce.records.Contact.values()]
-  .filter((r) => r['IsConverted'] !== true).map((r) => Math.floor(Date.parse(String(r['SystemModstamp'])) / 1000) * 1000);
-const queued = (p: FakeRecomputeStore) => new Set([...(p.pending.get('salesforce:00D5g000004SxyzEAC') ?? [])].map((m) => m.split(':').at(-1)!));
+const sandboxStamps = () =>
+  [...sandbox.salesforce.records.Lead.values(), ...sandbox.salesforce.records.Contact.values()]
+    .filter((r) => r['IsConverted'] !== true)
+    .map((r) => Math.floor(Date.parse(String(r['SystemModstamp'])) / 1000) * 1000);
+const queued = (p: FakeRecomputeStore) =>
+  new Set([...(p.pending.get('salesforce:00D5g000004SxyzEAC') ?? [])].map((m) => m.split(':').at(-1)!));
 
 describe('reconcileTenant on Salesforce', () => {
   it('queues exactly the Leads and Contacts changed since the watermark, in a few SOQL queries', async () => {
     const pending = new FakeRecomputeStore();
-    const stored = { ms: Date.now() - 60_000 as number | null };
+    const stored = { ms: (Date.now() - 60_000) as number | null };
     const before = crm.calls;
     const r = await reconcileTenant(tenant, deps(10_000, stored, pending));
     expect(queued(pending)).toEqual(changed);
@@ -99,7 +131,7 @@ describe('reconcileTenant on Salesforce', () => {
     // 30 records share one second (20 touched + 10 edited), more than a run's 25; the runs happen
     // once those stamps have settled (10 minutes later).
     const pending = new FakeRecomputeStore();
-    const stored = { ms: Date.now() - 60_000 as number | null };
+    const stored = { ms: (Date.now() - 60_000) as number | null };
     const marks: number[] = [];
     let last = '';
     for (let run = 0; run < 20 && last !== 'done'; run++) {
@@ -114,7 +146,7 @@ describe('reconcileTenant on Salesforce', () => {
 
   it('keeps the watermark on a recent stamp (inclusive): a record committed late with it is not skipped', async () => {
     const pending = new FakeRecomputeStore();
-    const stored = { ms: Date.now() - 60_000 as number | null };
+    const stored = { ms: (Date.now() - 60_000) as number | null };
     await reconcileTenant(tenant, deps(10_000, stored, pending));
     const newest = Math.max(...[...sandboxStamps()]);
     expect(stored.ms).toBe(newest);

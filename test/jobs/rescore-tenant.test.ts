@@ -4,13 +4,27 @@ import { CrmRateLimitedError } from '../../src/platform/crm-errors.ts';
 import type { ContactRefById } from '../../src/platform/crm-port.ts';
 import { FakeClock } from '../fakes/fake-clock.ts';
 import { FakeCrm } from '../fakes/fake-crm.ts';
-import { FakeActivities, FakeDeadLetters, FakeDecayState, FakeRecomputeStore, FakeRescoreCheckpoints, FakeScoreHistory } from '../fakes/fake-stores.ts';
+import {
+  FakeActivities,
+  FakeDeadLetters,
+  FakeDecayState,
+  FakeRecomputeStore,
+  FakeRescoreCheckpoints,
+  FakeScoreHistory,
+} from '../fakes/fake-stores.ts';
 import { act, defaultConfig, NOW } from '../helpers/fixtures.ts';
 
 // The rescore use case on in-process fakes: one list call per page, writes pooled into full batches,
 // a checkpoint per page so a crash resumes, the recompute's own planning and writing.
 const tenant = { crm: 'hubspot', id: '62515' };
-const vp = { email: 'dana@northwind.io', jobTitle: 'VP Marketing', company: 'Northwind', industry: 'Software', employeeBand: '100-500', country: 'United States' };
+const vp = {
+  email: 'dana@northwind.io',
+  jobTitle: 'VP Marketing',
+  company: 'Northwind',
+  industry: 'Software',
+  employeeBand: '100-500',
+  country: 'United States',
+};
 
 let crm: FakeCrm;
 let checkpoints: FakeRescoreCheckpoints;
@@ -20,20 +34,37 @@ let deps: RescoreDeps;
 
 beforeEach(() => {
   crm = new FakeCrm();
-  crm.owners = [{ id: '1001', active: true }, { id: '1002', active: true }];
+  crm.owners = [
+    { id: '1001', active: true },
+    { id: '1002', active: true },
+  ];
   checkpoints = new FakeRescoreCheckpoints();
   dead = new FakeDeadLetters();
   handedOver = [];
   deps = {
-    config: defaultConfig(), crm, activities: new FakeActivities(), store: new FakeRecomputeStore(), deadLetters: dead,
-    clock: new FakeClock(NOW.getTime()), owners: async () => crm.listOwners(), checkpoints,
+    config: defaultConfig(),
+    crm,
+    activities: new FakeActivities(),
+    store: new FakeRecomputeStore(),
+    deadLetters: dead,
+    clock: new FakeClock(NOW.getTime()),
+    owners: async () => crm.listOwners(),
+    checkpoints,
     handOver: async (_t, refs) => void handedOver.push(...refs),
     sleep: async () => undefined,
   };
 });
 
 const subscribers = (n: number) => {
-  for (let i = 0; i < n; i++) crm.add({ objectType: 'contact', id: String(1000 + i), stage: 'subscriber', leadStatus: null, ownerId: null, fields: { email: `s${i}@example.com` } });
+  for (let i = 0; i < n; i++)
+    crm.add({
+      objectType: 'contact',
+      id: String(1000 + i),
+      stage: 'subscriber',
+      leadStatus: null,
+      ownerId: null,
+      fields: { email: `s${i}@example.com` },
+    });
 };
 /** Contacts whose stored score is no longer what the config gives (after a config change, say). */
 const drift = (ids: readonly string[]) => {
@@ -89,11 +120,16 @@ describe('rescoreTenant', () => {
 
   it('dead-letters a record the CRM refuses for good and hands a transient failure to the live recompute', async () => {
     subscribers(5);
-    crm.refuseWrite.set('1001', { reason: 'VALIDATION_ERROR: jobtitle is locked by a validation rule', retryable: false });
+    crm.refuseWrite.set('1001', {
+      reason: 'VALIDATION_ERROR: jobtitle is locked by a validation rule',
+      retryable: false,
+    });
     crm.refuseWrite.set('1003', { reason: 'UNABLE_TO_LOCK_ROW: try again', retryable: true });
     const r = await rescoreTenant(tenant, deps);
     expect(r).toMatchObject({ read: 5, changed: 3, deadLettered: 1, handedOver: 1 });
-    expect(dead.letters).toMatchObject([{ kind: 'contact', id: '1001', reason: expect.stringMatching(/^VALIDATION_ERROR/) }]);
+    expect(dead.letters).toMatchObject([
+      { kind: 'contact', id: '1001', reason: expect.stringMatching(/^VALIDATION_ERROR/) },
+    ]);
     expect(handedOver).toEqual([{ objectType: 'contact', id: '1003' }]);
   });
 
@@ -103,12 +139,18 @@ describe('rescoreTenant', () => {
     const ledger = new FakeScoreHistory();
     subscribers(3);
     crm.add({ objectType: 'contact', id: '7', stage: 'lead', leadStatus: null, ownerId: null, fields: vp });
-    activities.byContact.set('7', [act('demo_request', 0), act('page_view', 0, { url: 'https://example.com/pricing' })]);
+    activities.byContact.set('7', [
+      act('demo_request', 0),
+      act('page_view', 0, { url: 'https://example.com/pricing' }),
+    ]);
     const d = { ...deps, activities, decay, ledger };
     const r = await rescoreTenant(tenant, d);
     expect(r).toMatchObject({ read: 4, changed: 4, tasksCreated: 1 });
     expect(crm.tasks.map((t) => t.contactId)).toEqual(['7']);
-    expect(ledger.entries.find((e) => e.id === '7')!.entry).toMatchObject({ cause: 'event', stage: { from: 'lead', to: 'marketingqualifiedlead' } });
+    expect(ledger.entries.find((e) => e.id === '7')!.entry).toMatchObject({
+      cause: 'event',
+      stage: { from: 'lead', to: 'marketingqualifiedlead' },
+    });
     expect(decay.snaps.size).toBe(4);
     // A second pass changes nothing and creates no second task.
     const again = await rescoreTenant(tenant, d);

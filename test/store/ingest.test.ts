@@ -20,8 +20,12 @@ let deps: IngestDeps;
 let store: ActivityStore;
 const tenant: Tenant = { crm: 'hubspot', id: '62515' };
 const contact = (id: string) => ({ tenant, objectType: 'contact', id });
-const activity = (d: string, id: string, actId: string, at = 1_700_000_000_000): IngressOp =>
-  ({ kind: 'activity', deliveryKey: d, contact: contact(id), activity: { id: actId, type: 'page_view', at, attributes: {} } });
+const activity = (d: string, id: string, actId: string, at = 1_700_000_000_000): IngressOp => ({
+  kind: 'activity',
+  deliveryKey: d,
+  contact: contact(id),
+  activity: { id: actId, type: 'page_view', at, attributes: {} },
+});
 
 beforeAll(() => {
   redis = new Redis(REDIS_URL);
@@ -38,7 +42,10 @@ beforeEach(() => {
   failAsk = null;
   store = new ActivityStore(redis, keys, { maxAgeDays: 365 });
   deps = {
-    redis, keys, batchWindowMs: 0, deliveryTtlMs: 60_000,
+    redis,
+    keys,
+    batchWindowMs: 0,
+    deliveryTtlMs: 60_000,
     limits: { claimTtlMs: 30_000, maxAgeMs: 365 * 86_400_000, tombstoneMs: 86_400_000 },
     requestRecompute: async (t) => {
       if (failAsk) throw failAsk;
@@ -64,7 +71,7 @@ describe('ingest', () => {
     expect(asked).toEqual([]);
   });
 
-  it('releases its claims when the recompute cannot be queued, so the sender\'s retry is accepted', async () => {
+  it("releases its claims when the recompute cannot be queued, so the sender's retry is accepted", async () => {
     failAsk = new Error('Connection is closed.');
     await expect(ingest([activity('d1', '1', 'a1')], deps)).rejects.toThrow('Connection is closed.');
     failAsk = null;

@@ -13,11 +13,20 @@ let redis: Redis;
 let keys: Keys;
 let now = 1_000_000;
 const limiter = (priority: 'live' | 'low') =>
-  new TenantRateLimiter(redis, keys, { max: 10, windowMs: 1_000, maxInlineWaitMs: 0, marginMs: 0, priority, lowShare: 0.7 }, () => now);
-const takes = async (l: TenantRateLimiter) => l.acquire(tenant).then(() => true, (err: unknown) => {
-  if (err instanceof CrmRateLimitedError) return false;
-  throw err;
-});
+  new TenantRateLimiter(
+    redis,
+    keys,
+    { max: 10, windowMs: 1_000, maxInlineWaitMs: 0, marginMs: 0, priority, lowShare: 0.7 },
+    () => now,
+  );
+const takes = async (l: TenantRateLimiter) =>
+  l.acquire(tenant).then(
+    () => true,
+    (err: unknown) => {
+      if (err instanceof CrmRateLimitedError) return false;
+      throw err;
+    },
+  );
 
 beforeAll(() => {
   redis = new Redis(REDIS_URL);
@@ -52,7 +61,12 @@ describe('TenantRateLimiter priorities', () => {
   });
 
   it('live calls are unaffected by the share (default priority)', async () => {
-    const live = new TenantRateLimiter(redis, keys, { max: 10, windowMs: 1_000, maxInlineWaitMs: 0, marginMs: 0 }, () => now);
+    const live = new TenantRateLimiter(
+      redis,
+      keys,
+      { max: 10, windowMs: 1_000, maxInlineWaitMs: 0, marginMs: 0 },
+      () => now,
+    );
     let n = 0;
     while (await takes(live)) n += 1;
     expect(n).toBe(10);

@@ -22,8 +22,12 @@ afterAll(async () => {
 describe('read-only reads (real Redis)', () => {
   it('ActivityStore.peekMany returns what activitiesMany returns, without trimming the history', async () => {
     const key = keys.activities(tenant, '101');
-    const fields: Record<string, string> = { __email: 'x', old: JSON.stringify({ at: NOW - 40 * DAY, type: 'email_open', attributes: {} }) };
-    for (let i = 0; i < 5; i++) fields[`a${i}`] = JSON.stringify({ at: NOW - i * DAY, type: 'page_view', attributes: { url: `/p${i}` } });
+    const fields: Record<string, string> = {
+      __email: 'x',
+      old: JSON.stringify({ at: NOW - 40 * DAY, type: 'email_open', attributes: {} }),
+    };
+    for (let i = 0; i < 5; i++)
+      fields[`a${i}`] = JSON.stringify({ at: NOW - i * DAY, type: 'page_view', attributes: { url: `/p${i}` } });
     await redis.hset(key, fields);
     const store = new ActivityStore(redis, keys, { maxAgeDays: 30, maxPerContact: 3 });
     const peeked = await store.peekMany(tenant, ['101', '102'], NOW);
@@ -46,7 +50,11 @@ describe('read-only reads (real Redis)', () => {
 
   it('learnedLimit reads the limit the CRM announced, and null before', async () => {
     expect(await learnedLimit(redis, keys, tenant)).toBeNull();
-    await new TenantRateLimiter(redis, keys, { max: 110, windowMs: 10_000, maxInlineWaitMs: 0 }).learn(tenant, 190, 10_000);
+    await new TenantRateLimiter(redis, keys, { max: 110, windowMs: 10_000, maxInlineWaitMs: 0 }).learn(
+      tenant,
+      190,
+      10_000,
+    );
     expect(await learnedLimit(redis, keys, tenant)).toEqual({ max: 190, windowMs: 10_000 });
   });
 });

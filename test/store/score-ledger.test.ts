@@ -15,14 +15,21 @@ afterAll(async () => {
 });
 
 const entry = (n: number): LedgerEntry => ({
-  at: new Date(Date.UTC(2026, 10, 1, 12, n)).toISOString(), cause: n % 2 ? 'decay' : 'event',
-  score: { from: n - 1, to: n }, stage: { from: 'lead', to: 'lead' }, reasons: [`rule-${n} +1`],
+  at: new Date(Date.UTC(2026, 10, 1, 12, n)).toISOString(),
+  cause: n % 2 ? 'decay' : 'event',
+  score: { from: n - 1, to: n },
+  stage: { from: 'lead', to: 'lead' },
+  reasons: [`rule-${n} +1`],
 });
 
 describe('ScoreLedger (real Redis)', () => {
   it('keeps the last N changes per contact, newest first, with an expiry', async () => {
     const ledger = new ScoreLedger(redis, keys, { max: 5, ttlDays: 30 });
-    for (let n = 1; n <= 8; n++) await ledger.append(tenant, [{ id: '101', entry: entry(n) }, ...(n === 1 ? [{ id: '102', entry: entry(1) }] : [])]);
+    for (let n = 1; n <= 8; n++)
+      await ledger.append(tenant, [
+        { id: '101', entry: entry(n) },
+        ...(n === 1 ? [{ id: '102', entry: entry(1) }] : []),
+      ]);
     const history = await ledger.history(tenant, '101');
     expect(history.map((e) => e.score.to)).toEqual([8, 7, 6, 5, 4]);
     expect(await ledger.history(tenant, '102')).toEqual([entry(1)]);

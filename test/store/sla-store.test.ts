@@ -17,8 +17,21 @@ afterAll(async () => {
 });
 
 const task = (key: string, over: Partial<SlaTask> = {}): SlaTask => ({
-  key, taskId: `t-${key}`, crm: 'hubspot', contact: { objectType: 'contact', id: `c-${key}` }, ownerId: '1001', step: 0, dueAt: 1_000,
-  createdAt: 0, ruleId: 'r', slaRuleId: 's', stage: 'marketingqualifiedlead', subject: 'Call', type: 'call', tried: [], ...over,
+  key,
+  taskId: `t-${key}`,
+  crm: 'hubspot',
+  contact: { objectType: 'contact', id: `c-${key}` },
+  ownerId: '1001',
+  step: 0,
+  dueAt: 1_000,
+  createdAt: 0,
+  ruleId: 'r',
+  slaRuleId: 's',
+  stage: 'marketingqualifiedlead',
+  subject: 'Call',
+  type: 'call',
+  tried: [],
+  ...over,
 });
 
 // The same contract for the Redis store and the in-process fake the use-case tests run on.
@@ -29,13 +42,23 @@ describe.each([
   it('watches once, gives what is due earliest first, moves a step on, forgets', async () => {
     const s = make();
     const tenant = { crm: 'hubspot', id: randomBytes(4).toString('hex') };
-    await s.watch(tenant, [{ task: task('b'), at: 2_000 }, { task: task('a'), at: 1_000 }, { task: task('c'), at: 9_000 }]);
+    await s.watch(tenant, [
+      { task: task('b'), at: 2_000 },
+      { task: task('a'), at: 1_000 },
+      { task: task('c'), at: 9_000 },
+    ]);
     // Watching again (a redone batch) keeps the state it has.
     await s.watch(tenant, [{ task: task('a', { step: 5 }), at: 50 }]);
-    expect((await s.due(tenant, 5_000, 10)).map((t) => [t.key, t.step])).toEqual([['a', 0], ['b', 0]]);
+    expect((await s.due(tenant, 5_000, 10)).map((t) => [t.key, t.step])).toEqual([
+      ['a', 0],
+      ['b', 0],
+    ]);
     expect((await s.due(tenant, 5_000, 1)).map((t) => t.key)).toEqual(['a']);
     await s.update(tenant, task('a', { step: 1 }), 8_000);
-    expect((await s.due(tenant, 8_500, 10)).map((t) => [t.key, t.step])).toEqual([['b', 0], ['a', 1]]);
+    expect((await s.due(tenant, 8_500, 10)).map((t) => [t.key, t.step])).toEqual([
+      ['b', 0],
+      ['a', 1],
+    ]);
     await s.forget(tenant, ['a', 'b']);
     expect(await s.due(tenant, 10_000, 10)).toEqual([task('c')]);
   });
@@ -45,7 +68,9 @@ describe.each([
     const tenant = { crm: 'hubspot', id: randomBytes(4).toString('hex') };
     await s.watch(tenant, [{ task: task('x', { loanedFrom: 'rep-1', ownerId: '1002' }), at: null }]);
     expect(await s.due(tenant, Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
-    expect(await s.loans(tenant)).toEqual([{ key: 'x', taskId: 't-x', contact: { objectType: 'contact', id: 'c-x' }, from: 'rep-1', to: '1002' }]);
+    expect(await s.loans(tenant)).toEqual([
+      { key: 'x', taskId: 't-x', contact: { objectType: 'contact', id: 'c-x' }, from: 'rep-1', to: '1002' },
+    ]);
     await s.endLoan(tenant, 'x');
     expect(await s.loans(tenant)).toEqual([]);
   });

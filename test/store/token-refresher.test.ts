@@ -39,8 +39,12 @@ class MemoryCredentials implements CredentialStore {
 
 function provider(answer: () => RefreshResult, delayMs = 50): OAuthProvider & { refreshes: number } {
   const p = {
-    pkce: false, refreshes: 0,
-    authorizeUrl: () => '', exchange: async () => { throw new Error('not used'); },
+    pkce: false,
+    refreshes: 0,
+    authorizeUrl: () => '',
+    exchange: async () => {
+      throw new Error('not used');
+    },
     refresh: async () => {
       p.refreshes += 1;
       await new Promise((r) => setTimeout(r, delayMs));
@@ -53,8 +57,15 @@ function provider(answer: () => RefreshResult, delayMs = 50): OAuthProvider & { 
 describe('TokenRefresher', () => {
   it('uses the token until 5 minutes before expiry, then refreshes once for ten concurrent workers', async () => {
     const now = Date.now();
-    const store = new MemoryCredentials({ accessToken: 'old', refreshToken: 'r1', expiresAt: String(now + 20 * 60_000) });
-    const oauth = provider(() => ({ ok: true, credentials: { accessToken: 'new', refreshToken: 'r1', expiresAt: String(Date.now() + 30 * 60_000) } }));
+    const store = new MemoryCredentials({
+      accessToken: 'old',
+      refreshToken: 'r1',
+      expiresAt: String(now + 20 * 60_000),
+    });
+    const oauth = provider(() => ({
+      ok: true,
+      credentials: { accessToken: 'new', refreshToken: 'r1', expiresAt: String(Date.now() + 30 * 60_000) },
+    }));
     const refresher = () => new TokenRefresher(redis, keys, store, oauth);
     expect(await refresher().accessToken(tenant, store.creds)).toBe('old');
     store.creds['expiresAt'] = String(now + 2 * 60_000); // inside the 5-minute margin
@@ -64,9 +75,19 @@ describe('TokenRefresher', () => {
   });
 
   it('a revoked refresh token marks the tenant uninstalled and fails with an auth error, once', async () => {
-    const store = new MemoryCredentials({ accessToken: 'old', refreshToken: 'gone', expiresAt: String(Date.now() - 1) });
-    const oauth = provider(() => ({ ok: false, status: 'uninstalled', reason: 'HubSpot: refresh token revoked (BAD_REFRESH_TOKEN)' }));
-    await expect(new TokenRefresher(redis, keys, store, oauth).accessToken(tenant, store.creds)).rejects.toBeInstanceOf(CrmAuthError);
+    const store = new MemoryCredentials({
+      accessToken: 'old',
+      refreshToken: 'gone',
+      expiresAt: String(Date.now() - 1),
+    });
+    const oauth = provider(() => ({
+      ok: false,
+      status: 'uninstalled',
+      reason: 'HubSpot: refresh token revoked (BAD_REFRESH_TOKEN)',
+    }));
+    await expect(new TokenRefresher(redis, keys, store, oauth).accessToken(tenant, store.creds)).rejects.toBeInstanceOf(
+      CrmAuthError,
+    );
     expect(store.status).toBe('uninstalled');
     expect(oauth.refreshes).toBe(1);
   });

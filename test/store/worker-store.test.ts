@@ -22,7 +22,7 @@ afterAll(async () => {
 
 type Store = RecomputeStore & Pick<WorkerStore, 'markPending' | 'tenantsWithWork'>;
 const makers: [string, () => Store][] = [
-  ['WorkerStore on Redis', () => new WorkerStore(redis, new Keys(`${prefix}:${randomBytes(2).toString("hex")}`))],
+  ['WorkerStore on Redis', () => new WorkerStore(redis, new Keys(`${prefix}:${randomBytes(2).toString('hex')}`))],
   ['FakeRecomputeStore', () => new FakeRecomputeStore()],
 ];
 const tenant = { crm: 'hubspot', id: '62515' };
@@ -57,12 +57,24 @@ describe.each(makers)('%s', (_name, make) => {
     const k1 = (ownerId: string | null) => [{ key: 'k1', ownerId }];
     expect((await s.claimTasks(tenant, k1('1001'), 'tok-a', at)).get('k1')).toEqual({ state: 'claimed' });
     // A second attempt, planned for another owner, learns whom the first one claimed it for.
-    expect((await s.claimTasks(tenant, k1('1002'), 'tok-b', later)).get('k1')).toEqual({ state: 'stale', claimedAt: at.getTime(), ownerId: '1001' });
+    expect((await s.claimTasks(tenant, k1('1002'), 'tok-b', later)).get('k1')).toEqual({
+      state: 'stale',
+      claimedAt: at.getTime(),
+      ownerId: '1001',
+    });
     await s.confirmTask(tenant, 'k1', 'task-9', '1001');
-    expect((await s.claimTasks(tenant, k1('1002'), 'tok-c', later)).get('k1')).toEqual({ state: 'done', taskId: 'task-9', ownerId: '1001' });
+    expect((await s.claimTasks(tenant, k1('1002'), 'tok-c', later)).get('k1')).toEqual({
+      state: 'done',
+      taskId: 'task-9',
+      ownerId: '1001',
+    });
     await s.releaseTask(tenant, 'k1');
     expect((await s.claimTasks(tenant, k1(null), 'tok-d', later)).get('k1')).toEqual({ state: 'claimed' });
-    expect((await s.claimTasks(tenant, k1(null), 'tok-e', later)).get('k1')).toEqual({ state: 'stale', claimedAt: later.getTime(), ownerId: null });
+    expect((await s.claimTasks(tenant, k1(null), 'tok-e', later)).get('k1')).toEqual({
+      state: 'stale',
+      claimedAt: later.getTime(),
+      ownerId: null,
+    });
   });
 
   it('commits rotation credits only on the version it loaded, per tenant', async () => {
@@ -79,7 +91,11 @@ describe.each(makers)('%s', (_name, make) => {
 
   it('counts stage entries per contact', async () => {
     const s = make();
-    await s.recordEntries(tenant, [{ id: '1', stage: 'lead' }, { id: '1', stage: 'lead' }, { id: '2', stage: 'marketingqualifiedlead' }]);
+    await s.recordEntries(tenant, [
+      { id: '1', stage: 'lead' },
+      { id: '1', stage: 'lead' },
+      { id: '2', stage: 'marketingqualifiedlead' },
+    ]);
     const e = await s.stageEntries(tenant, ['1', '2', '3']);
     expect(Object.fromEntries(e)).toEqual({ '1': { lead: 2 }, '2': { marketingqualifiedlead: 1 }, '3': {} });
   });

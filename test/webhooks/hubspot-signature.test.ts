@@ -7,28 +7,65 @@ const V = JSON.parse(readFileSync(new URL('../fixtures/hubspot-signatures.json',
 const secret: string = V.secret;
 
 function req(method: string, url: string, body: string, headers: Record<string, string>) {
-  return { method, url, rawBody: Buffer.from(body), headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])) };
+  return {
+    method,
+    url,
+    rawBody: Buffer.from(body),
+    headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
+  };
 }
 
 describe('HubSpot signature vectors', () => {
   it('v1 (docs vector)', () => {
-    expect(verifyHubSpotSignature(req('POST', 'https://x/y', V.v1.body, { 'X-HubSpot-Signature': V.v1.signature, 'X-HubSpot-Signature-Version': 'v1' }), secret, 0)).toEqual({ ok: true });
+    expect(
+      verifyHubSpotSignature(
+        req('POST', 'https://x/y', V.v1.body, {
+          'X-HubSpot-Signature': V.v1.signature,
+          'X-HubSpot-Signature-Version': 'v1',
+        }),
+        secret,
+        0,
+      ),
+    ).toEqual({ ok: true });
   });
 
-  it.each(V.v2 as { method: string; url: string; body: string; signature: string }[])('v2 $method (docs vector)', (v) => {
-    expect(verifyHubSpotSignature(req(v.method, v.url, v.body, { 'X-HubSpot-Signature': v.signature, 'X-HubSpot-Signature-Version': 'v2' }), secret, 0)).toEqual({ ok: true });
-  });
+  it.each(V.v2 as { method: string; url: string; body: string; signature: string }[])(
+    'v2 $method (docs vector)',
+    (v) => {
+      expect(
+        verifyHubSpotSignature(
+          req(v.method, v.url, v.body, { 'X-HubSpot-Signature': v.signature, 'X-HubSpot-Signature-Version': 'v2' }),
+          secret,
+          0,
+        ),
+      ).toEqual({ ok: true });
+    },
+  );
 
-  it.each(V.v3 as { name: string; method: string; url: string; body: string; timestamp: string; signature: string }[])('v3: $name', (v) => {
-    const r = req(v.method, v.url, v.body, { 'X-HubSpot-Signature-v3': v.signature, 'X-HubSpot-Request-Timestamp': v.timestamp });
-    expect(verifyHubSpotSignature(r, secret, Number(v.timestamp) + 1_000)).toEqual({ ok: true });
-  });
+  it.each(V.v3 as { name: string; method: string; url: string; body: string; timestamp: string; signature: string }[])(
+    'v3: $name',
+    (v) => {
+      const r = req(v.method, v.url, v.body, {
+        'X-HubSpot-Signature-v3': v.signature,
+        'X-HubSpot-Request-Timestamp': v.timestamp,
+      });
+      expect(verifyHubSpotSignature(r, secret, Number(v.timestamp) + 1_000)).toEqual({ ok: true });
+    },
+  );
 
   it('agrees with the SDK for a URL that needs no decoding', () => {
     const body = '[{"eventId":7}]';
     const url = 'https://leadstage.example.com/webhooks/hubspot?a=1&b=2';
     const ours = signV3(secret, 'POST', url, Buffer.from(body), '1764000000123');
-    expect(ours).toBe(Signature.getSignature('POST', 'v3', { clientSecret: secret, url, requestBody: body, timestamp: 1764000000123, signature: '' }));
+    expect(ours).toBe(
+      Signature.getSignature('POST', 'v3', {
+        clientSecret: secret,
+        url,
+        requestBody: body,
+        timestamp: 1764000000123,
+        signature: '',
+      }),
+    );
   });
 });
 
@@ -36,7 +73,10 @@ describe('v3 rejections', () => {
   const v = V.v3[1] as { method: string; url: string; body: string; timestamp: string; signature: string };
   const ts = Number(v.timestamp);
   const base = (over: Partial<{ body: string; url: string; ts: string; sig: string; method: string }> = {}) =>
-    req(over.method ?? v.method, over.url ?? v.url, over.body ?? v.body, { 'X-HubSpot-Signature-v3': over.sig ?? v.signature, 'X-HubSpot-Request-Timestamp': over.ts ?? v.timestamp });
+    req(over.method ?? v.method, over.url ?? v.url, over.body ?? v.body, {
+      'X-HubSpot-Signature-v3': over.sig ?? v.signature,
+      'X-HubSpot-Request-Timestamp': over.ts ?? v.timestamp,
+    });
 
   it.each([
     ['a body changed by one byte', base({ body: v.body.replace('501', '502') }), ts, 'bad signature'],
@@ -47,7 +87,12 @@ describe('v3 rejections', () => {
     ['a timestamp more than 5 minutes ahead', base(), ts - 5 * 60_000 - 1, 'stale timestamp'],
     ['a non-numeric timestamp', base({ ts: 'yesterday' }), ts, 'bad timestamp'],
     ['a truncated signature', base({ sig: v.signature.slice(0, -2) }), ts, 'bad signature'],
-    ['the signature of another secret', base({ sig: signV3('other-secret', v.method, v.url, Buffer.from(v.body), v.timestamp) }), ts, 'bad signature'],
+    [
+      'the signature of another secret',
+      base({ sig: signV3('other-secret', v.method, v.url, Buffer.from(v.body), v.timestamp) }),
+      ts,
+      'bad signature',
+    ],
   ])('rejects %s', (_, r, now, reason) => {
     expect(verifyHubSpotSignature(r, secret, now)).toEqual({ ok: false, reason });
   });
@@ -57,8 +102,17 @@ describe('v3 rejections', () => {
   });
 
   it('rejects a request with no signature at all, and an unknown version', () => {
-    expect(verifyHubSpotSignature(req('POST', 'https://x', '[]', {}), secret, ts)).toEqual({ ok: false, reason: 'missing signature' });
-    expect(verifyHubSpotSignature(req('POST', 'https://x', '[]', { 'X-HubSpot-Signature': 'ab', 'X-HubSpot-Signature-Version': 'v9' }), secret, ts)).toEqual({ ok: false, reason: 'unsupported signature version' });
+    expect(verifyHubSpotSignature(req('POST', 'https://x', '[]', {}), secret, ts)).toEqual({
+      ok: false,
+      reason: 'missing signature',
+    });
+    expect(
+      verifyHubSpotSignature(
+        req('POST', 'https://x', '[]', { 'X-HubSpot-Signature': 'ab', 'X-HubSpot-Signature-Version': 'v9' }),
+        secret,
+        ts,
+      ),
+    ).toEqual({ ok: false, reason: 'unsupported signature version' });
   });
 });
 

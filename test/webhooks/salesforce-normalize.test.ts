@@ -12,7 +12,11 @@ describe('parseOutboundMessage', () => {
     expect(r.value.organizationId).toBe('00D5g000004SxyzEAC');
     expect(r.value.actionId).toBe('04k5g000000KzAbAAK');
     expect(r.value.notifications.map((n) => [n.id, n.sObjectType])).toEqual([
-      ['04l5g00000ABCD1AAA', 'Lead'], ['04l5g00000ABCD2AAA', 'Task'], ['04l5g00000ABCD3AAA', 'Task'], ['04l5g00000ABCD4AAA', 'Event'], ['04l5g00000ABCD5AAA', 'Contact'],
+      ['04l5g00000ABCD1AAA', 'Lead'],
+      ['04l5g00000ABCD2AAA', 'Task'],
+      ['04l5g00000ABCD3AAA', 'Task'],
+      ['04l5g00000ABCD4AAA', 'Event'],
+      ['04l5g00000ABCD5AAA', 'Contact'],
     ]);
     expect(r.value.notifications[0]!.fields).toMatchObject({ Id: '00Q5g00000LeadAAAA', NumberOfEmployees: '250' });
   });
@@ -21,9 +25,21 @@ describe('parseOutboundMessage', () => {
     ['not XML', '{"a":1}', 'not well-formed XML'],
     ['XML that is not an envelope', '<a><b>1</b></a>', 'not a SOAP notifications envelope'],
     ['broken XML', '<soapenv:Envelope><soapenv:Body><notifications>', 'not'],
-    ['a DTD (entity expansion)', '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>', 'DTDs are not accepted'],
-    ['no organization', XML.toString().replace(/<OrganizationId>.*<\/OrganizationId>/, ''), 'OrganizationId missing or invalid'],
-    ['no notifications', XML.toString().replace(/<Notification>[\s\S]*<\/Notification>/, ''), 'no Notification elements'],
+    [
+      'a DTD (entity expansion)',
+      '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>',
+      'DTDs are not accepted',
+    ],
+    [
+      'no organization',
+      XML.toString().replace(/<OrganizationId>.*<\/OrganizationId>/, ''),
+      'OrganizationId missing or invalid',
+    ],
+    [
+      'no notifications',
+      XML.toString().replace(/<Notification>[\s\S]*<\/Notification>/, ''),
+      'no Notification elements',
+    ],
   ])('rejects %s', (_, body, reason) => {
     const r = parseOutboundMessage(Buffer.from(body));
     expect(r.ok).toBe(false);
@@ -36,10 +52,26 @@ describe('parseOutboundMessage', () => {
 describe('notifications that cannot be processed are skipped, the rest kept', () => {
   const first = /<Notification>[\s\S]*?<\/Notification>/;
   it.each([
-    ['an empty sObject (record deleted)', (x: string) => x.replace(/(<Notification>\s*<Id>[^<]+<\/Id>)\s*<sObject[\s\S]*?<\/sObject>/, '$1<sObject xsi:type="sf:Lead"/>'), 'empty sObject'],
-    ['no sObject at all', (x: string) => x.replace(/(<Notification>\s*<Id>[^<]+<\/Id>)\s*<sObject[\s\S]*?<\/sObject>/, '$1'), 'empty sObject'],
+    [
+      'an empty sObject (record deleted)',
+      (x: string) =>
+        x.replace(
+          /(<Notification>\s*<Id>[^<]+<\/Id>)\s*<sObject[\s\S]*?<\/sObject>/,
+          '$1<sObject xsi:type="sf:Lead"/>',
+        ),
+      'empty sObject',
+    ],
+    [
+      'no sObject at all',
+      (x: string) => x.replace(/(<Notification>\s*<Id>[^<]+<\/Id>)\s*<sObject[\s\S]*?<\/sObject>/, '$1'),
+      'empty sObject',
+    ],
     ['an sObject without its Id', (x: string) => x.replace('<sf:Id>00Q5g00000LeadAAAA</sf:Id>', ''), 'empty sObject'],
-    ['a malformed notification Id', (x: string) => x.replace(first, (n) => n.replace(/<Id>[^<]+<\/Id>/, '<Id>bad-id</Id>')), 'notification Id missing or invalid'],
+    [
+      'a malformed notification Id',
+      (x: string) => x.replace(first, (n) => n.replace(/<Id>[^<]+<\/Id>/, '<Id>bad-id</Id>')),
+      'notification Id missing or invalid',
+    ],
   ])('%s', (_, edit, reason) => {
     const r = parseOutboundMessage(Buffer.from(edit(XML.toString())));
     if (!r.ok) throw new Error(r.reason);
@@ -48,7 +80,9 @@ describe('notifications that cannot be processed are skipped, the rest kept', ()
   });
 
   it('a malformed WhoId ("00Qbad-id") makes no op, the other notifications still do', () => {
-    const r = parseOutboundMessage(Buffer.from(XML.toString().replace('<sf:WhoId>00Q5g00000LeadAAAA</sf:WhoId>', '<sf:WhoId>00Qbad-id</sf:WhoId>')));
+    const r = parseOutboundMessage(
+      Buffer.from(XML.toString().replace('<sf:WhoId>00Q5g00000LeadAAAA</sf:WhoId>', '<sf:WhoId>00Qbad-id</sf:WhoId>')),
+    );
     if (!r.ok) throw new Error(r.reason);
     const base = parseOutboundMessage(XML);
     if (!base.ok) throw new Error(base.reason);
@@ -68,16 +102,38 @@ describe('normalizeOutboundMessage', () => {
   it('recomputes Leads and Contacts, turns completed calls and meetings into activities, ignores open tasks', () => {
     const ops = normalizeOutboundMessage(msg, {});
     expect(ops).toEqual([
-      { kind: 'touch', deliveryKey: 'salesforce:00D5g000004Sxyz:04l5g00000ABCD1AAA', contact: { tenant, objectType: 'lead', id: '00Q5g00000LeadAAAA' } },
       {
-        kind: 'activity', deliveryKey: 'salesforce:00D5g000004Sxyz:04l5g00000ABCD2AAA', contact: { tenant, objectType: 'lead', id: '00Q5g00000LeadAAAA' },
-        activity: { id: 'salesforce:task:00T5g00000CallAAAA', type: 'call_logged', at: Date.parse('2026-11-23T14:10:00.000Z'), attributes: { source: 'Task' } },
+        kind: 'touch',
+        deliveryKey: 'salesforce:00D5g000004Sxyz:04l5g00000ABCD1AAA',
+        contact: { tenant, objectType: 'lead', id: '00Q5g00000LeadAAAA' },
       },
       {
-        kind: 'activity', deliveryKey: 'salesforce:00D5g000004Sxyz:04l5g00000ABCD4AAA', contact: { tenant, objectType: 'contact', id: '0035g00000CntcAAAA' },
-        activity: { id: 'salesforce:event:00U5g00000MeetAAAA', type: 'meeting_booked', at: Date.parse('2026-11-23T15:00:00.000Z'), attributes: { source: 'Event' } },
+        kind: 'activity',
+        deliveryKey: 'salesforce:00D5g000004Sxyz:04l5g00000ABCD2AAA',
+        contact: { tenant, objectType: 'lead', id: '00Q5g00000LeadAAAA' },
+        activity: {
+          id: 'salesforce:task:00T5g00000CallAAAA',
+          type: 'call_logged',
+          at: Date.parse('2026-11-23T14:10:00.000Z'),
+          attributes: { source: 'Task' },
+        },
       },
-      { kind: 'touch', deliveryKey: 'salesforce:00D5g000004Sxyz:04l5g00000ABCD5AAA', contact: { tenant, objectType: 'contact', id: '0035g00000EchoAAAA' } },
+      {
+        kind: 'activity',
+        deliveryKey: 'salesforce:00D5g000004Sxyz:04l5g00000ABCD4AAA',
+        contact: { tenant, objectType: 'contact', id: '0035g00000CntcAAAA' },
+        activity: {
+          id: 'salesforce:event:00U5g00000MeetAAAA',
+          type: 'meeting_booked',
+          at: Date.parse('2026-11-23T15:00:00.000Z'),
+          attributes: { source: 'Event' },
+        },
+      },
+      {
+        kind: 'touch',
+        deliveryKey: 'salesforce:00D5g000004Sxyz:04l5g00000ABCD5AAA',
+        contact: { tenant, objectType: 'contact', id: '0035g00000EchoAAAA' },
+      },
     ]);
   });
 

@@ -29,7 +29,14 @@ export function eventsRouter(ctx: IngressContext, opts: EventsRouterOptions): Ro
     const sig = (req.get('x-leadstage-signature') ?? '').replace(/^sha256=/, '');
     const body = rawBody(req);
     if (!/^\d{9,11}$/.test(ts)) {
-      return refuse(ctx, res, 'events', 401, 'bad_timestamp', 'missing or malformed X-Leadstage-Timestamp (unix seconds)');
+      return refuse(
+        ctx,
+        res,
+        'events',
+        401,
+        'bad_timestamp',
+        'missing or malformed X-Leadstage-Timestamp (unix seconds)',
+      );
     }
     if (Math.abs(ctx.clock() - Number(ts) * 1000) > FEED_WINDOW_MS) {
       return refuse(ctx, res, 'events', 401, 'stale_timestamp', 'stale timestamp');
@@ -48,7 +55,14 @@ export function eventsRouter(ctx: IngressContext, opts: EventsRouterOptions): Ro
     const parsed = feedBodySchema.safeParse(json);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
-      return refuse(ctx, res, 'events', 400, 'malformed', `invalid event${first?.path.length ? ` at ${first.path.join('.')}` : ''}: ${first?.message ?? 'unknown shape'}`);
+      return refuse(
+        ctx,
+        res,
+        'events',
+        400,
+        'malformed',
+        `invalid event${first?.path.length ? ` at ${first.path.join('.')}` : ''}: ${first?.message ?? 'unknown shape'}`,
+      );
     }
     const events = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
     // Types only a tenant's own config knows: that tenant's vocabulary, read once per tenant.
@@ -58,11 +72,16 @@ export function eventsRouter(ctx: IngressContext, opts: EventsRouterOptions): Ro
       if (!t || theirs.has(tenantKey(t))) continue;
       theirs.set(tenantKey(t), (await ctx.vocabulary?.(t).catch(() => null))?.activityTypes ?? new Set());
     }
-    const normalized = normalizeFeed(events, opts.activityTypes, (type, t) => theirs.get(tenantKey(t))?.has(type) ?? false);
+    const normalized = normalizeFeed(
+      events,
+      opts.activityTypes,
+      (type, t) => theirs.get(tenantKey(t))?.has(type) ?? false,
+    );
     if (!normalized.ok) {
       return refuse(ctx, res, 'events', 400, 'unknown_activity_type', normalized.reason);
     }
-    if (await enqueueOps(ctx, res, 'events', normalized.ops, events.length)) res.status(202).json({ accepted: events.length });
+    if (await enqueueOps(ctx, res, 'events', normalized.ops, events.length))
+      res.status(202).json({ accepted: events.length });
   });
   return router;
 }

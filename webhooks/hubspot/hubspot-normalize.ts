@@ -96,8 +96,19 @@ export function normalizeHubSpotEvent(e: HubSpotEvent, opts: HubSpotNormalizeOpt
       case 'merge': {
         const survivor = e.newObjectId ?? e.primaryObjectId ?? oid;
         if (!survivor) return [];
-        const merged = [...(e.mergedObjectIds ?? []), ...(e.primaryObjectId && e.primaryObjectId !== survivor ? [e.primaryObjectId] : [])];
-        return [{ kind: 'merge', deliveryKey: key, tenant, survivorId: survivor, mergedIds: merged.filter((m) => m !== survivor) }];
+        const merged = [
+          ...(e.mergedObjectIds ?? []),
+          ...(e.primaryObjectId && e.primaryObjectId !== survivor ? [e.primaryObjectId] : []),
+        ];
+        return [
+          {
+            kind: 'merge',
+            deliveryKey: key,
+            tenant,
+            survivorId: survivor,
+            mergedIds: merged.filter((m) => m !== survivor),
+          },
+        ];
       }
       case 'propertyChange': {
         if (!oid) return [];
@@ -106,7 +117,12 @@ export function normalizeHubSpotEvent(e: HubSpotEvent, opts: HubSpotNormalizeOpt
         const activityType = e.propertyName ? PROPERTY_ACTIVITY[e.propertyName] : undefined;
         const at = epoch(e.propertyValue);
         if (activityType && at !== undefined) {
-          const activity: Activity = { id: `hubspot:${e.propertyName}:${at}`, type: activityType, at, attributes: { source: e.propertyName! } };
+          const activity: Activity = {
+            id: `hubspot:${e.propertyName}:${at}`,
+            type: activityType,
+            at,
+            attributes: { source: e.propertyName! },
+          };
           return [{ kind: 'activity', deliveryKey: key, contact: contact(oid), activity }];
         }
         return [{ kind: 'touch', deliveryKey: key, contact: contact(oid) }];

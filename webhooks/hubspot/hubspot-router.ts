@@ -13,7 +13,13 @@ export interface HubSpotRouterOptions extends HubSpotNormalizeOptions {
   activityTypes: ReadonlySet<string>;
 }
 
-function verified(ctx: IngressContext, req: Request, res: Response, secret: string, source: 'hubspot' | 'hubspot-workflow'): boolean {
+function verified(
+  ctx: IngressContext,
+  req: Request,
+  res: Response,
+  secret: string,
+  source: 'hubspot' | 'hubspot-workflow',
+): boolean {
   const check = verifyHubSpotSignature(
     { method: req.method, url: publicUrl(ctx, req.originalUrl), rawBody: rawBody(req), headers: req.headers },
     secret,
@@ -21,7 +27,8 @@ function verified(ctx: IngressContext, req: Request, res: Response, secret: stri
   );
   if (check.ok) return true;
   // The URL we verified against: a wrong PUBLIC_BASE_URL shows up here at once.
-  const detail: Record<string, string> = check.reason === 'bad signature' ? { verifiedUrl: publicUrl(ctx, req.originalUrl).split('?')[0]! } : {};
+  const detail: Record<string, string> =
+    check.reason === 'bad signature' ? { verifiedUrl: publicUrl(ctx, req.originalUrl).split('?')[0]! } : {};
   refuse(ctx, res, source, 401, check.reason.replace(/ /g, '_'), check.reason, detail);
   return false;
 }
@@ -59,7 +66,14 @@ export function hubspotRouter(ctx: IngressContext, opts: HubSpotRouterOptions): 
     const json = parseJson(rawBody(req));
     const parsed = json.ok ? hubspotBatchSchema.safeParse(json.value) : null;
     if (!parsed?.success) {
-      return refuse(ctx, res, 'hubspot', 400, 'malformed', json.ok ? 'expected a JSON array of 1 to 100 HubSpot events' : 'body is not JSON');
+      return refuse(
+        ctx,
+        res,
+        'hubspot',
+        400,
+        'malformed',
+        json.ok ? 'expected a JSON array of 1 to 100 HubSpot events' : 'body is not JSON',
+      );
     }
     // Each portal's own written properties (a tenant config may name them differently) are its echoes.
     const own = new Map<string, ReadonlySet<string>>();
@@ -67,7 +81,9 @@ export function hubspotRouter(ctx: IngressContext, opts: HubSpotRouterOptions): 
       const v = await ctx.vocabulary?.({ crm: 'hubspot', id: portalId }).catch(() => null);
       if (v) own.set(portalId, new Set([...opts.ownProperties, ...v.ownProperties('hubspot')]));
     }
-    const ops = parsed.data.flatMap((e) => normalizeHubSpotEvent(e, { ...opts, ownProperties: own.get(String(e.portalId)) ?? opts.ownProperties }));
+    const ops = parsed.data.flatMap((e) =>
+      normalizeHubSpotEvent(e, { ...opts, ownProperties: own.get(String(e.portalId)) ?? opts.ownProperties }),
+    );
     if (await enqueueOps(ctx, res, 'hubspot', ops, parsed.data.length)) res.status(204).end();
   });
 
@@ -79,7 +95,10 @@ export function hubspotRouter(ctx: IngressContext, opts: HubSpotRouterOptions): 
     const type = String(req.params['activityType']);
     const raw = rawBody(req);
     const json = parseJson(raw);
-    const body = json.ok && json.value && typeof json.value === 'object' && !Array.isArray(json.value) ? (json.value as Record<string, unknown>) : null;
+    const body =
+      json.ok && json.value && typeof json.value === 'object' && !Array.isArray(json.value)
+        ? (json.value as Record<string, unknown>)
+        : null;
     const props = (body?.['properties'] ?? {}) as Record<string, unknown>;
     const pick = (...vals: unknown[]) => {
       for (let v of vals) {
@@ -91,7 +110,14 @@ export function hubspotRouter(ctx: IngressContext, opts: HubSpotRouterOptions): 
     const contactId = body && pick(body['objectId'], body['vid'], body['hs_object_id'], props['hs_object_id']);
     const portalId = body && pick(body['portalId'], body['portal-id'], req.query['portalId']);
     if (!body || !contactId || !portalId) {
-      return refuse(ctx, res, 'hubspot-workflow', 400, 'malformed', 'expected a JSON object with objectId (or vid) and portalId (or ?portalId= in the URL)');
+      return refuse(
+        ctx,
+        res,
+        'hubspot-workflow',
+        400,
+        'malformed',
+        'expected a JSON object with objectId (or vid) and portalId (or ?portalId= in the URL)',
+      );
     }
     if (!(await knownActivityType(ctx, opts.activityTypes, { crm: 'hubspot', id: portalId }, type))) {
       return refuse(ctx, res, 'hubspot-workflow', 400, 'unknown_activity_type', `unknown activity type "${type}"`);
@@ -99,13 +125,20 @@ export function hubspotRouter(ctx: IngressContext, opts: HubSpotRouterOptions): 
     const occurred = typeof body['occurredAt'] === 'number' ? body['occurredAt'] : ctx.clock();
     // A workflow retry resends the same bytes, so the body's hash is the delivery id.
     const digest = createHash('sha256').update(raw).digest('hex').slice(0, 40);
-    const activity: Activity = { id: `hubspot-workflow:${type}:${digest}`, type, at: occurred, attributes: workflowAttributes(body) };
-    const ops: IngressOp[] = [{
-      kind: 'activity',
-      deliveryKey: `hubspot-workflow:${portalId}:${type}:${digest}`,
-      contact: { tenant: { crm: 'hubspot', id: portalId }, objectType: 'contact', id: contactId },
-      activity,
-    }];
+    const activity: Activity = {
+      id: `hubspot-workflow:${type}:${digest}`,
+      type,
+      at: occurred,
+      attributes: workflowAttributes(body),
+    };
+    const ops: IngressOp[] = [
+      {
+        kind: 'activity',
+        deliveryKey: `hubspot-workflow:${portalId}:${type}:${digest}`,
+        contact: { tenant: { crm: 'hubspot', id: portalId }, objectType: 'contact', id: contactId },
+        activity,
+      },
+    ];
     if (await enqueueOps(ctx, res, 'hubspot-workflow', ops, 1)) res.status(204).end();
   });
 

@@ -27,7 +27,6 @@ const parser = new XMLParser({
   isArray: (name) => name === 'Notification',
 });
 
-
 function text(v: unknown): string | undefined {
   if (typeof v === 'string') return v.trim();
   if (v && typeof v === 'object' && '#text' in v) return String((v as { '#text': unknown })['#text']).trim();
@@ -49,7 +48,8 @@ export function parseOutboundMessage(raw: Buffer): ParseResult<OutboundMessage> 
   if (!n || typeof n !== 'object') return { ok: false, reason: 'not a SOAP notifications envelope' };
   const organizationId = text(n['OrganizationId']);
   const actionId = text(n['ActionId']) ?? '';
-  if (!organizationId || !isSalesforceId(organizationId, [KEY_PREFIX.organization])) return { ok: false, reason: 'OrganizationId missing or invalid' };
+  if (!organizationId || !isSalesforceId(organizationId, [KEY_PREFIX.organization]))
+    return { ok: false, reason: 'OrganizationId missing or invalid' };
   const list = (n['Notification'] ?? []) as unknown[];
   if (!Array.isArray(list) || list.length === 0) return { ok: false, reason: 'no Notification elements' };
   if (list.length > 100) return { ok: false, reason: 'more than 100 notifications' };
@@ -76,7 +76,13 @@ export function parseOutboundMessage(raw: Buffer): ParseResult<OutboundMessage> 
       if (t !== undefined) fields[k] = t;
     }
     if (!fields['Id'] || !isSalesforceId(fields['Id'])) {
-      skipped.push({ index: i, id, reason: fields['Id'] ? 'sObject Id is not a Salesforce id' : 'empty sObject (record deleted or not visible to the sending user)' });
+      skipped.push({
+        index: i,
+        id,
+        reason: fields['Id']
+          ? 'sObject Id is not a Salesforce id'
+          : 'empty sObject (record deleted or not visible to the sending user)',
+      });
       continue;
     }
     notifications.push({ id, sObjectType: type, fields });
@@ -120,7 +126,8 @@ export function normalizeOutboundMessage(msg: OutboundMessage, opts: { integrati
     if (n.sObjectType === 'Lead' || n.sObjectType === 'Contact') {
       const objectType = n.sObjectType === 'Lead' ? 'lead' : 'contact';
       // A Lead's Id starts 00Q, a Contact's 003: anything else is not the record it claims to be.
-      if (whoType(f['Id']!) === objectType) ops.push({ kind: 'touch', deliveryKey, contact: { tenant, objectType, id: f['Id']! } });
+      if (whoType(f['Id']!) === objectType)
+        ops.push({ kind: 'touch', deliveryKey, contact: { tenant, objectType, id: f['Id']! } });
       continue;
     }
     const who = f['WhoId'];
@@ -140,7 +147,12 @@ export function normalizeOutboundMessage(msg: OutboundMessage, opts: { integrati
       kind: 'activity',
       deliveryKey,
       contact: { tenant, objectType, id: who },
-      activity: { id: `salesforce:${n.sObjectType.toLowerCase()}:${f['Id']}`, type, at, attributes: { source: n.sObjectType } },
+      activity: {
+        id: `salesforce:${n.sObjectType.toLowerCase()}:${f['Id']}`,
+        type,
+        at,
+        attributes: { source: n.sObjectType },
+      },
     });
   }
   return ops;

@@ -43,9 +43,21 @@ export function salesforceRouter(ctx: IngressContext, opts: SalesforceRouterOpti
     }
     for (const skip of parsed.value.skipped) {
       ctx.metrics.rejected.inc({ source: 'salesforce', reason: 'notification_skipped' });
-      ctx.log.warn({ source: 'salesforce', org: parsed.value.organizationId, notification: skip.id, index: skip.index, reason: skip.reason }, 'outbound notification skipped');
+      ctx.log.warn(
+        {
+          source: 'salesforce',
+          org: parsed.value.organizationId,
+          notification: skip.id,
+          index: skip.index,
+          reason: skip.reason,
+        },
+        'outbound notification skipped',
+      );
     }
-    const ops = normalizeOutboundMessage(parsed.value, opts.integrationUserId ? { integrationUserId: opts.integrationUserId } : {});
+    const ops = normalizeOutboundMessage(
+      parsed.value,
+      opts.integrationUserId ? { integrationUserId: opts.integrationUserId } : {},
+    );
     if (await enqueueOps(ctx, res, 'salesforce', ops, parsed.value.notifications.length)) {
       res.status(200).type('text/xml; charset=utf-8').send(SOAP_ACK);
     }

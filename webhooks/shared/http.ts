@@ -19,7 +19,12 @@ export function reject(res: Response, status: 400 | 401 | 413 | 422, reason: str
  * Answer a failed enqueue. Redis down or slow → 503 with Retry-After, so the CRM retries later.
  * Anything else is a bug: 500, logged with the error but never the payload.
  */
-export function answerEnqueueFailure(res: Response, err: unknown, log: Logger, source: string): 'unavailable' | 'error' {
+export function answerEnqueueFailure(
+  res: Response,
+  err: unknown,
+  log: Logger,
+  source: string,
+): 'unavailable' | 'error' {
   if (err instanceof DeadlineExceeded || isRedisUnavailable(err)) {
     log.warn({ source, err: (err as Error).message }, 'queue unavailable; asked the sender to retry');
     res.status(503).set('Retry-After', '10').json({ error: 'queue unavailable, retry later' });

@@ -36,7 +36,12 @@ export interface TenantVocabulary {
 }
 
 /** Whether `type` is an activity type of this tenant: the default config's, or its own config's. */
-export async function knownActivityType(ctx: IngressContext, defaults: ReadonlySet<string>, tenant: Tenant, type: string): Promise<boolean> {
+export async function knownActivityType(
+  ctx: IngressContext,
+  defaults: ReadonlySet<string>,
+  tenant: Tenant,
+  type: string,
+): Promise<boolean> {
   if (defaults.has(type)) return true;
   return (await ctx.vocabulary?.(tenant).catch(() => null))?.activityTypes.has(type) ?? false;
 }
@@ -47,7 +52,13 @@ const notServedLoggedAt = new Map<string, number>();
  * Make a request's ops durable and account for them. Returns true when the caller may answer
  * 2xx; otherwise a 503 (or 500) has been sent and the CRM will retry.
  */
-export async function enqueueOps(ctx: IngressContext, res: Response, source: SourceLabel, opsIn: IngressOp[], events: number): Promise<boolean> {
+export async function enqueueOps(
+  ctx: IngressContext,
+  res: Response,
+  source: SourceLabel,
+  opsIn: IngressOp[],
+  events: number,
+): Promise<boolean> {
   let ops = opsIn;
   const ignored = events - new Set(ops.map((o) => o.deliveryKey)).size;
   if (ignored > 0) ctx.metrics.ignored.inc({ source }, ignored);
@@ -74,7 +85,10 @@ export async function enqueueOps(ctx: IngressContext, res: Response, source: Sou
   if (result.busy > 0) {
     // Another request is queueing the same delivery right now; if it fails, only a retry saves it.
     ctx.metrics.rejected.inc({ source, reason: 'delivery_in_flight' });
-    res.status(503).set('Retry-After', '5').json({ error: 'some events are being queued by a concurrent delivery; retry later' });
+    res
+      .status(503)
+      .set('Retry-After', '5')
+      .json({ error: 'some events are being queued by a concurrent delivery; retry later' });
     return false;
   }
   return true;
@@ -98,7 +112,10 @@ async function servedOnly(ctx: IngressContext, source: SourceLabel, ops: Ingress
       if (ok || now - (notServedLoggedAt.get(key) ?? 0) < 60_000) continue;
       notServedLoggedAt.set(key, now);
       ctx.metrics.rejected.inc({ source, reason: 'tenant_not_active' });
-      ctx.log.warn({ source, tenant: key }, 'events for a tenant that is not installed or not active: acknowledged, not queued');
+      ctx.log.warn(
+        { source, tenant: key },
+        'events for a tenant that is not installed or not active: acknowledged, not queued',
+      );
     }
   }
   return kept;
@@ -115,7 +132,12 @@ function tenantOfOp(op: IngressOp): Tenant | null {
  * with a short fixed message. Bad input is always a 4xx: the sender must not retry it forever.
  */
 export function refuse(
-  ctx: IngressContext, res: Response, source: SourceLabel, status: 400 | 401 | 413 | 422, reason: string, message: string,
+  ctx: IngressContext,
+  res: Response,
+  source: SourceLabel,
+  status: 400 | 401 | 413 | 422,
+  reason: string,
+  message: string,
   detail: Record<string, string | number> = {},
 ): void {
   ctx.metrics.rejected.inc({ source, reason });

@@ -6,13 +6,16 @@ const SAFE_ID = /^[A-Za-z0-9_:.-]{1,100}$/;
 function wellFormed(value: unknown): boolean {
   if (typeof value === 'string') return value.isWellFormed();
   if (Array.isArray(value)) return value.every(wellFormed);
-  if (value && typeof value === 'object') return Object.entries(value).every(([k, v]) => k.isWellFormed() && wellFormed(v));
+  if (value && typeof value === 'object')
+    return Object.entries(value).every(([k, v]) => k.isWellFormed() && wellFormed(v));
   return true;
 }
 
 function idsOf(op: IngressOp): string[] {
   switch (op.kind) {
-    case 'activity': case 'touch': case 'erase':
+    case 'activity':
+    case 'touch':
+    case 'erase':
       return [op.contact.tenant.id, op.contact.id];
     case 'merge':
       return [op.tenant.id, op.survivorId, ...op.mergedIds];

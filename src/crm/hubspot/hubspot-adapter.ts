@@ -4,7 +4,21 @@ import type { ContactSnapshot } from '../../core/types.ts';
 import type { Tenant } from '../../platform/tenant.ts';
 import { mappingFor } from '../../core/crm-mapping.ts';
 import { CrmRateLimitedError, CrmRejectedError, CrmTransientError, isRetryable } from '../../platform/crm-errors.ts';
-import { chunks, toEndOfGroup, type ContactPage, type ContactRefById, type CrmTask, type TaskToFind, type TaskUpdate, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
+import {
+  chunks,
+  toEndOfGroup,
+  type ContactPage,
+  type ContactRefById,
+  type CrmTask,
+  type TaskToFind,
+  type TaskUpdate,
+  type ContactWrite,
+  type CrmOwner,
+  type CrmPort,
+  type TaskOutcome,
+  type TaskToCreate,
+  type WriteOutcome,
+} from '../../platform/crm-port.ts';
 import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { withDeadline } from '../../platform/deadline.ts';
 import { classifyHubSpotError, isDailyLimit } from './hubspot-errors.ts';
@@ -57,7 +71,10 @@ export class HubSpotAdapter implements CrmPort {
   private readonly mapping: CrmObjectMapping;
   private callCount = 0;
   private learned: { max: number; windowMs: number } | undefined;
-  private readonly tasks = new HubSpotTasks({ client: (t) => this.client(t), call: (t, what, fn, idempotent) => this.call(t, what, fn, idempotent) });
+  private readonly tasks = new HubSpotTasks({
+    client: (t) => this.client(t),
+    call: (t, what, fn, idempotent) => this.call(t, what, fn, idempotent),
+  });
 
   constructor(opts: HubSpotAdapterOptions) {
     const mapping = mappingFor(opts.config, { crm: 'hubspot', objectType: 'contact' });
@@ -89,7 +106,12 @@ export class HubSpotAdapter implements CrmPort {
    * "Remaining: 0" header needs no extra pause — pausing a whole interval there would idle the
    * portal until long after the oldest call has aged out. A 429 still pauses every worker.
    */
-  private async call<T>(tenant: Tenant, what: string, fn: () => Promise<{ data: T; headers?: Record<string, string> }>, idempotent = true): Promise<T> {
+  private async call<T>(
+    tenant: Tenant,
+    what: string,
+    fn: () => Promise<{ data: T; headers?: Record<string, string> }>,
+    idempotent = true,
+  ): Promise<T> {
     const retries = idempotent ? (this.opts.retries ?? 3) : 0;
     for (let attempt = 0; ; attempt++) {
       await this.opts.limiter.acquire(tenant, this.opts.limit);
@@ -117,8 +139,16 @@ export class HubSpotAdapter implements CrmPort {
     return this.call(tenant, 'read account details', async () => {
       const res = await client.apiRequest({ method: 'GET', path: HUBSPOT_PATHS.accountDetails });
       const body = await res.json().catch(() => ({}));
-      if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { code: res.status, body, headers: Object.fromEntries(res.headers.entries()) });
-      return { data: body as { portalId: number; timeZone?: string; accountType?: string }, headers: Object.fromEntries(res.headers.entries()) };
+      if (!res.ok)
+        throw Object.assign(new Error(`HTTP ${res.status}`), {
+          code: res.status,
+          body,
+          headers: Object.fromEntries(res.headers.entries()),
+        });
+      return {
+        data: body as { portalId: number; timeZone?: string; accountType?: string },
+        headers: Object.fromEntries(res.headers.entries()),
+      };
     });
   }
 
@@ -130,7 +160,8 @@ export class HubSpotAdapter implements CrmPort {
     if (!(max > 0 && windowMs > 0) || (this.learned?.max === max && this.learned.windowMs === windowMs)) return;
     this.learned = { max, windowMs };
     await this.opts.limiter.learn(tenant, max, windowMs);
-    if (this.opts.onLimit && (this.opts.limit?.max !== max || this.opts.limit.windowMs !== windowMs)) await this.opts.onLimit(tenant, this.learned);
+    if (this.opts.onLimit && (this.opts.limit?.max !== max || this.opts.limit.windowMs !== windowMs))
+      await this.opts.onLimit(tenant, this.learned);
   }
 
   /** HubSpot record ids are numeric; anything else is refused before any call. */
@@ -143,11 +174,16 @@ export class HubSpotAdapter implements CrmPort {
     const client = await this.client(tenant);
     const out = new Map<string, ContactSnapshot>();
     // Chunks of 100 go side by side: the shared limiter still paces them against the quota.
-    const pages = await Promise.all(chunks([...new Set(refs.map((r) => r.id))], HUBSPOT_BATCH).map((batch) =>
-      this.call(tenant, 'read contacts', () =>
-        client.crm.contacts.batchApi.readWithHttpInfo({ inputs: batch.map((id) => ({ id })), properties, propertiesWithHistory: [] }, false),
+    const pages = await Promise.all(
+      chunks([...new Set(refs.map((r) => r.id))], HUBSPOT_BATCH).map((batch) =>
+        this.call(tenant, 'read contacts', () =>
+          client.crm.contacts.batchApi.readWithHttpInfo(
+            { inputs: batch.map((id) => ({ id })), properties, propertiesWithHistory: [] },
+            false,
+          ),
+        ),
       ),
-    ));
+    );
     for (const data of pages) for (const r of data.results) out.set(r.id, toSnapshot(r.id, r.properties, this.mapping));
     return out;
   }
@@ -155,13 +191,15 @@ export class HubSpotAdapter implements CrmPort {
   async writeContacts(tenant: Tenant, writes: readonly ContactWrite[]): Promise<WriteOutcome[]> {
     const client = await this.client(tenant);
     const stages = this.opts.config.lifecycle.stages;
-    const planned = writes.map((w) => ({ id: w.id, ...toProperties(w, this.mapping, stages) })).filter((p) => Object.keys(p.first).length > 0);
+    const planned = writes
+      .map((w) => ({ id: w.id, ...toProperties(w, this.mapping, stages) }))
+      .filter((p) => Object.keys(p.first).length > 0);
     const failed = new Map<string, WriteOutcome>();
     // objectWriteTraceId (the contact id) asks HubSpot for per-record errors (multi-status) instead of
     // failing the call for one record that breaks a portal's validation rule (2026-09 and later).
     type Input = { id: string; properties: Record<string, string> };
     const recordErrors = (data: unknown) => {
-      for (const e of ((data as { errors?: BatchError[] }).errors ?? [])) {
+      for (const e of (data as { errors?: BatchError[] }).errors ?? []) {
         const ids = e.context?.['ids'] ?? e.context?.['id'] ?? e.context?.['objectWriteTraceId'] ?? [];
         for (const id of ids) {
           const reason = `${e.category ?? 'ERROR'}: ${e.message ?? ''}`.trim();
@@ -177,22 +215,37 @@ export class HubSpotAdapter implements CrmPort {
     // and must be counted (stage entries, the decay schedule).
     const sendChunk = async (batch: Input[]): Promise<void> => {
       try {
-        recordErrors(await this.call(tenant, 'update contacts', () =>
-          client.crm.contacts.batchApi.updateWithHttpInfo({ inputs: batch.map((b) => ({ ...b, objectWriteTraceId: b.id })) })));
+        recordErrors(
+          await this.call(tenant, 'update contacts', () =>
+            client.crm.contacts.batchApi.updateWithHttpInfo({
+              inputs: batch.map((b) => ({ ...b, objectWriteTraceId: b.id })),
+            }),
+          ),
+        );
       } catch (err) {
         if (err instanceof CrmRejectedError && err.status === 400 && batch.length > 1) {
           // Parts strictly smaller than the call, so the split always ends (a call of 2 splits in 1 + 1).
-          await Promise.all(chunks(batch, Math.min(batch.length - 1, Math.ceil(Math.sqrt(batch.length)))).map(sendChunk));
+          await Promise.all(
+            chunks(batch, Math.min(batch.length - 1, Math.ceil(Math.sqrt(batch.length)))).map(sendChunk),
+          );
           return;
         }
-        if (!(err instanceof CrmRejectedError || err instanceof CrmTransientError || err instanceof CrmRateLimitedError)) throw err;
-        for (const b of batch) failed.set(b.id, { id: b.id, ok: false, reason: err.message, retryable: !(err instanceof CrmRejectedError) });
+        if (!(
+          err instanceof CrmRejectedError ||
+          err instanceof CrmTransientError ||
+          err instanceof CrmRateLimitedError
+        ))
+          throw err;
+        for (const b of batch)
+          failed.set(b.id, { id: b.id, ok: false, reason: err.message, retryable: !(err instanceof CrmRejectedError) });
       }
     };
     const send = (inputs: Input[]) => Promise.all(chunks(inputs, HUBSPOT_BATCH).map(sendChunk));
     await send(planned.map((p) => ({ id: p.id, properties: p.first })));
     // The second step of a move back in lifecyclestage, in its own request (batch order is not guaranteed).
-    const seconds = planned.filter((p) => p.second && !failed.has(p.id)).map((p) => ({ id: p.id, properties: p.second! }));
+    const seconds = planned
+      .filter((p) => p.second && !failed.has(p.id))
+      .map((p) => ({ id: p.id, properties: p.second! }));
     if (seconds.length) await send(seconds);
     return writes.map((w) => failed.get(w.id) ?? { id: w.id, ok: true });
   }
@@ -220,7 +273,15 @@ export class HubSpotAdapter implements CrmPort {
     // Batch read by the unique `email` property: exact, 100 per call, and outside the search API's 5/s limit.
     for (const batch of chunks([...new Set(emails.map((e) => e.toLowerCase()))], HUBSPOT_BATCH)) {
       const data = await this.call(tenant, 'find contacts by e-mail', () =>
-        client.crm.contacts.batchApi.readWithHttpInfo({ inputs: batch.map((id) => ({ id })), idProperty: 'email', properties: ['email'], propertiesWithHistory: [] }, false),
+        client.crm.contacts.batchApi.readWithHttpInfo(
+          {
+            inputs: batch.map((id) => ({ id })),
+            idProperty: 'email',
+            properties: ['email'],
+            propertiesWithHistory: [],
+          },
+          false,
+        ),
       );
       for (const r of data.results) {
         const email = (r.properties['email'] ?? '').toLowerCase();
@@ -239,15 +300,27 @@ export class HubSpotAdapter implements CrmPort {
     const client = await this.client(tenant);
     const properties = readProperties(this.mapping);
     const data = await this.call(tenant, 'list contacts', () =>
-      client.crm.contacts.basicApi.getPageWithHttpInfo(HUBSPOT_BATCH, page.cursor ?? undefined, properties, undefined, undefined, false));
-    return { contacts: data.results.map((r) => toSnapshot(r.id, r.properties, this.mapping)), next: data.paging?.next?.after ?? null };
+      client.crm.contacts.basicApi.getPageWithHttpInfo(
+        HUBSPOT_BATCH,
+        page.cursor ?? undefined,
+        properties,
+        undefined,
+        undefined,
+        false,
+      ),
+    );
+    return {
+      contacts: data.results.map((r) => toSnapshot(r.id, r.properties, this.mapping)),
+      next: data.paging?.next?.after ?? null,
+    };
   }
 
   /** The portal's contact count: one search without filters, limit 1 (its `total`). */
   async countContacts(tenant: Tenant): Promise<number> {
     const client = await this.client(tenant);
     const data = await this.call(tenant, 'count contacts', () =>
-      client.crm.contacts.searchApi.doSearchWithHttpInfo({ filterGroups: [], properties: ['hs_object_id'], limit: 1 }));
+      client.crm.contacts.searchApi.doSearchWithHttpInfo({ filterGroups: [], properties: ['hs_object_id'], limit: 1 }),
+    );
     return data.total;
   }
 
@@ -258,7 +331,9 @@ export class HubSpotAdapter implements CrmPort {
   async propertyOptions(tenant: Tenant, name: string): Promise<PropertyOption[] | null> {
     const client = await this.client(tenant);
     try {
-      const p = await this.call(tenant, 'read property', () => client.crm.properties.coreApi.getByNameWithHttpInfo('contacts', name));
+      const p = await this.call(tenant, 'read property', () =>
+        client.crm.properties.coreApi.getByNameWithHttpInfo('contacts', name),
+      );
       return (p.options ?? []).map((o) => ({ value: o.value, label: o.label }));
     } catch (err) {
       if (err instanceof CrmRejectedError && err.status === 404) return null;
@@ -275,19 +350,30 @@ export class HubSpotAdapter implements CrmPort {
    * Search contacts by `lastmodifieddate` (oldest first, 200 a page). HubSpot pages one search up
    * to 10,000 results: a run stops short of that, the next one resumes from the watermark.
    */
-  listModifiedSince(tenant: Tenant, since: Date, maxRecords: number): AsyncIterable<{ snapshot: ContactSnapshot; modifiedAt: number }[]> {
+  listModifiedSince(
+    tenant: Tenant,
+    since: Date,
+    maxRecords: number,
+  ): AsyncIterable<{ snapshot: ContactSnapshot; modifiedAt: number }[]> {
     return toEndOfGroup(this.searchModified(tenant, since), Math.min(maxRecords, 9_000));
   }
 
-  private async *searchModified(tenant: Tenant, since: Date): AsyncIterable<{ snapshot: ContactSnapshot; modifiedAt: number }[]> {
+  private async *searchModified(
+    tenant: Tenant,
+    since: Date,
+  ): AsyncIterable<{ snapshot: ContactSnapshot; modifiedAt: number }[]> {
     const client = await this.client(tenant);
     const properties = [...readProperties(this.mapping), 'lastmodifieddate'];
     let after: string | undefined;
     for (let seen = 0; seen < 10_000;) {
       const page = await this.call(tenant, 'search modified contacts', () =>
-        client.crm.contacts.searchApi.doSearchWithHttpInfo(searchSince('lastmodifieddate', since, properties, after)));
+        client.crm.contacts.searchApi.doSearchWithHttpInfo(searchSince('lastmodifieddate', since, properties, after)),
+      );
       seen += page.results.length;
-      yield page.results.map((r) => ({ snapshot: toSnapshot(r.id, r.properties, this.mapping), modifiedAt: Date.parse(r.properties['lastmodifieddate'] ?? '') || r.updatedAt.getTime() }));
+      yield page.results.map((r) => ({
+        snapshot: toSnapshot(r.id, r.properties, this.mapping),
+        modifiedAt: Date.parse(r.properties['lastmodifieddate'] ?? '') || r.updatedAt.getTime(),
+      }));
       after = page.paging?.next?.after;
       if (!after) return;
     }
@@ -299,7 +385,9 @@ export class HubSpotAdapter implements CrmPort {
     for (const archived of [false, true]) {
       let after: string | undefined;
       do {
-        const page = await this.call(tenant, 'list owners', () => client.crm.owners.ownersApi.getPageWithHttpInfo(undefined, after, 100, archived));
+        const page = await this.call(tenant, 'list owners', () =>
+          client.crm.owners.ownersApi.getPageWithHttpInfo(undefined, after, 100, archived),
+        );
         for (const o of page.results) owners.push({ id: String(o.id), active: !archived && !o.archived });
         after = page.paging?.next?.after;
       } while (after);

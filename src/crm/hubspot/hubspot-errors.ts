@@ -20,8 +20,19 @@ function bodyMessage(body: unknown): string {
 }
 
 function policyName(body: unknown): string | undefined {
-  const parsed = typeof body === 'string' ? (() => { try { return JSON.parse(body); } catch { return undefined; } })() : body;
-  return parsed && typeof parsed === 'object' && 'policyName' in parsed ? String((parsed as { policyName: unknown }).policyName) : undefined;
+  const parsed =
+    typeof body === 'string'
+      ? (() => {
+          try {
+            return JSON.parse(body);
+          } catch {
+            return undefined;
+          }
+        })()
+      : body;
+  return parsed && typeof parsed === 'object' && 'policyName' in parsed
+    ? String((parsed as { policyName: unknown }).policyName)
+    : undefined;
 }
 
 /**
@@ -38,17 +49,32 @@ export function classifyHubSpotError(err: unknown, what: string, timezone?: stri
     const daily = policyName(e.body) === 'DAILY';
     // Without Retry-After, a rolling window frees its oldest slot soon: wait a second, not a whole
     // interval (our own limiter paces the calls after that).
-    const ms = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : daily ? msUntilMidnight(timezone) : 1_000;
+    const ms =
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : daily ? msUntilMidnight(timezone) : 1_000;
     const message = `${what}: HubSpot rate limit (${policyName(e.body) ?? 'no policy'}); retry in ${ms} ms`;
     return toCrmError({ status, message, retryAfterMs: ms });
   }
-  const message = status === 401 ? `${what}: HubSpot refused the access token (401)` : `${what}: HubSpot ${status}: ${bodyMessage(e.body)}`;
+  const message =
+    status === 401
+      ? `${what}: HubSpot refused the access token (401)`
+      : `${what}: HubSpot ${status}: ${bodyMessage(e.body)}`;
   return toCrmError({ status, code: bodyCategory(e.body), message });
 }
 
 function bodyCategory(body: unknown): string | undefined {
-  const parsed = typeof body === 'string' ? (() => { try { return JSON.parse(body); } catch { return undefined; } })() : body;
-  return parsed && typeof parsed === 'object' && 'category' in parsed ? String((parsed as { category: unknown }).category) : undefined;
+  const parsed =
+    typeof body === 'string'
+      ? (() => {
+          try {
+            return JSON.parse(body);
+          } catch {
+            return undefined;
+          }
+        })()
+      : body;
+  return parsed && typeof parsed === 'object' && 'category' in parsed
+    ? String((parsed as { category: unknown }).category)
+    : undefined;
 }
 
 /** Is this a 429 for the daily cap (policyName DAILY)? */

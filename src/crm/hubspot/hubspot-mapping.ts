@@ -8,7 +8,13 @@ export const STAGE_PROPERTY = 'lifecyclestage';
 /** Exactly the properties leadstage reads: mapped fields, its own outputs, the owner. */
 export function readProperties(m: CrmObjectMapping): string[] {
   const w = m.write;
-  return [...new Set([...Object.values(m.fields), w.score, w.fitGrade, w.reasons, w.stage, w.leadStatus, OWNER_PROPERTY].filter((p): p is string => Boolean(p)))].sort();
+  return [
+    ...new Set(
+      [...Object.values(m.fields), w.score, w.fitGrade, w.reasons, w.stage, w.leadStatus, OWNER_PROPERTY].filter(
+        (p): p is string => Boolean(p),
+      ),
+    ),
+  ].sort();
 }
 
 const blank = (v: string | null | undefined): v is null | undefined | '' => v === null || v === undefined || v === '';
@@ -44,7 +50,11 @@ export function toSnapshot(id: string, props: Record<string, string | null>, m: 
  * (allowed by the regression policy) needs two requests, since HubSpot ignores backward values:
  * `first` clears the stage, `second` sets the earlier one.
  */
-export function toProperties(w: ContactWrite, m: CrmObjectMapping, stages: readonly string[]): { first: Record<string, string>; second: Record<string, string> | null } {
+export function toProperties(
+  w: ContactWrite,
+  m: CrmObjectMapping,
+  stages: readonly string[],
+): { first: Record<string, string>; second: Record<string, string> | null } {
   const c = w.changes;
   const props: Record<string, string> = {};
   const set = (prop: string | undefined, value: string | undefined) => {

@@ -26,7 +26,17 @@ export function taskInput(task: PlannedTask, contact: ContactRefById) {
       hs_task_type: TYPE[task.type],
       ...(task.ownerId ? { hubspot_owner_id: task.ownerId } : {}),
     },
-    associations: [{ to: { id: contact.id }, types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: TASK_TO_CONTACT }] }],
+    associations: [
+      {
+        to: { id: contact.id },
+        types: [
+          {
+            associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined,
+            associationTypeId: TASK_TO_CONTACT,
+          },
+        ],
+      },
+    ],
   };
 }
 
@@ -35,7 +45,12 @@ export const TASK_VIEW_PROPERTIES = ['hs_task_status', 'hubspot_owner_id', 'hs_t
 
 /** A task record of a batch read, as the port's view: open unless COMPLETED. */
 export function taskView(r: { id: string; properties: Record<string, string | null> }): CrmTask {
-  return { id: r.id, open: r.properties['hs_task_status'] !== 'COMPLETED', ownerId: r.properties['hubspot_owner_id'] || null, body: r.properties['hs_task_body'] ?? '' };
+  return {
+    id: r.id,
+    open: r.properties['hs_task_status'] !== 'COMPLETED',
+    ownerId: r.properties['hubspot_owner_id'] || null,
+    body: r.properties['hs_task_body'] ?? '',
+  };
 }
 
 /** One input of a task batch update: only the properties the update names. */
@@ -54,15 +69,24 @@ export function taskUpdateInput(u: TaskUpdate): { id: string; properties: Record
 /** A search for records whose `property` (epoch ms) is at or after `since`, oldest first, 200 a page. */
 export function searchSince(property: string, since: Date, properties: string[], after: string | undefined) {
   return {
-    filterGroups: [{ filters: [{ propertyName: property, operator: 'GTE' as FilterOperatorEnum, value: String(since.getTime()) }] }],
-    properties, sorts: [property], limit: 200, ...(after ? { after } : {}),
+    filterGroups: [
+      { filters: [{ propertyName: property, operator: 'GTE' as FilterOperatorEnum, value: String(since.getTime()) }] },
+    ],
+    properties,
+    sorts: [property],
+    limit: 200,
+    ...(after ? { after } : {}),
   };
 }
 
 /** The tasks of one contact, newest first (the fallback lookup of a task by its marker). */
 export function tasksOfContact(contactId: string) {
   return {
-    filterGroups: [{ filters: [{ propertyName: 'associations.contact', operator: 'EQ' as FilterOperatorEnum, value: contactId }] }],
-    properties: ['hs_task_body'], sorts: ['-hs_createdate'], limit: 100,
+    filterGroups: [
+      { filters: [{ propertyName: 'associations.contact', operator: 'EQ' as FilterOperatorEnum, value: contactId }] },
+    ],
+    properties: ['hs_task_body'],
+    sorts: ['-hs_createdate'],
+    limit: 100,
   };
 }

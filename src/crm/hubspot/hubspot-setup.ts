@@ -1,5 +1,8 @@
 import type { Client } from '@hubspot/api-client';
-import type { PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties/index.js';
+import type {
+  PropertyCreateFieldTypeEnum,
+  PropertyCreateTypeEnum,
+} from '@hubspot/api-client/lib/codegen/crm/properties/index.js';
 import { mappingFor } from '../../core/crm-mapping.ts';
 import { checkHubSpotVocabulary } from './hubspot-vocabulary.ts';
 import type { LeadstageConfig } from '../../core/model.ts';
@@ -22,13 +25,39 @@ export function hubspotPropertySpecs(config: LeadstageConfig): PropertySpec[] {
   const add = (name: string | undefined, spec: Omit<PropertySpec, 'name'>) => {
     if (name && !specs.some((s) => s.name === name)) specs.push({ name, ...spec });
   };
-  add(m.write.score, { label: 'Lead score', type: 'number', fieldType: 'number', description: 'leadstage: fit + engagement score' });
-  add(m.write.fitGrade, { label: 'Fit grade', type: 'string', fieldType: 'text', description: 'leadstage: ideal-customer-profile grade' });
-  add(m.write.reasons, { label: 'Score reasons', type: 'string', fieldType: 'textarea', description: 'leadstage: the rules behind the score' });
-  add(m.write.scoredAt, { label: 'Last scored at', type: 'datetime', fieldType: 'date', description: 'leadstage: when the score was last written' });
+  add(m.write.score, {
+    label: 'Lead score',
+    type: 'number',
+    fieldType: 'number',
+    description: 'leadstage: fit + engagement score',
+  });
+  add(m.write.fitGrade, {
+    label: 'Fit grade',
+    type: 'string',
+    fieldType: 'text',
+    description: 'leadstage: ideal-customer-profile grade',
+  });
+  add(m.write.reasons, {
+    label: 'Score reasons',
+    type: 'string',
+    fieldType: 'textarea',
+    description: 'leadstage: the rules behind the score',
+  });
+  add(m.write.scoredAt, {
+    label: 'Last scored at',
+    type: 'datetime',
+    fieldType: 'date',
+    description: 'leadstage: when the score was last written',
+  });
   // Read-side custom fields the config maps under leadstage's own prefix (BANT inputs for sales).
   for (const [canonical, prop] of Object.entries(m.fields)) {
-    if (prop.startsWith('leadstage_')) add(prop, { label: canonical.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase()), type: 'string', fieldType: 'text', description: `leadstage: ${canonical}` });
+    if (prop.startsWith('leadstage_'))
+      add(prop, {
+        label: canonical.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase()),
+        type: 'string',
+        fieldType: 'text',
+        description: `leadstage: ${canonical}`,
+      });
   }
   return specs;
 }
@@ -41,7 +70,11 @@ export async function setupHubSpot(client: Client, config: LeadstageConfig): Pro
   const done: string[] = [];
   const groups = await client.crm.properties.groupsApi.getAll('contacts');
   if (!groups.results.some((g) => g.name === PROPERTY_GROUP)) {
-    await client.crm.properties.groupsApi.create('contacts', { name: PROPERTY_GROUP, label: 'leadstage', displayOrder: -1 });
+    await client.crm.properties.groupsApi.create('contacts', {
+      name: PROPERTY_GROUP,
+      label: 'leadstage',
+      displayOrder: -1,
+    });
     done.push(`created property group ${PROPERTY_GROUP}`);
   } else {
     done.push(`property group ${PROPERTY_GROUP} exists`);
@@ -53,8 +86,12 @@ export async function setupHubSpot(client: Client, config: LeadstageConfig): Pro
       continue;
     }
     await client.crm.properties.coreApi.create('contacts', {
-      name: spec.name, label: spec.label, description: spec.description, groupName: PROPERTY_GROUP,
-      type: spec.type as PropertyCreateTypeEnum, fieldType: spec.fieldType as PropertyCreateFieldTypeEnum,
+      name: spec.name,
+      label: spec.label,
+      description: spec.description,
+      groupName: PROPERTY_GROUP,
+      type: spec.type as PropertyCreateTypeEnum,
+      fieldType: spec.fieldType as PropertyCreateFieldTypeEnum,
     });
     done.push(`created property ${spec.name} (${spec.type})`);
   }

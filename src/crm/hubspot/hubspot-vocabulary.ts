@@ -31,13 +31,23 @@ export async function checkHubSpotVocabulary(
     const have = new Set(options.map((o) => o.value));
     const list = options.map((o) => o.value).join(', ');
     for (const [path, value] of wanted) {
-      if (!have.has(value)) problems.push(`${path}: "${value}" is not a value of ${property} in this portal (it has: ${list})`);
+      if (!have.has(value))
+        problems.push(`${path}: "${value}" is not a value of ${property} in this portal (it has: ${list})`);
     }
   };
   const placed = Object.keys(config.lifecycle.criteria);
-  await check(m.write.stage, placed.map((s) => [m.stageValues[s] ? `crm.hubspot.stageValues.${s}` : `crm.hubspot.stageValues (stage ${s})`, m.stageValues[s] ?? s]));
+  await check(
+    m.write.stage,
+    placed.map((s) => [
+      m.stageValues[s] ? `crm.hubspot.stageValues.${s}` : `crm.hubspot.stageValues (stage ${s})`,
+      m.stageValues[s] ?? s,
+    ]),
+  );
   const s = config.lifecycle.leadStatus;
   const statuses = [...new Set([s.onHandoff, s.nurture, s.disqualified])];
-  await check(m.write.leadStatus, statuses.map((st) => [`crm.hubspot.leadStatusValues.${st}`, m.leadStatusValues[st] ?? st]));
+  await check(
+    m.write.leadStatus,
+    statuses.map((st) => [`crm.hubspot.leadStatusValues.${st}`, m.leadStatusValues[st] ?? st]),
+  );
   return problems;
 }

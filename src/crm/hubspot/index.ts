@@ -9,9 +9,15 @@ import { hubspotOAuth } from './hubspot-oauth.ts';
 import { checkHubSpotSetup, setupHubSpot } from './hubspot-setup.ts';
 
 const API = 'https://api.hubapi.com';
-const oauthFor = (env: Env) => env.HUBSPOT_CLIENT_ID && env.HUBSPOT_CLIENT_SECRET
-  ? hubspotOAuth({ clientId: env.HUBSPOT_CLIENT_ID, clientSecret: env.HUBSPOT_CLIENT_SECRET, authBaseUrl: env.HUBSPOT_AUTH_BASE_URL, apiBaseUrl: env.HUBSPOT_API_BASE_URL ?? API })
-  : null;
+const oauthFor = (env: Env) =>
+  env.HUBSPOT_CLIENT_ID && env.HUBSPOT_CLIENT_SECRET
+    ? hubspotOAuth({
+        clientId: env.HUBSPOT_CLIENT_ID,
+        clientSecret: env.HUBSPOT_CLIENT_SECRET,
+        authBaseUrl: env.HUBSPOT_AUTH_BASE_URL,
+        apiBaseUrl: env.HUBSPOT_API_BASE_URL ?? API,
+      })
+    : null;
 
 /**
  * HubSpot's documented limit per installed account and 10 s, by app type and tier (crm-facts:
@@ -31,7 +37,9 @@ export const hubspotCrm: CrmModule = {
   connector(ctx) {
     const { env } = ctx;
     const limiter = new TenantRateLimiter(ctx.redis, ctx.keys, {
-      max: env.HUBSPOT_REQUESTS_PER_WINDOW ?? 110, windowMs: env.HUBSPOT_WINDOW_MS, maxInlineWaitMs: ctx.maxInlineWaitMs,
+      max: env.HUBSPOT_REQUESTS_PER_WINDOW ?? 110,
+      windowMs: env.HUBSPOT_WINDOW_MS,
+      maxInlineWaitMs: ctx.maxInlineWaitMs,
       ...(ctx.priority ? { priority: ctx.priority } : {}), // a rescore's calls yield to live work
     });
     // Daily caps reset at midnight in the account's zone: from the tenant record, else asked once.
@@ -42,14 +50,27 @@ export const hubspotCrm: CrmModule = {
     const portFor = (record: TenantRecord): HubSpotAdapter => {
       const token = record.credentials['accessToken'];
       const adapter: HubSpotAdapter = new HubSpotAdapter({
-        config: record.config, limiter, retries: env.HUBSPOT_RETRIES, timeoutMs: env.CRM_TIMEOUT_MS,
+        config: record.config,
+        limiter,
+        retries: env.HUBSPOT_RETRIES,
+        timeoutMs: env.CRM_TIMEOUT_MS,
         // What the portal announced last time (kept on its record) beats the tier's default.
-        limit: record.limit ?? { max: env.HUBSPOT_REQUESTS_PER_WINDOW ?? hubspotDefaultLimit(record.tier), windowMs: env.HUBSPOT_WINDOW_MS },
+        limit: record.limit ?? {
+          max: env.HUBSPOT_REQUESTS_PER_WINDOW ?? hubspotDefaultLimit(record.tier),
+          windowMs: env.HUBSPOT_WINDOW_MS,
+        },
         ...(ctx.tenantFacts ? { onLimit: (t, l) => ctx.tenantFacts!.recordLimit(t, l).catch(() => undefined) } : {}),
         timezone: async (t) => {
           if (record.timezone) return record.timezone;
           let zone = zones.get(t.id);
-          if (!zone) zones.set(t.id, (zone = adapter.accountDetails(t).then((d) => d.timeZone, () => undefined)));
+          if (!zone)
+            zones.set(
+              t.id,
+              (zone = adapter.accountDetails(t).then(
+                (d) => d.timeZone,
+                () => undefined,
+              )),
+            );
           return zone;
         },
         accessToken: async (t) => {
@@ -66,7 +87,10 @@ export const hubspotCrm: CrmModule = {
       checkSchema: (record) => portFor(record).checkVocabulary(record.tenant),
       async setup(record) {
         const client = await portFor(record).sdk(record.tenant);
-        return { done: await setupHubSpot(client, record.config), problems: await checkHubSpotSetup(client, record.config) };
+        return {
+          done: await setupHubSpot(client, record.config),
+          problems: await checkHubSpotSetup(client, record.config),
+        };
       },
     };
   },

@@ -29,7 +29,8 @@ const LONG = avro.types.LongType.using({
     buf.writeBigInt64LE(BigInt(n as number));
     return buf;
   },
-  fromJSON: (v) => BigInt(v as number), toJSON: (v) => Number(v),
+  fromJSON: (v) => BigInt(v as number),
+  toJSON: (v) => Number(v),
   isValid: (n) => (typeof n === 'number' && Number.isInteger(n)) || typeof n === 'bigint',
   compare: (a, b) => ((a as number) === (b as number) ? 0 : (a as number) < (b as number) ? -1 : 1),
 });
@@ -76,7 +77,9 @@ interface PubSubStub extends grpc.Client {
 
 let service: grpc.ServiceClientConstructor | undefined;
 function pubSubService(): grpc.ServiceClientConstructor {
-  const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(PROTO, {})) as unknown as { eventbus: { v1: { PubSub: grpc.ServiceClientConstructor } } };
+  const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(PROTO, {})) as unknown as {
+    eventbus: { v1: { PubSub: grpc.ServiceClientConstructor } };
+  };
   return (service ??= pkg.eventbus.v1.PubSub);
 }
 
@@ -122,9 +125,17 @@ export class PubSubClient {
       md.add('tenantid', opts.orgId);
       cb(null, md);
     });
-    const tls = grpc.credentials.createSsl(null, null, null, opts.rejectUnauthorizedSsl === false ? { rejectUnauthorized: false } : {});
+    const tls = grpc.credentials.createSsl(
+      null,
+      null,
+      null,
+      opts.rejectUnauthorizedSsl === false ? { rejectUnauthorized: false } : {},
+    );
     const Stub = pubSubService();
-    this.stub = new Stub(opts.endpoint, grpc.credentials.combineChannelCredentials(tls, metadata)) as unknown as PubSubStub;
+    this.stub = new Stub(
+      opts.endpoint,
+      grpc.credentials.combineChannelCredentials(tls, metadata),
+    ) as unknown as PubSubStub;
   }
 
   /** Subscribe after `after` (CUSTOM) or at the tip (LATEST, `after` null), asking for `initial` events. */
@@ -142,21 +153,33 @@ export class PubSubClient {
     };
     call.on('data', (res: FetchResponse) => {
       // Schemas are fetched on first sight: decode in arrival order even when one has to wait.
-      order = order.then(async () => {
-        if (over) return;
-        const list = res.events ?? [];
-        if (list.length === 0) return on.keepalive(replayOf(res.latestReplayId));
-        const decoded: DecodedEvent[] = [];
-        for (const e of list) decoded.push({ replayId: replayOf(e.replayId), header: await this.decode(e.event?.schemaId, e.event?.payload) });
-        if (!over) on.events(decoded, res.pendingNumRequested ?? 0);
-      }).catch((err: Error) => end(err));
+      order = order
+        .then(async () => {
+          if (over) return;
+          const list = res.events ?? [];
+          if (list.length === 0) return on.keepalive(replayOf(res.latestReplayId));
+          const decoded: DecodedEvent[] = [];
+          for (const e of list)
+            decoded.push({
+              replayId: replayOf(e.replayId),
+              header: await this.decode(e.event?.schemaId, e.event?.payload),
+            });
+          if (!over) on.events(decoded, res.pendingNumRequested ?? 0);
+        })
+        .catch((err: Error) => end(err));
     });
     call.on('error', (err: grpc.ServiceError) => end(err)); // also our own cancel: ignored once over
     call.on('end', () => end(new Error(`${topicName}: the server ended the stream`)));
-    call.write(after === null
-      ? { topicName, replayPreset: 'LATEST', numRequested: initial }
-      : { topicName, replayPreset: 'CUSTOM', replayId: replayBytes(after), numRequested: initial });
-    return { request: (n) => { if (!over) call.write({ topicName, numRequested: n }); } };
+    call.write(
+      after === null
+        ? { topicName, replayPreset: 'LATEST', numRequested: initial }
+        : { topicName, replayPreset: 'CUSTOM', replayId: replayBytes(after), numRequested: initial },
+    );
+    return {
+      request: (n) => {
+        if (!over) call.write({ topicName, numRequested: n });
+      },
+    };
   }
 
   /** Cancel every stream and close the channel; no handler is called afterwards. */
@@ -167,7 +190,10 @@ export class PubSubClient {
     this.stub.close();
   }
 
-  private async decode(schemaId: string | undefined, payload: Buffer | undefined): Promise<ChangeEventHeader | undefined> {
+  private async decode(
+    schemaId: string | undefined,
+    payload: Buffer | undefined,
+  ): Promise<ChangeEventHeader | undefined> {
     if (!schemaId || !payload) return undefined;
     const type = await this.schema(schemaId); // a schema that cannot be fetched fails the stream (retried)
     let record: { ChangeEventHeader?: ChangeEventHeader & { changedFields?: unknown } };
@@ -184,14 +210,16 @@ export class PubSubClient {
   private schema(schemaId: string): Promise<AvroType> {
     let s = this.schemas.get(schemaId);
     if (!s) {
-      s = new Promise<AvroType>((resolve, reject) => this.stub.GetSchema({ schemaId }, (err, res) => {
-        if (err || !res) return reject(err ?? new Error('empty schema answer'));
-        try {
-          resolve(avro.parse(res.schemaJson, { registry: { long: LONG } }));
-        } catch (e) {
-          reject(e as Error);
-        }
-      }));
+      s = new Promise<AvroType>((resolve, reject) =>
+        this.stub.GetSchema({ schemaId }, (err, res) => {
+          if (err || !res) return reject(err ?? new Error('empty schema answer'));
+          try {
+            resolve(avro.parse(res.schemaJson, { registry: { long: LONG } }));
+          } catch (e) {
+            reject(e as Error);
+          }
+        }),
+      );
       s.catch(() => this.schemas.delete(schemaId));
       this.schemas.set(schemaId, s);
     }

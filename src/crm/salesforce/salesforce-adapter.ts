@@ -5,7 +5,20 @@ import type { Tenant } from '../../platform/tenant.ts';
 import { mappingFor } from '../../core/crm-mapping.ts';
 import { CrmRateLimitedError, CrmRejectedError, CrmTransientError } from '../../platform/crm-errors.ts';
 import { classifySalesforceError } from './salesforce-errors.ts';
-import { chunks, type ContactPage, type ContactRefById, type CrmTask, type TaskToFind, type TaskUpdate, type ContactWrite, type CrmOwner, type CrmPort, type TaskOutcome, type TaskToCreate, type WriteOutcome } from '../../platform/crm-port.ts';
+import {
+  chunks,
+  type ContactPage,
+  type ContactRefById,
+  type CrmTask,
+  type TaskToFind,
+  type TaskUpdate,
+  type ContactWrite,
+  type CrmOwner,
+  type CrmPort,
+  type TaskOutcome,
+  type TaskToCreate,
+  type WriteOutcome,
+} from '../../platform/crm-port.ts';
 import { withDeadline } from '../../platform/deadline.ts';
 import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { listModified, type ModifiedPage } from './salesforce-modified.ts';
@@ -44,7 +57,10 @@ export class SalesforceAdapter implements CrmPort {
   constructor(opts: SalesforceAdapterOptions) {
     if (!opts.config.crm['salesforce']) throw new Error('the config has no crm.salesforce mapping');
     this.opts = opts;
-    this.tasks = new SalesforceTasks({ call: (t, what, fn) => this.call(t, what, fn), timezone: opts.config.businessHours.timezone });
+    this.tasks = new SalesforceTasks({
+      call: (t, what, fn) => this.call(t, what, fn),
+      timezone: opts.config.businessHours.timezone,
+    });
   }
 
   get calls(): number {
@@ -97,11 +113,19 @@ export class SalesforceAdapter implements CrmPort {
       if (ids.length === 0) continue;
       const m = this.mapping(objectType);
       // Chunks of 200 go side by side; the shared limiter paces them.
-      const results = await Promise.all(chunks(ids, SALESFORCE_BATCH).map((batch) => {
-        const soql = `SELECT ${selectFields(m).join(', ')} FROM ${SOBJECT[objectType]} WHERE Id IN (${batch.map(soqlId).join(', ')})`;
-        return this.call(tenant, `read ${SOBJECT[objectType]}s`, async (conn) => await conn.query<Record<string, unknown>>(soql, { autoFetch: true, maxFetch: SALESFORCE_BATCH }));
-      }));
-      for (const result of results) for (const r of result.records) out.set(String(r['Id']), toSnapshot(objectType, r, m));
+      const results = await Promise.all(
+        chunks(ids, SALESFORCE_BATCH).map((batch) => {
+          const soql = `SELECT ${selectFields(m).join(', ')} FROM ${SOBJECT[objectType]} WHERE Id IN (${batch.map(soqlId).join(', ')})`;
+          return this.call(
+            tenant,
+            `read ${SOBJECT[objectType]}s`,
+            async (conn) =>
+              await conn.query<Record<string, unknown>>(soql, { autoFetch: true, maxFetch: SALESFORCE_BATCH }),
+          );
+        }),
+      );
+      for (const result of results)
+        for (const r of result.records) out.set(String(r['Id']), toSnapshot(objectType, r, m));
     }
     return out;
   }
@@ -113,26 +137,39 @@ export class SalesforceAdapter implements CrmPort {
         .filter((w) => w.objectType === objectType)
         .map((w) => ({ Id: w.id, ...toFields(w, this.mapping(objectType)) }))
         .filter((r) => Object.keys(r).length > 1);
-      await Promise.all(chunks(records, SALESFORCE_BATCH).map(async (batch) => {
-        let results: SaveResult[];
-        try {
-          results = (await this.call(tenant, `update ${SOBJECT[objectType]}s`, (conn) =>
-            conn.sobject(SOBJECT[objectType]).update(batch, { allOrNone: false, headers: NO_AUTO_ASSIGN }),
-          )) as unknown as SaveResult[];
-        } catch (err) {
-          // A call that failed as a whole fails its own records only: the other calls went through.
-          if (!(err instanceof CrmRejectedError || err instanceof CrmTransientError || err instanceof CrmRateLimitedError)) throw err;
-          for (const r of batch) outcomes.set(r.Id, { id: r.Id, ok: false, reason: err.message, retryable: !(err instanceof CrmRejectedError) });
-          return;
-        }
-        batch.forEach((record, i) => {
-          const r = results[i];
-          if (r?.success) outcomes.set(record.Id, { id: record.Id, ok: true });
-          else {
-            outcomes.set(record.Id, { id: record.Id, ok: false, ...recordFailure(r) });
+      await Promise.all(
+        chunks(records, SALESFORCE_BATCH).map(async (batch) => {
+          let results: SaveResult[];
+          try {
+            results = (await this.call(tenant, `update ${SOBJECT[objectType]}s`, (conn) =>
+              conn.sobject(SOBJECT[objectType]).update(batch, { allOrNone: false, headers: NO_AUTO_ASSIGN }),
+            )) as unknown as SaveResult[];
+          } catch (err) {
+            // A call that failed as a whole fails its own records only: the other calls went through.
+            if (!(
+              err instanceof CrmRejectedError ||
+              err instanceof CrmTransientError ||
+              err instanceof CrmRateLimitedError
+            ))
+              throw err;
+            for (const r of batch)
+              outcomes.set(r.Id, {
+                id: r.Id,
+                ok: false,
+                reason: err.message,
+                retryable: !(err instanceof CrmRejectedError),
+              });
+            return;
           }
-        });
-      }));
+          batch.forEach((record, i) => {
+            const r = results[i];
+            if (r?.success) outcomes.set(record.Id, { id: record.Id, ok: true });
+            else {
+              outcomes.set(record.Id, { id: record.Id, ok: false, ...recordFailure(r) });
+            }
+          });
+        }),
+      );
     }
     return writes.map((w) => outcomes.get(w.id) ?? { id: w.id, ok: true });
   }
@@ -156,14 +193,20 @@ export class SalesforceAdapter implements CrmPort {
 
   async findByEmail(tenant: Tenant, emails: readonly string[]): Promise<Map<string, ContactRefById[]>> {
     const out = new Map<string, ContactRefById[]>();
-    const quoted = [...new Set(emails.map((e) => e.toLowerCase()))].map((e) => `'${e.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
+    const quoted = [...new Set(emails.map((e) => e.toLowerCase()))].map(
+      (e) => `'${e.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
+    );
     for (const objectType of ['lead', 'contact'] as const) {
       if (!this.has(objectType)) continue;
       // Converted Leads live on as Contacts; only open Leads are scored as Leads.
       const extra = objectType === 'lead' ? ' AND IsConverted = false' : '';
       for (const batch of chunks(quoted, SALESFORCE_BATCH)) {
         const soql = `SELECT Id, Email FROM ${SOBJECT[objectType]} WHERE Email IN (${batch.join(', ')})${extra}`;
-        const result = await this.call(tenant, `find ${SOBJECT[objectType]}s by e-mail`, async (conn) => await conn.query<{ Id: string; Email: string | null }>(soql));
+        const result = await this.call(
+          tenant,
+          `find ${SOBJECT[objectType]}s by e-mail`,
+          async (conn) => await conn.query<{ Id: string; Email: string | null }>(soql),
+        );
         for (const r of result.records) {
           const email = (r.Email ?? '').toLowerCase();
           if (email) out.set(email, [...(out.get(email) ?? []), { objectType, id: r.Id }]);
@@ -182,15 +225,22 @@ export class SalesforceAdapter implements CrmPort {
   async listContacts(tenant: Tenant, page: { cursor: string | null }): Promise<ContactPage> {
     const types = (['lead', 'contact'] as const).filter((t) => this.has(t));
     const at = page.cursor ? /^(lead|contact):(\w*)$/.exec(page.cursor) : null;
-    if (page.cursor && !at) throw new CrmRejectedError(400, `not a Salesforce list cursor: ${page.cursor.slice(0, 40)}`);
+    if (page.cursor && !at)
+      throw new CrmRejectedError(400, `not a Salesforce list cursor: ${page.cursor.slice(0, 40)}`);
     const objectType = (at?.[1] as 'lead' | 'contact' | undefined) ?? types[0];
     if (!objectType || !types.includes(objectType)) return { contacts: [], next: null };
     const m = this.mapping(objectType);
-    const where = [...(objectType === 'lead' ? ['IsConverted = false'] : []), ...(at?.[2] ? [`Id > ${soqlId(at[2])}`] : [])];
+    const where = [
+      ...(objectType === 'lead' ? ['IsConverted = false'] : []),
+      ...(at?.[2] ? [`Id > ${soqlId(at[2])}`] : []),
+    ];
     const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
     const soql = `SELECT ${selectFields(m).join(', ')} FROM ${SOBJECT[objectType]}${filter} ORDER BY Id ASC LIMIT ${SALESFORCE_LIST_PAGE}`;
-    const result = await this.call(tenant, `list ${SOBJECT[objectType]}s`, async (conn) =>
-      await conn.query<Record<string, unknown>>(soql, { autoFetch: false }));
+    const result = await this.call(
+      tenant,
+      `list ${SOBJECT[objectType]}s`,
+      async (conn) => await conn.query<Record<string, unknown>>(soql, { autoFetch: false }),
+    );
     const last = result.records.at(-1)?.['Id'];
     const more = last !== undefined && (!result.done || result.records.length >= SALESFORCE_LIST_PAGE);
     const after = types[types.indexOf(objectType) + 1];
@@ -210,16 +260,35 @@ export class SalesforceAdapter implements CrmPort {
 
   /** Leads and Contacts by SystemModstamp, oldest first (the reconciliation sweep; see salesforce-modified.ts). */
   listModifiedSince(tenant: Tenant, since: Date, maxRecords: number): AsyncIterable<ModifiedPage> {
-    const types = (['lead', 'contact'] as const).filter((t) => this.has(t)).map((objectType) => ({ objectType, m: this.mapping(objectType) }));
-    return listModified(types, since, maxRecords, async (objectType, soql) =>
-      (await this.call(tenant, `list modified ${SOBJECT[objectType]}s`, async (conn) => await conn.query<Record<string, unknown>>(soql))).records);
+    const types = (['lead', 'contact'] as const)
+      .filter((t) => this.has(t))
+      .map((objectType) => ({ objectType, m: this.mapping(objectType) }));
+    return listModified(
+      types,
+      since,
+      maxRecords,
+      async (objectType, soql) =>
+        (
+          await this.call(
+            tenant,
+            `list modified ${SOBJECT[objectType]}s`,
+            async (conn) => await conn.query<Record<string, unknown>>(soql),
+          )
+        ).records,
+    );
   }
 
   async listOwners(tenant: Tenant): Promise<CrmOwner[]> {
-    const ids = this.opts.config.assignment.owners.map((o) => o.ids['salesforce']).filter((x): x is string => Boolean(x));
+    const ids = this.opts.config.assignment.owners
+      .map((o) => o.ids['salesforce'])
+      .filter((x): x is string => Boolean(x));
     if (ids.length === 0) return [];
     const soql = `SELECT Id, IsActive FROM User WHERE Id IN (${ids.map(soqlId).join(', ')})`;
-    const result = await this.call(tenant, 'list Users', async (conn) => await conn.query<{ Id: string; IsActive: boolean }>(soql));
+    const result = await this.call(
+      tenant,
+      'list Users',
+      async (conn) => await conn.query<{ Id: string; IsActive: boolean }>(soql),
+    );
     return result.records.map((u) => ({ id: u.Id, active: u.IsActive }));
   }
 
@@ -227,12 +296,18 @@ export class SalesforceAdapter implements CrmPort {
   private async checkTaskPicklists(tenant: Tenant): Promise<string[]> {
     const d = await this.call(tenant, 'describe Task', (conn) => conn.sobject('Task').describe());
     const problems: string[] = [];
-    for (const [field, values, path] of [['Status', [TASK_STATUS], 'tasks (Status)'], ['Priority', Object.values(TASK_PRIORITY), 'tasks[].priority']] as const) {
+    for (const [field, values, path] of [
+      ['Status', [TASK_STATUS], 'tasks (Status)'],
+      ['Priority', Object.values(TASK_PRIORITY), 'tasks[].priority'],
+    ] as const) {
       const f = d.fields.find((x) => x.name === field);
       if (!f || f.type !== 'picklist') continue;
       const active = (f.picklistValues ?? []).filter((p) => p.active).map((p) => p.value);
       for (const v of values) {
-        if (!active.includes(v)) problems.push(`${path}: "${v}" is not an active value of Task.${field} in this org (it has: ${active.join(', ')})`);
+        if (!active.includes(v))
+          problems.push(
+            `${path}: "${v}" is not an active value of Task.${field} in this org (it has: ${active.join(', ')})`,
+          );
       }
     }
     return problems;
@@ -247,7 +322,9 @@ export class SalesforceAdapter implements CrmPort {
     for (const objectType of ['lead', 'contact'] as const) {
       if (!this.has(objectType)) continue;
       const m = this.mapping(objectType);
-      const d = await this.call(tenant, `describe ${SOBJECT[objectType]}`, (conn) => conn.sobject(SOBJECT[objectType]).describe());
+      const d = await this.call(tenant, `describe ${SOBJECT[objectType]}`, (conn) =>
+        conn.sobject(SOBJECT[objectType]).describe(),
+      );
       const fields = new Map(d.fields.map((f) => [f.name, f]));
       const where = `crm.salesforce.${objectType}`;
       for (const [canonical, path] of Object.entries(m.fields)) {
@@ -256,14 +333,18 @@ export class SalesforceAdapter implements CrmPort {
         if (!field) problems.push(`${where}.fields.${canonical}: ${SOBJECT[objectType]} has no field ${path}`);
       }
       for (const [what, name] of Object.entries(m.write)) {
-        if (typeof name === 'string' && !fields.has(name)) problems.push(`${where}.write.${what}: ${SOBJECT[objectType]} has no field ${name}`);
+        if (typeof name === 'string' && !fields.has(name))
+          problems.push(`${where}.write.${what}: ${SOBJECT[objectType]} has no field ${name}`);
       }
       const picklist = (name: string | undefined, values: Record<string, string>, key: string) => {
         const f = name ? fields.get(name) : undefined;
         if (!f || f.type !== 'picklist') return;
         const allowed = new Set((f.picklistValues ?? []).filter((p) => p.active).map((p) => p.value));
         for (const [ours, theirs] of Object.entries(values)) {
-          if (!allowed.has(theirs)) problems.push(`${where}.${key}.${ours}: "${theirs}" is not an active value of ${SOBJECT[objectType]}.${name} (it has: ${[...allowed].join(', ')})`);
+          if (!allowed.has(theirs))
+            problems.push(
+              `${where}.${key}.${ours}: "${theirs}" is not an active value of ${SOBJECT[objectType]}.${name} (it has: ${[...allowed].join(', ')})`,
+            );
         }
       };
       picklist(m.write.stage, m.stageValues, 'stageValues');

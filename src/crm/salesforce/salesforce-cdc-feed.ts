@@ -67,8 +67,9 @@ export class SalesforceCdcFeed implements ChangeFeed {
 
   private tick(): void {
     // One round at a time: a slow Redis must not stack rounds that race for the same leases.
-    this.round = this.round.then(() => this.renewAndTake()).catch((err: Error) =>
-      this.opts.log.warn({ err: err.message }, 'salesforce CDC lease round failed'));
+    this.round = this.round
+      .then(() => this.renewAndTake())
+      .catch((err: Error) => this.opts.log.warn({ err: err.message }, 'salesforce CDC lease round failed'));
   }
 
   private async renewAndTake(): Promise<void> {

@@ -71,7 +71,8 @@ export function mapChangeEvent(tenant: Tenant, h: ChangeEventHeader, replayId: s
   if (!['CREATE', 'UPDATE', 'DELETE', 'UNDELETE'].includes(type)) return { kind: 'ignored', reason: 'change_type' };
   if (!gap && (type === 'CREATE' || type === 'UPDATE')) {
     const user = rules.integrationUserId;
-    if (user && h.commitUser && h.commitUser.slice(0, 15) === user.slice(0, 15)) return { kind: 'ignored', reason: 'own_user' };
+    if (user && h.commitUser && h.commitUser.slice(0, 15) === user.slice(0, 15))
+      return { kind: 'ignored', reason: 'own_user' };
     if (type === 'UPDATE' && isOwnWrite(h.changedFields ?? [], rules)) return { kind: 'ignored', reason: 'echo' };
   }
   const ops: IngressOp[] = [];

@@ -25,10 +25,12 @@ export interface SalesforceCdcWiring {
  */
 let clientClass: Promise<PubSubClientClass> | undefined;
 export function loadPubSubClient(): Promise<PubSubClientClass> {
-  clientClass ??= import('./pubsub-client.ts').then((m) => m.PubSubClient).catch((err: Error) => {
-    clientClass = undefined;
-    throw new Error(`SALESFORCE_CDC=on but the Pub/Sub client does not load: ${err.message}`);
-  });
+  clientClass ??= import('./pubsub-client.ts')
+    .then((m) => m.PubSubClient)
+    .catch((err: Error) => {
+      clientClass = undefined;
+      throw new Error(`SALESFORCE_CDC=on but the Pub/Sub client does not load: ${err.message}`);
+    });
   return clientClass;
 }
 
@@ -37,34 +39,39 @@ export function salesforceCdcFeed(w: SalesforceCdcWiring): SalesforceCdcFeed {
   const { ctx, deps, store } = w;
   const { env, log } = ctx;
   return new SalesforceCdcFeed({
-    store, log, tenants: deps.tenants, ready: loadPubSubClient, ...(w.leaseMs ? { leaseMs: w.leaseMs } : {}),
-    subscribe: (record, lease, lost) => new CdcSubscription({
-      tenant: record.tenant,
-      channels: env.SALESFORCE_CDC_CHANNELS,
-      endpoint: env.SALESFORCE_PUBSUB_ENDPOINT,
-      session: async () => {
-        const c = await w.connection(record);
-        return { accessToken: c.accessToken ?? '', instanceUrl: c.instanceUrl };
-      },
-      refreshSession: async (used) => {
-        const c = await w.connection(record);
-        // jsforce's delegate runs one refresh at a time, shared with the adapter's 401 handling.
-        if (c.accessToken === used) await c._refreshDelegate?.refresh(Date.now());
-      },
-      replays: () => store.replays(record.tenant),
-      saveReplay: (channel, replay) => store.setReplay(record.tenant, lease, channel, replay),
-      ingest: deps.ingest,
-      echo: () => ({
-        ownFields: w.ownProperties(record.config),
-        ...(env.SALESFORCE_INTEGRATION_USER_ID ? { integrationUserId: env.SALESFORCE_INTEGRATION_USER_ID } : {}),
+    store,
+    log,
+    tenants: deps.tenants,
+    ready: loadPubSubClient,
+    ...(w.leaseMs ? { leaseMs: w.leaseMs } : {}),
+    subscribe: (record, lease, lost) =>
+      new CdcSubscription({
+        tenant: record.tenant,
+        channels: env.SALESFORCE_CDC_CHANNELS,
+        endpoint: env.SALESFORCE_PUBSUB_ENDPOINT,
+        session: async () => {
+          const c = await w.connection(record);
+          return { accessToken: c.accessToken ?? '', instanceUrl: c.instanceUrl };
+        },
+        refreshSession: async (used) => {
+          const c = await w.connection(record);
+          // jsforce's delegate runs one refresh at a time, shared with the adapter's 401 handling.
+          if (c.accessToken === used) await c._refreshDelegate?.refresh(Date.now());
+        },
+        replays: () => store.replays(record.tenant),
+        saveReplay: (channel, replay) => store.setReplay(record.tenant, lease, channel, replay),
+        ingest: deps.ingest,
+        echo: () => ({
+          ownFields: w.ownProperties(record.config),
+          ...(env.SALESFORCE_INTEGRATION_USER_ID ? { integrationUserId: env.SALESFORCE_INTEGRATION_USER_ID } : {}),
+        }),
+        log,
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
+        now: () => ctx.clock.now().getTime(),
+        loadClient: loadPubSubClient,
+        onLeaseLost: lost,
+        ...(w.retry ? { retry: w.retry } : {}),
+        ...(w.rejectUnauthorizedSsl === false ? { rejectUnauthorizedSsl: false } : {}),
       }),
-      log,
-      ...(deps.metrics ? { metrics: deps.metrics } : {}),
-      now: () => ctx.clock.now().getTime(),
-      loadClient: loadPubSubClient,
-      onLeaseLost: lost,
-      ...(w.retry ? { retry: w.retry } : {}),
-      ...(w.rejectUnauthorizedSsl === false ? { rejectUnauthorizedSsl: false } : {}),
-    }),
   });
 }

@@ -109,15 +109,23 @@ export class CdcSubscription {
     const { tenant, log } = this.opts;
     try {
       await this.tail; // the previous client's last event saves its position before we read them
-      const [session, stored, Client] = await Promise.all([this.opts.session(), this.opts.replays(), this.opts.loadClient()]);
+      const [session, stored, Client] = await Promise.all([
+        this.opts.session(),
+        this.opts.replays(),
+        this.opts.loadClient(),
+      ]);
       if (gen !== this.generation) return;
       this.usedToken = session.accessToken;
       const client = new Client({
-        endpoint: this.opts.endpoint, accessToken: session.accessToken, instanceUrl: session.instanceUrl, orgId: tenant.id,
+        endpoint: this.opts.endpoint,
+        accessToken: session.accessToken,
+        instanceUrl: session.instanceUrl,
+        orgId: tenant.id,
         ...(this.opts.rejectUnauthorizedSsl === false ? { rejectUnauthorizedSsl: false } : {}),
       });
       this.client = client;
-      for (const channel of this.opts.channels) this.subscribe(gen, client, channel, this.startAfter(channel, stored.get(channel)));
+      for (const channel of this.opts.channels)
+        this.subscribe(gen, client, channel, this.startAfter(channel, stored.get(channel)));
       log.info({ org: tenant.id, channels: this.opts.channels.length }, 'salesforce CDC subscribed');
     } catch (err) {
       this.fail(gen, err);
@@ -162,7 +170,10 @@ export class CdcSubscription {
     if (this.atLatest.delete(channel) || !stored) return null;
     if (this.opts.now() - stored.at > CDC_RETENTION_MS) {
       this.opts.metrics?.cdcGaps.inc({ reason: 'replay_expired' });
-      log.warn({ org: tenant.id, channel, storedAt: new Date(stored.at).toISOString() }, 'salesforce CDC position is older than the 72 h retention: starting at LATEST; the reconciliation sweep covers the gap');
+      log.warn(
+        { org: tenant.id, channel, storedAt: new Date(stored.at).toISOString() },
+        'salesforce CDC position is older than the 72 h retention: starting at LATEST; the reconciliation sweep covers the gap',
+      );
       return null;
     }
     return BigInt(stored.replayId);
@@ -189,11 +200,18 @@ export class CdcSubscription {
     if (!mapped || mapped.kind === 'overflow' || (mapped.kind === 'ignored' && mapped.reason === 'no_ids')) {
       const reason = !mapped ? 'unreadable_event' : mapped.kind === 'overflow' ? 'overflow' : 'no_ids';
       metrics?.cdcGaps.inc({ reason });
-      log.warn({ org: tenant.id, channel, replayId, reason, changeType: header?.changeType }, 'salesforce CDC event names no record leadstage can mark: the reconciliation sweep covers it');
+      log.warn(
+        { org: tenant.id, channel, replayId, reason, changeType: header?.changeType },
+        'salesforce CDC event names no record leadstage can mark: the reconciliation sweep covers it',
+      );
     } else if (mapped.kind === 'ignored') {
       metrics?.ignored.inc({ source: 'salesforce-cdc' });
     } else {
-      if (mapped.badIds.length) log.warn({ org: tenant.id, channel, replayId, skipped: mapped.badIds.length }, 'salesforce CDC record ids skipped (not a Lead/Contact id)');
+      if (mapped.badIds.length)
+        log.warn(
+          { org: tenant.id, channel, replayId, skipped: mapped.badIds.length },
+          'salesforce CDC record ids skipped (not a Lead/Contact id)',
+        );
       const r = await this.opts.ingest(mapped.ops);
       // Another delivery is queueing the same ops right now: only a replay is sure to keep them.
       if (r.busy > 0) throw new Error('some events are being queued by a concurrent delivery');
@@ -204,7 +222,8 @@ export class CdcSubscription {
   }
 
   private async save(channel: string, replayId: string, at: number): Promise<void> {
-    if (!(await this.opts.saveReplay(channel, { replayId, at }))) throw new LeaseLostError('the org\'s CDC lease is held by another worker');
+    if (!(await this.opts.saveReplay(channel, { replayId, at })))
+      throw new LeaseLostError("the org's CDC lease is held by another worker");
   }
 
   private onError(gen: number, channel: string, data: unknown): void {
@@ -214,7 +233,10 @@ export class CdcSubscription {
     if (code.includes('.replayid.')) {
       // Usually a position older than the 72 h retention (docs: "Retry Long-Lived RPC Calls").
       metrics?.cdcGaps.inc({ reason: 'replay_rejected' });
-      log.warn({ org: tenant.id, channel, errorCode: code }, 'salesforce CDC refused the stored replay id: restarting the channel at LATEST; the reconciliation sweep covers the gap');
+      log.warn(
+        { org: tenant.id, channel, errorCode: code },
+        'salesforce CDC refused the stored replay id: restarting the channel at LATEST; the reconciliation sweep covers the gap',
+      );
       this.atLatest.add(channel);
       this.enqueue(gen, () => this.opts.saveReplay(channel, null).then(() => undefined));
       this.enqueue(gen, async () => this.fail(gen, new Error('replay id refused'), 0));
@@ -222,10 +244,17 @@ export class CdcSubscription {
     }
     if (err.code === UNAUTHENTICATED || code.endsWith('.auth.error')) {
       const used = this.usedToken;
-      this.fail(gen, new Error(`authentication refused (${code || 'UNAUTHENTICATED'})`), undefined, () => this.opts.refreshSession(used));
+      this.fail(gen, new Error(`authentication refused (${code || 'UNAUTHENTICATED'})`), undefined, () =>
+        this.opts.refreshSession(used),
+      );
       return;
     }
-    this.fail(gen, new Error(`${channel}: ${typeof err.code === 'number' ? `gRPC status ${err.code} ${code}`.trim() : (data as Error)?.message}`));
+    this.fail(
+      gen,
+      new Error(
+        `${channel}: ${typeof err.code === 'number' ? `gRPC status ${err.code} ${code}`.trim() : (data as Error)?.message}`,
+      ),
+    );
   }
 
   /** Close this client and connect again after a backoff (`delayMs` overrides it). */
@@ -242,10 +271,15 @@ export class CdcSubscription {
     const retry = this.opts.retry ?? { minMs: 1_000, maxMs: 60_000 };
     this.failures += 1;
     const wait = delayMs ?? Math.min(retry.maxMs, retry.minMs * 2 ** (this.failures - 1));
-    log.warn({ org: tenant.id, err: (err as Error)?.message, retryInMs: wait }, 'salesforce CDC subscription interrupted');
+    log.warn(
+      { org: tenant.id, err: (err as Error)?.message, retryInMs: wait },
+      'salesforce CDC subscription interrupted',
+    );
     this.timer = setTimeout(() => {
       void (async () => {
-        await before?.().catch((e: Error) => log.warn({ org: tenant.id, err: e.message }, 'salesforce access token refresh failed'));
+        await before?.().catch((e: Error) =>
+          log.warn({ org: tenant.id, err: e.message }, 'salesforce access token refresh failed'),
+        );
         await this.connect();
       })();
     }, wait);

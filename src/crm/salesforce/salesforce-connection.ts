@@ -47,12 +47,29 @@ export function salesforceConnections(opts: ConnectionOptions) {
           accessToken: storedAccess ?? c['accessToken']!,
           version: opts.apiVersion,
           ...(refreshToken ? { refreshToken } : {}),
-          ...(c['clientId'] ? { oauth2: { clientId: c['clientId'], ...(c['clientSecret'] ? { clientSecret: c['clientSecret'] } : {}), loginUrl, redirectUri: `${loginUrl}/services/oauth2/success` } } : {}),
-          ...(canRefresh ? {
-            refreshFn: (cn: Connection, callback: (err: Error | null | undefined, token?: string, res?: never) => void) => {
-              refreshSession(cn, opts, record).then((t) => callback(undefined, t), (err: Error) => callback(err));
-            },
-          } : {}),
+          ...(c['clientId']
+            ? {
+                oauth2: {
+                  clientId: c['clientId'],
+                  ...(c['clientSecret'] ? { clientSecret: c['clientSecret'] } : {}),
+                  loginUrl,
+                  redirectUri: `${loginUrl}/services/oauth2/success`,
+                },
+              }
+            : {}),
+          ...(canRefresh
+            ? {
+                refreshFn: (
+                  cn: Connection,
+                  callback: (err: Error | null | undefined, token?: string, res?: never) => void,
+                ) => {
+                  refreshSession(cn, opts, record).then(
+                    (t) => callback(undefined, t),
+                    (err: Error) => callback(err),
+                  );
+                },
+              }
+            : {}),
         });
         return connection;
       })();
@@ -73,7 +90,9 @@ async function refreshSession(conn: Connection, opts: ConnectionOptions, record:
     // invalid_grant: the refresh token is revoked or expired — an admin must reconnect the org;
     // pause it with that reason rather than retrying in a loop.
     if (/invalid_grant/.test(String((err as Error).message ?? err))) {
-      await opts.credentials?.setStatus(tenant, 'paused', 'Salesforce refused the refresh token (invalid_grant): reconnect the org').catch(() => undefined);
+      await opts.credentials
+        ?.setStatus(tenant, 'paused', 'Salesforce refused the refresh token (invalid_grant): reconnect the org')
+        .catch(() => undefined);
     }
     throw err;
   }
@@ -85,8 +104,16 @@ async function refreshSession(conn: Connection, opts: ConnectionOptions, record:
   }
   conn.accessToken = res.access_token;
   if (res.instance_url) conn.instanceUrl = res.instance_url;
-  if (opts.credentials) writes.push(opts.credentials.update(tenant, { accessToken: res.access_token, ...(res.refresh_token ? { refreshToken: res.refresh_token } : {}) }));
-  await Promise.all(writes).catch((err: Error) => opts.log.warn({ org: tenant.id, err: err.message }, 'could not persist the refreshed tokens'));
+  if (opts.credentials)
+    writes.push(
+      opts.credentials.update(tenant, {
+        accessToken: res.access_token,
+        ...(res.refresh_token ? { refreshToken: res.refresh_token } : {}),
+      }),
+    );
+  await Promise.all(writes).catch((err: Error) =>
+    opts.log.warn({ org: tenant.id, err: err.message }, 'could not persist the refreshed tokens'),
+  );
   opts.log.info({ org: tenant.id, rotated: Boolean(res.refresh_token) }, 'salesforce access token refreshed');
   return res.access_token;
 }

@@ -15,7 +15,13 @@ export function sobjectOf(objectType: CrmObjectType): 'Lead' | 'Contact' {
 /** Field API names to SELECT (relationship paths such as Account.Name included). */
 export function selectFields(m: CrmObjectMapping): string[] {
   const w = m.write;
-  return [...new Set(['Id', 'OwnerId', ...Object.values(m.fields), w.score, w.fitGrade, w.reasons, w.stage, w.leadStatus].filter((f): f is string => Boolean(f)))];
+  return [
+    ...new Set(
+      ['Id', 'OwnerId', ...Object.values(m.fields), w.score, w.fitGrade, w.reasons, w.stage, w.leadStatus].filter(
+        (f): f is string => Boolean(f),
+      ),
+    ),
+  ];
 }
 
 function pick(record: Record<string, unknown>, path: string): FieldValue {
@@ -24,7 +30,11 @@ function pick(record: Record<string, unknown>, path: string): FieldValue {
   return v === undefined ? null : (v as FieldValue);
 }
 
-export function toSnapshot(objectType: CrmObjectType, record: Record<string, unknown>, m: CrmObjectMapping): ContactSnapshot {
+export function toSnapshot(
+  objectType: CrmObjectType,
+  record: Record<string, unknown>,
+  m: CrmObjectMapping,
+): ContactSnapshot {
   const fields: Record<string, FieldValue> = {};
   for (const [canonical, path] of Object.entries(m.fields)) fields[canonical] = pick(record, path);
   const text = (path: string | undefined) => (path ? (pick(record, path) as string | null) : null) || null;

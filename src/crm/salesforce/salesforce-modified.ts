@@ -20,10 +20,15 @@ const ceilSecond = (ms: number) => Math.ceil(ms / 1000) * 1000;
  * OFFSET stops at 2,000 and records sharing a second would otherwise repeat or be skipped).
  * SystemModstamp rather than LastModifiedDate: it also moves on system changes and is indexed.
  */
-export function modifiedSoql(objectType: SalesforceObjectType, m: CrmObjectMapping, after: { since: number } | { stamp: number; id: string }): string {
-  const where = 'since' in after
-    ? `SystemModstamp >= ${soqlTime(ceilSecond(after.since))}`
-    : `(SystemModstamp > ${soqlTime(after.stamp)} OR (SystemModstamp = ${soqlTime(after.stamp)} AND Id > '${after.id}'))`;
+export function modifiedSoql(
+  objectType: SalesforceObjectType,
+  m: CrmObjectMapping,
+  after: { since: number } | { stamp: number; id: string },
+): string {
+  const where =
+    'since' in after
+      ? `SystemModstamp >= ${soqlTime(ceilSecond(after.since))}`
+      : `(SystemModstamp > ${soqlTime(after.stamp)} OR (SystemModstamp = ${soqlTime(after.stamp)} AND Id > '${after.id}'))`;
   const open = objectType === 'lead' ? ' AND IsConverted = false' : '';
   const fields = [...new Set([...selectFields(m), 'SystemModstamp'])];
   return `SELECT ${fields.join(', ')} FROM ${SOBJECT[objectType]} WHERE ${where}${open} ORDER BY SystemModstamp ASC, Id ASC LIMIT ${PAGE}`;
@@ -61,7 +66,11 @@ async function* merged(
   const refill = async (s: Stream) => {
     if (s.buffer.length || s.done) return;
     const rows = await query(s.objectType, modifiedSoql(s.objectType, s.m, s.next));
-    s.buffer = rows.map((r) => ({ snapshot: toSnapshot(s.objectType, r, s.m), modifiedAt: Date.parse(String(r['SystemModstamp'])), id: String(r['Id']) }));
+    s.buffer = rows.map((r) => ({
+      snapshot: toSnapshot(s.objectType, r, s.m),
+      modifiedAt: Date.parse(String(r['SystemModstamp'])),
+      id: String(r['Id']),
+    }));
     s.done = rows.length < PAGE;
     const last = s.buffer.at(-1);
     if (last) s.next = { stamp: last.modifiedAt, id: last.id };
