@@ -2,9 +2,6 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { recomputeProcessor } from '../../jobs/recompute-processor.ts';
 import type { BatchSummary } from '../../jobs/recompute-tenant.ts';
-import { decayTenant } from '../../jobs/decay-tenant.ts';
-import { reconcileTenant } from '../../jobs/reconcile-tenant.ts';
-import { maintenanceProcessor, MAINTENANCE_JOB } from '../../jobs/maintenance-processor.ts';
 import { resolveProcessor } from '../../jobs/resolve-processor.ts';
 import type { LeadstageConfig } from '../core/model.ts';
 import { systemClock, type Clock } from '../platform/clock.ts';
@@ -26,7 +23,7 @@ import { ActivityStore } from '../store/activity-store.ts';
 import { DeadLetterStore } from '../store/dead-letters.ts';
 import { ScoreLedger } from '../store/score-ledger.ts';
 import { SlaStore } from '../store/sla-store.ts';
-import { escalateTenant } from '../../jobs/escalate-tenant.ts';
+import { startMaintenance } from './maintenance-wiring.ts';
 import { recordFailedForGood } from '../../jobs/failed-for-good.ts';
 import { OwnerAwayStore } from '../store/owner-away-store.ts';
 import { DecayStore } from '../store/decay-store.ts';
@@ -179,128 +176,26 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
     }),
     { connection: resolverConnection, prefix: keys.prefix, concurrency: 1, lockDuration },
   );
-  const maintenance = new Worker(
-    QUEUE.maintenance,
-    maintenanceProcessor({
-      sweep: {
-        tenantsWithWork: () => store.tenantsWithWork(),
-        isServed: async (t) => (await crms.serve(t)) !== null,
-        requestRecompute: (t) => requestRecompute(queues.recompute, t, 0),
-        log,
-      },
-      decay: {
-        tenants: () => decay.tenants(),
-        run: async (t) => {
-          const served = await crms.serve(t);
-          if (!served) return null;
-          return decayTenant(t, {
-            config: served.record.config,
-            crm: served.crm,
-            activities,
-            decay,
-            ledger,
-            clock,
-            log,
-            batchSize: env.RECOMPUTE_BATCH_SIZE,
-            ...configVersionOf(served.record.configVersion),
-            markPending: async (tt, refs) => {
-              await store.markPending(tt, refs);
-              await requestRecompute(queues.recompute, tt, 0);
-            },
-          });
-        },
-        log,
-      },
-      sla: {
-        tenants: () => sla.tenants(),
-        run: async (t) => {
-          const served = await crms.serve(t);
-          if (!served) return null;
-          return escalateTenant(t, {
-            config: served.record.config,
-            crm: served.crm,
-            sla,
-            activities,
-            ledger: store,
-            clock,
-            log,
-            batchSize: 100,
-            awayOwners: () => away.away(clock.now().getTime()),
-            snapshots: (tt, ids) => decay.snapshots(tt, ids),
-          });
-        },
-        log,
-      },
-      // The reconciliation sweep: every listed tenant, records modified since its watermark.
-      reconcile: async () => {
-        const results = [];
-        for (const record of await directory.list()) {
-          const served = await crms.serve(record.tenant);
-          if (!served) continue;
-          try {
-            results.push(
-              await reconcileTenant(record.tenant, {
-                crm: served.crm,
-                known: decay,
-                clock,
-                maxRecords: 10_000,
-                maxQuotaShare: env.NONURGENT_MAX_QUOTA_SHARE,
-                markPending: async (t, refs) => {
-                  await store.markPending(t, refs);
-                  await requestRecompute(queues.recompute, t, 0);
-                },
-                watermark: {
-                  get: async (t) => Number(await redis.get(keys.reconcileWatermark(t))) || null,
-                  set: async (t, ms) => void (await redis.set(keys.reconcileWatermark(t), String(ms))),
-                },
-              }),
-            );
-          } catch (err) {
-            log.warn(
-              { tenant: tenantKey(record.tenant), err: (err as Error).message },
-              'reconciliation sweep stopped for a tenant',
-            );
-          }
-        }
-        return results;
-      },
-      ...(tenants.store
-        ? {
-            eraseUninstalled: { store: tenants.store, afterMs: env.TENANT_ERASE_AFTER_MS, now: () => clock.now(), log },
-          }
-        : {}),
-    }),
-    { connection: maintenanceConnection, prefix: keys.prefix, concurrency: 1, lockDuration },
-  );
-  // One schedule for every worker process (upsert is idempotent): state in Redis, not in memory.
-  await queues.maintenance.upsertJobScheduler(
-    MAINTENANCE_JOB.sweepStranded,
-    { every: env.SWEEP_STRANDED_MS },
-    { name: MAINTENANCE_JOB.sweepStranded },
-  );
-  await queues.maintenance.upsertJobScheduler(
-    MAINTENANCE_JOB.reconcile,
-    { every: env.SWEEP_INTERVAL_MS },
-    { name: MAINTENANCE_JOB.reconcile },
-  );
-  await queues.maintenance.upsertJobScheduler(
-    MAINTENANCE_JOB.slaDue,
-    { every: env.SLA_SWEEP_MS },
-    { name: MAINTENANCE_JOB.slaDue },
-  );
-  await queues.maintenance.upsertJobScheduler(
-    MAINTENANCE_JOB.decayDue,
-    { every: env.DECAY_SWEEP_MS },
-    { name: MAINTENANCE_JOB.decayDue },
-  );
-  if (tenants.store)
-    await queues.maintenance.upsertJobScheduler(
-      MAINTENANCE_JOB.eraseUninstalled,
-      { every: 3_600_000 },
-      { name: MAINTENANCE_JOB.eraseUninstalled },
-    );
-  maintenance.on('error', (err) => log.warn({ err: err.message }, 'maintenance worker error'));
-  maintenance.on('failed', (job, err) => log.warn({ job: job?.name, err: err.message }, 'maintenance job failed'));
+  const maintenance = await startMaintenance({
+    env,
+    log,
+    clock,
+    redis,
+    keys,
+    queues,
+    crms,
+    directory,
+    store,
+    decay,
+    ledger,
+    activities,
+    sla,
+    away,
+    tenantStore: tenants.store,
+    configVersionOf,
+    connection: maintenanceConnection,
+    lockDuration,
+  });
   resolver.on('error', (err) => log.warn({ err: err.message }, 'resolver error'));
   resolver.on('failed', (job, err) =>
     log.warn({ attempts: job?.attemptsMade, err: err.message }, 'resolve job failed'),
