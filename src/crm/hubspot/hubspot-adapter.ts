@@ -3,7 +3,7 @@ import type { CrmObjectMapping, LeadstageConfig } from '../../core/model.ts';
 import type { ContactSnapshot } from '../../core/types.ts';
 import type { Tenant } from '../../platform/tenant.ts';
 import { mappingFor } from '../../core/crm-mapping.ts';
-import { CrmRateLimitedError, CrmRejectedError, CrmTransientError, isRetryable } from '../../platform/crm-errors.ts';
+import { CrmRateLimitedError, CrmRejectedError, CrmTransientError } from '../../platform/crm-errors.ts';
 import {
   chunks,
   toEndOfGroup,
@@ -22,10 +22,11 @@ import {
 import type { TenantRateLimiter } from '../../store/rate-limiter.ts';
 import { withDeadline } from '../../platform/deadline.ts';
 import { classifyHubSpotError, isDailyLimit } from './hubspot-errors.ts';
-import { readProperties, toProperties, toSnapshot } from './hubspot-mapping.ts';
+import { readProperties, toSnapshot } from './hubspot-mapping.ts';
 import { HUBSPOT_PATHS } from './hubspot-paths.ts';
 import { searchSince } from './hubspot-requests.ts';
 import { HubSpotTasks } from './hubspot-task-ops.ts';
+import { writeHubSpotContacts } from './hubspot-writes.ts';
 import { checkHubSpotVocabulary, type PropertyOption } from './hubspot-vocabulary.ts';
 
 export const HUBSPOT_BATCH = 100;
@@ -53,12 +54,6 @@ export interface HubSpotAdapterOptions {
   onLimit?: (tenant: Tenant, limit: { max: number; windowMs: number }) => Promise<void>;
 }
 
-interface BatchError {
-  category?: string;
-  message?: string;
-  context?: Record<string, string[]>;
-}
-
 /**
  * HubSpot through @hubspot/api-client with the SDK's retries off. Idempotent calls are retried
  * here, each attempt taking a slot of the portal's shared quota; task creation never is, because a
@@ -71,10 +66,16 @@ export class HubSpotAdapter implements CrmPort {
   private readonly mapping: CrmObjectMapping;
   private callCount = 0;
   private learned: { max: number; windowMs: number } | undefined;
-  private readonly tasks = new HubSpotTasks({
-    client: (t) => this.client(t),
-    call: (t, what, fn, idempotent) => this.call(t, what, fn, idempotent),
-  });
+  private readonly io = {
+    client: (t: Tenant) => this.client(t),
+    call: <T>(
+      t: Tenant,
+      what: string,
+      fn: () => Promise<{ data: T; headers?: Record<string, string> }>,
+      idempotent?: boolean,
+    ) => this.call(t, what, fn, idempotent),
+  };
+  private readonly tasks = new HubSpotTasks(this.io);
 
   constructor(opts: HubSpotAdapterOptions) {
     const mapping = mappingFor(opts.config, { crm: 'hubspot', objectType: 'contact' });
@@ -188,66 +189,8 @@ export class HubSpotAdapter implements CrmPort {
     return out;
   }
 
-  async writeContacts(tenant: Tenant, writes: readonly ContactWrite[]): Promise<WriteOutcome[]> {
-    const client = await this.client(tenant);
-    const stages = this.opts.config.lifecycle.stages;
-    const planned = writes
-      .map((w) => ({ id: w.id, ...toProperties(w, this.mapping, stages) }))
-      .filter((p) => Object.keys(p.first).length > 0);
-    const failed = new Map<string, WriteOutcome>();
-    // objectWriteTraceId (the contact id) asks HubSpot for per-record errors (multi-status) instead of
-    // failing the call for one record that breaks a portal's validation rule (2026-09 and later).
-    type Input = { id: string; properties: Record<string, string> };
-    const recordErrors = (data: unknown) => {
-      for (const e of (data as { errors?: BatchError[] }).errors ?? []) {
-        const ids = e.context?.['ids'] ?? e.context?.['id'] ?? e.context?.['objectWriteTraceId'] ?? [];
-        for (const id of ids) {
-          const reason = `${e.category ?? 'ERROR'}: ${e.message ?? ''}`.trim();
-          failed.set(id, { id, ok: false, reason, retryable: isRetryable({ code: e.category, message: reason }) });
-        }
-      }
-    };
-    // One CRM-sized call. A call refused as a whole (a 400 that names no record) is split into √n parts
-    // sent side by side, recursively, until the record that causes it stands alone, so the others are
-    // written: two extra rounds for 100 records instead of seven with halves (drill: poison-record,
-    // where call latency, not call count, is what a poisoned batch waits on); a call that fails
-    // otherwise fails only its own records — never the other calls of this write, which went through
-    // and must be counted (stage entries, the decay schedule).
-    const sendChunk = async (batch: Input[]): Promise<void> => {
-      try {
-        recordErrors(
-          await this.call(tenant, 'update contacts', () =>
-            client.crm.contacts.batchApi.updateWithHttpInfo({
-              inputs: batch.map((b) => ({ ...b, objectWriteTraceId: b.id })),
-            }),
-          ),
-        );
-      } catch (err) {
-        if (err instanceof CrmRejectedError && err.status === 400 && batch.length > 1) {
-          // Parts strictly smaller than the call, so the split always ends (a call of 2 splits in 1 + 1).
-          await Promise.all(
-            chunks(batch, Math.min(batch.length - 1, Math.ceil(Math.sqrt(batch.length)))).map(sendChunk),
-          );
-          return;
-        }
-        if (!(
-          err instanceof CrmRejectedError ||
-          err instanceof CrmTransientError ||
-          err instanceof CrmRateLimitedError
-        ))
-          throw err;
-        for (const b of batch)
-          failed.set(b.id, { id: b.id, ok: false, reason: err.message, retryable: !(err instanceof CrmRejectedError) });
-      }
-    };
-    const send = (inputs: Input[]) => Promise.all(chunks(inputs, HUBSPOT_BATCH).map(sendChunk));
-    await send(planned.map((p) => ({ id: p.id, properties: p.first })));
-    // The second step of a move back in lifecyclestage, in its own request (batch order is not guaranteed).
-    const seconds = planned
-      .filter((p) => p.second && !failed.has(p.id))
-      .map((p) => ({ id: p.id, properties: p.second! }));
-    if (seconds.length) await send(seconds);
-    return writes.map((w) => failed.get(w.id) ?? { id: w.id, ok: true });
+  writeContacts(tenant: Tenant, writes: readonly ContactWrite[]): Promise<WriteOutcome[]> {
+    return writeHubSpotContacts(this.io, tenant, writes, this.mapping, this.opts.config.lifecycle.stages);
   }
 
   readTasks(tenant: Tenant, ids: readonly string[]): Promise<Map<string, CrmTask>> {
