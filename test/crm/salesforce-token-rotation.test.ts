@@ -50,7 +50,7 @@ function record(): TenantRecord {
     },
   };
 }
-function connector() {
+function connector(credentials?: object) {
   const env = parseEnv({ REDIS_URL, LEADSTAGE_REDIS_PREFIX: prefix }, { web: false });
   if (!env.ok) throw new Error(env.errors.join('\n'));
   return salesforceCrm.connector({
@@ -60,6 +60,7 @@ function connector() {
     log: createLogger('silent'),
     clock: systemClock,
     maxInlineWaitMs: 2_000,
+    ...(credentials ? { credentials: credentials as never } : {}),
   });
 }
 const leads = () => [...sandbox.salesforce.records.Lead.keys()].slice(0, 2).map((id) => ({ objectType: 'lead', id }));
@@ -82,6 +83,25 @@ describe('Salesforce refresh-token rotation', () => {
     sandbox.salesforce.expireAccessTokens();
     const port = connector().portFor(record()); // a fresh process: its record still names the first tokens
     expect((await port.readContacts(tenant, leads())).size).toBe(2);
+  });
+
+  it('two worker processes hitting the 401 together refresh once: the other adopts the new tokens, the org stays active', async () => {
+    const paused: string[] = [];
+    const credentials = {
+      current: async () => null,
+      update: async () => undefined,
+      setStatus: async (_t: unknown, status: string) => void paused.push(status),
+    };
+    const a = connector(credentials).portFor(record());
+    const b = connector(credentials).portFor(record()); // another process: its own jsforce connection
+    await Promise.all([a.readContacts(tenant, leads()), b.readContacts(tenant, leads())]); // both connected
+    sandbox.salesforce.expireAccessTokens();
+    const before = sandbox.calls.get('POST /services/oauth2/token') ?? 0;
+    const [ra, rb] = await Promise.all([a.readContacts(tenant, leads()), b.readContacts(tenant, leads())]);
+    expect([ra.size, rb.size]).toEqual([2, 2]);
+    expect((sandbox.calls.get('POST /services/oauth2/token') ?? 0) - before).toBe(1);
+    expect(paused).toEqual([]);
+    expect(await redis.get(keys.refreshToken(tenant))).toBe(sandbox.salesforce.refreshToken);
   });
 
   it('a revoked refresh token is an auth failure, not a retry loop', async () => {

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { Connection } from 'jsforce';
+import { CrmTransientError } from '../../platform/crm-errors.ts';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../platform/keys.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -79,8 +81,52 @@ export function salesforceConnections(opts: ConnectionOptions) {
   };
 }
 
-/** Refresh with the connection's current refresh token; keep and persist whatever comes back. */
+/** How long a worker waits for another worker's refresh of the same org before giving up for now. */
+const REFRESH_WAIT_MS = 15_000;
+
+/**
+ * Refresh once per org however many worker processes hit the 401 together: with rotating refresh
+ * tokens, a second refresh with the same token would fail with invalid_grant and pause a healthy
+ * org. The first takes a Redis lock and refreshes; the others wait and adopt the tokens it stores.
+ */
 async function refreshSession(conn: Connection, opts: ConnectionOptions, record: TenantRecord): Promise<string> {
+  const { tenant } = record;
+  const failed = conn.accessToken;
+  const lock = opts.keys.refreshLock(tenant);
+  const me = randomUUID();
+  const stored = async () => {
+    const [access, refresh] = await opts.redis.mget(opts.keys.accessToken(tenant), opts.keys.refreshToken(tenant));
+    return { access, refresh };
+  };
+  // Someone else refreshed since this connection's token was issued: adopt theirs, no refresh.
+  const adopt = (t: { access?: string | null; refresh?: string | null }): string | null => {
+    if (!t.access || t.access === failed) return null;
+    conn.accessToken = t.access;
+    if (t.refresh) conn.refreshToken = t.refresh;
+    return t.access;
+  };
+  const deadline = Date.now() + REFRESH_WAIT_MS;
+  while (!(await opts.redis.set(lock, me, 'PX', 30_000, 'NX'))) {
+    const theirs = adopt(await stored());
+    if (theirs) return theirs;
+    if (Date.now() > deadline)
+      throw new CrmTransientError(`salesforce ${tenant.id}: a token refresh is under way elsewhere`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  try {
+    const now = await stored();
+    const theirs = adopt(now);
+    if (theirs) return theirs;
+    // The latest refresh token (rotated by another worker since this connection was built).
+    if (now.refresh) conn.refreshToken = now.refresh;
+    return await refreshWithToken(conn, opts, record);
+  } finally {
+    if ((await opts.redis.get(lock).catch(() => null)) === me) await opts.redis.del(lock).catch(() => undefined);
+  }
+}
+
+/** Refresh with the connection's current refresh token; keep and persist whatever comes back. */
+async function refreshWithToken(conn: Connection, opts: ConnectionOptions, record: TenantRecord): Promise<string> {
   const { tenant } = record;
   if (!conn.refreshToken) throw new Error('Unable to refresh session: no refresh token');
   let res: TokenResponse;
