@@ -9,6 +9,7 @@ import { SANDBOX_SECRETS, SandboxCrm, type FaultOptions } from '../sandbox/sandb
 import { loadSeed, readSeed } from '../sandbox/seed.ts';
 import { parseEnv, type Env } from '../platform/env.ts';
 import type { Clock } from '../platform/clock.ts';
+import { Keys } from '../platform/keys.ts';
 import { createLogger } from '../platform/logger.ts';
 import { startWebService, type WebService } from '../app/web-service.ts';
 import { startWorkerService, type WorkerService } from '../app/worker-service.ts';
@@ -33,6 +34,8 @@ export interface Pipeline {
   url: string;
   /** Resolves once every webhook is delivered and no work is pending, queued or running. */
   drained(timeoutMs?: number): Promise<void>;
+  /** Resolves once every event known by e-mail only has been looked up (the resolver is idle). */
+  resolved(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -186,6 +189,21 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
         await sandbox.webhooksIdle();
         quiet = (await idle()) ? quiet + 1 : 0;
         await new Promise((r) => setTimeout(r, 150));
+      }
+    },
+    async resolved(timeoutMs = 30_000) {
+      const keys = new Keys(prefix);
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const jobs = Object.values(
+          await web.queues.resolve.getJobCounts('waiting', 'delayed', 'active', 'prioritized'),
+        );
+        const sets = await Promise.all(
+          [keys.unresolvedPending(), keys.unresolvedInflight()].map((k) => web.redis.scard(k)),
+        );
+        if (jobs.every((n) => n === 0) && sets.every((n) => n === 0)) return;
+        if (Date.now() > end) throw new Error('the e-mail resolver did not finish in time');
+        await new Promise((r) => setTimeout(r, 50));
       }
     },
     async stop() {
