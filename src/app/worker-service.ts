@@ -63,6 +63,8 @@ export interface WorkerServiceOptions {
   /** BullMQ lock settings (tests shorten them to exercise a worker that dies mid-job). */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** Tests only: the change feeds accept a fake stream server's self-signed certificate. */
+  changeFeedRejectUnauthorizedSsl?: false;
 }
 
 /** The worker process: recompute and e-mail-resolve workers on BullMQ, wired to stores and CRMs. */
@@ -232,6 +234,7 @@ export async function startWorkerService(opts: WorkerServiceOptions): Promise<Wo
   const feeds = CRMS.flatMap((m) => {
     const feed = crms.connector(m.kind)?.changeFeed?.({
       metrics,
+      ...(opts.changeFeedRejectUnauthorizedSsl === false ? { rejectUnauthorizedSsl: false as const } : {}),
       tenants: async () =>
         (await servedTenants(directory, crms)).flatMap((t) => (t.tenant.crm === m.kind ? [t.record] : [])),
       ingest: (ops) =>

@@ -105,6 +105,8 @@ export interface PipelineOptions {
    * routes (src/demo/install-tenants.ts), admin routes on with this token, tenant configs from `configDir`.
    */
   connectedApp?: { adminToken: string; configDir: string };
+  /** Tests only: the worker's change feeds accept a fake stream server's self-signed certificate. */
+  changeFeedRejectUnauthorizedSsl?: false;
 }
 
 /** The single-account settings a connected-app run leaves out (its accounts install by OAuth). */
@@ -153,7 +155,13 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
   const env = parsed.env;
   const log = createLogger(env.LOG_LEVEL);
   const web = await startWebService({ env, config, log });
-  const worker = await startWorkerService({ env, config, log, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const worker = await startWorkerService({
+    env,
+    config,
+    log,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.changeFeedRejectUnauthorizedSsl === false ? { changeFeedRejectUnauthorizedSsl: false as const } : {}),
+  });
   sandbox.connect(url, LOCAL.salesforceToken);
 
   const idle = async () => {

@@ -65,6 +65,11 @@ export interface ChangeFeedDeps {
   /** Make ops durable the way the webhook routes do (deduplicated by delivery key). */
   ingest(ops: readonly IngressOp[]): Promise<{ accepted: number; duplicates: number; busy: number }>;
   metrics?: Metrics;
+  /**
+   * Tests only: accept the fake CRM stream server's self-signed certificate. Never read from the
+   * environment, so a deployment cannot turn certificate checks off.
+   */
+  rejectUnauthorizedSsl?: false;
 }
 
 /** A push ingress the worker keeps open per served tenant, besides webhooks. */

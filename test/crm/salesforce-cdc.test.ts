@@ -328,6 +328,39 @@ describe('Salesforce CDC subscriber', () => {
     );
   });
 
+  it('a keepalive sent before the server saw our request for more events does not move the position past events it holds back', async () => {
+    newPrefix();
+    const h = await startFeed();
+    await subscribed(2);
+    // The subscriber asks for 100 events, and for more as each half is durable. Its requests are
+    // held on the way: the server delivers the first 100 and keeps the 101st back for want of credit.
+    server.holdRequests();
+    const ids: bigint[] = [];
+    for (let i = 0; i < 101; i++)
+      ids.push(server.publish(LEADS, header({ recordIds: [`00Q5g00000Ld${String(i).padStart(3, '0')}AAA`] })));
+    await until(async () => (await stored(LEADS)) === String(ids[99]), 5_000, 'the first 100 to be durable');
+    await until(() => server.heldRequests() === 2, 5_000, 'the requests for more');
+    // A keepalive from before the requests arrived: nothing requested is pending, its tip is the 101st.
+    server.keepalive();
+    // Then the requests arrive and the 101st is delivered; ingest parks on it (behind the keepalive).
+    let open!: () => void;
+    h.gate.wait = new Promise<void>((r) => (open = r));
+    server.releaseRequests();
+    await until(() => h.gate.parked, 5_000, 'the 101st to reach ingest');
+    expect(await stored(LEADS)).toBe(String(ids[99])); // not the tip: a crash now must replay the 101st
+    h.gate.wait = null;
+    open();
+    await until(async () => (await stored(LEADS)) === String(ids[100]), 5_000, 'the 101st to be durable');
+    // A keepalive while the server has room to send moves a quiet org's position as before.
+    clock.advance(60_000);
+    server.keepalive();
+    await until(
+      async () => (await new CdcStore(redis, keys).replays(tenant)).get(LEADS)?.at === clock.now().getTime(),
+      5_000,
+      'the keepalive position',
+    );
+  });
+
   it('one subscription per org across workers; a worker that dies loses the org to another', async () => {
     newPrefix();
     const a = await startFeed();

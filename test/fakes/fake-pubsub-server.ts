@@ -131,7 +131,28 @@ export class FakePubSubServer {
   private readonly server = new grpc.Server();
   private dir = '';
   private nextReplay = 1_000n;
+  /** While set, the FetchRequests that ask for more events wait here (still on their way, as it were). */
+  private held: { stream: Stream; n: number }[] | null = null;
   port = 0;
+
+  /** Hold back the subscribers' requests for more events until `releaseRequests`. */
+  holdRequests(): void {
+    this.held ??= [];
+  }
+
+  releaseRequests(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const { stream, n } of held) {
+      stream.credit += n;
+      this.pump(stream);
+    }
+  }
+
+  /** Requests for more events held back so far. */
+  heldRequests(): number {
+    return this.held?.length ?? 0;
+  }
 
   addTopic(name: string, entity: string, fields: readonly string[]): void {
     const schemaJson = changeEventSchema(entity, fields);
@@ -292,6 +313,10 @@ export class FakePubSubServer {
     let stream: Stream | undefined;
     call.on('data', (req: Record<string, unknown>) => {
       const n = Number(req['numRequested'] ?? 0);
+      if (stream && this.held) {
+        this.held.push({ stream, n });
+        return;
+      }
       if (stream) {
         stream.credit += n;
         this.pump(stream);

@@ -50,6 +50,7 @@ export const salesforceCrm: CrmModule = {
               store: new CdcStore(ctx.redis, ctx.keys),
               connection,
               ownProperties: (c) => salesforceCrm.ownProperties!(c),
+              ...(deps.rejectUnauthorizedSsl === false ? { rejectUnauthorizedSsl: false } : {}),
             })
           : null,
     };

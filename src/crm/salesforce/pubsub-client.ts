@@ -54,8 +54,11 @@ export interface DecodedEvent {
 export interface StreamHandlers {
   /** One FetchResponse's events, in order; `pending`: events still requested from the server. */
   events(events: DecodedEvent[], pending: number): void;
-  /** An empty FetchResponse: nothing to deliver, the stream's tip is `latest`. */
-  keepalive(latest: bigint): void;
+  /**
+   * An empty FetchResponse: nothing to deliver, the stream's tip is `latest`; `pending`: the events
+   * still requested as the server saw it when it sent this (0 also when it does not say).
+   */
+  keepalive(latest: bigint, pending: number): void;
   /** The stream is over (gRPC status with its trailers, or a schema that could not be fetched). */
   failed(err: grpc.ServiceError | Error): void;
 }
@@ -157,7 +160,7 @@ export class PubSubClient {
         .then(async () => {
           if (over) return;
           const list = res.events ?? [];
-          if (list.length === 0) return on.keepalive(replayOf(res.latestReplayId));
+          if (list.length === 0) return on.keepalive(replayOf(res.latestReplayId), res.pendingNumRequested ?? 0);
           const decoded: DecodedEvent[] = [];
           for (const e of list)
             decoded.push({

@@ -134,28 +134,28 @@ export class CdcSubscription {
 
   /**
    * One channel's stream. Flow control is ours: more events are asked for only once half of the
-   * last request is durable, and a keepalive's position is trusted only while the server had room
-   * to send events (so "nothing to deliver" really means nothing).
+   * last request is durable, and a keepalive's position is trusted only when the server had room
+   * to send events as it sent it (so "nothing to deliver" really means nothing).
    */
   private subscribe(gen: number, client: PubSubClient, channel: string, after: bigint | null): void {
-    let credit = BATCH;
     let done = 0;
     const stream: PubSubStream = client.subscribe(channel, after, BATCH, {
-      events: (events: DecodedEvent[], pending: number) => {
+      events: (events: DecodedEvent[]) => {
         if (gen !== this.generation) return;
-        credit = pending;
         for (const e of events) this.enqueue(gen, () => this.handle(channel, e));
         this.enqueue(gen, async () => {
           done += events.length;
           if (done >= BATCH / 2) {
             stream.request(done);
-            credit += done;
             done = 0;
           }
         });
       },
-      keepalive: (latest: bigint) => {
-        if (gen !== this.generation || credit <= 0 || latest === 0n) return;
+      keepalive: (latest: bigint, pending: number) => {
+        // The server's own count as it sent the keepalive, not ours: a keepalive it sent with every
+        // requested event delivered, before our next request reached it, names a tip beyond events
+        // it still holds back; saving that would skip them after a restart.
+        if (gen !== this.generation || pending <= 0 || latest === 0n) return;
         // Everything up to the tip has reached us: saving it (after the queue drains) keeps a quiet
         // org's position inside the retention window.
         this.enqueue(gen, () => this.save(channel, String(latest), this.opts.now()));
