@@ -4,6 +4,7 @@ import { LOCAL, startPipeline, type Pipeline } from '../../src/demo/pipeline.ts'
 import type { FaultOptions } from '../../src/sandbox/sandbox-crm.ts';
 import { signFeed } from '../../webhooks/events/events-router.ts';
 import { signV3 } from '../../webhooks/hubspot/hubspot-signature.ts';
+import { HELIX_CRO } from '../helpers/fixtures.ts';
 
 // Through real HTTP, real Redis, the real server and worker, and the sandbox CRM.
 let p: Pipeline | undefined;
@@ -81,21 +82,7 @@ describe('end to end', () => {
     const pl = await pipeline();
     const sf = pl.sandbox.salesforce;
     sf.records.User.set('005000000000002AAA', { Id: '005000000000002AAA', IsActive: true });
-    sf.records.Lead.set('00Q900000000001AAA', {
-      Id: '00Q900000000001AAA',
-      FirstName: 'Marta',
-      LastName: 'Rossi',
-      Email: 'm@helix.io',
-      Title: 'Chief Revenue Officer',
-      Company: 'Helix',
-      Industry: 'SaaS',
-      NumberOfEmployees: 1200,
-      Country: 'United States',
-      Status: 'Open - Not Contacted',
-      Lifecycle_Stage__c: 'MQL',
-      OwnerId: '005000000000002AAA',
-      IsConverted: false,
-    });
+    sf.records.Lead.set(HELIX_CRO.Id, { ...HELIX_CRO });
     pl.sandbox.salesforceEdit('Lead', '00Q900000000001AAA', {
       Budget__c: '120k',
       Need__c: 'routing',

@@ -4,6 +4,7 @@ import { startPipeline, type Pipeline } from '../../src/demo/pipeline.ts';
 import { stepAt } from '../../src/core/escalation.ts';
 import { ShiftedClock } from '../../src/platform/clock.ts';
 import { until } from '../helpers/until.ts';
+import { HELIX_CRO } from '../helpers/fixtures.ts';
 
 // SLA escalation through the real worker (its maintenance job scheduler, every second here), real
 // Redis and the sandbox CRM over HTTP; time moves on a shifted clock instead of sleeping.
@@ -85,21 +86,7 @@ describe('SLA escalation end to end', () => {
     });
     const sf = p.sandbox.salesforce;
     sf.records.User.set('005000000000002AAA', { Id: '005000000000002AAA', IsActive: true });
-    sf.records.Lead.set('00Q900000000001AAA', {
-      Id: '00Q900000000001AAA',
-      FirstName: 'Marta',
-      LastName: 'Rossi',
-      Email: 'm@helix.io',
-      Title: 'Chief Revenue Officer',
-      Company: 'Helix',
-      Industry: 'SaaS',
-      NumberOfEmployees: 1200,
-      Country: 'United States',
-      Status: 'Open - Not Contacted',
-      Lifecycle_Stage__c: 'MQL',
-      OwnerId: '005000000000002AAA',
-      IsConverted: false,
-    });
+    sf.records.Lead.set(HELIX_CRO.Id, { ...HELIX_CRO });
     p.sandbox.salesforceEdit('Lead', '00Q900000000001AAA', {
       Budget__c: '120k',
       Need__c: 'routing',

@@ -53,3 +53,20 @@ export function act(type: string, daysAgo = 0, attributes: Activity['attributes'
   seq += 1;
   return { id: `act-${seq}`, type, at: NOW_MS - daysAgo * DAY, attributes };
 }
+
+/** A Salesforce Lead (Salesforce's field names): a strong-fit CRO, an MQL that sales is about to qualify. */
+export const HELIX_CRO = {
+  Id: '00Q900000000001AAA',
+  FirstName: 'Marta',
+  LastName: 'Rossi',
+  Email: 'm@helix.io',
+  Title: 'Chief Revenue Officer',
+  Company: 'Helix',
+  Industry: 'SaaS',
+  NumberOfEmployees: 1200,
+  Country: 'United States',
+  Status: 'Open - Not Contacted',
+  Lifecycle_Stage__c: 'MQL',
+  OwnerId: '005000000000002AAA',
+  IsConverted: false,
+} as const;
