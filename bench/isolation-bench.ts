@@ -20,7 +20,7 @@ import { createLogger } from '../src/platform/logger.ts';
 import { deleteByPrefix } from '../src/platform/redis.ts';
 import type { HubSpotFace } from '../src/sandbox/hubspot-face.ts';
 import { SandboxCrm } from '../src/sandbox/sandbox-crm.ts';
-import { signV3 } from '../webhooks/hubspot/hubspot-signature.ts';
+import { postOpens } from './pipeline-bench.ts';
 
 export interface IsolationOptions {
   perSecond: number;
@@ -44,43 +44,8 @@ export interface IsolationResult {
 const A = LOCAL.portalId;
 const B = '73001';
 const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-let eventId = 0;
 
 /** Signed HubSpot webhook batches (≤ 100 events) of e-mail opens for `ids` of `portal`. */
-async function postOpens(url: string, portal: string, ids: readonly string[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += 100) {
-    const now = Date.now();
-    const body = Buffer.from(
-      JSON.stringify(
-        ids.slice(i, i + 100).map((id) => ({
-          eventId: ++eventId,
-          subscriptionId: 1,
-          portalId: Number(portal),
-          appId: 1,
-          occurredAt: now,
-          subscriptionType: 'contact.propertyChange',
-          attemptNumber: 0,
-          objectId: Number(id),
-          propertyName: 'hs_email_last_open_date',
-          propertyValue: String(now - 60_000),
-          changeSource: 'CRM',
-        })),
-      ),
-    );
-    const ts = String(now);
-    const res = await fetch(`${url}/webhooks/hubspot`, {
-      method: 'POST',
-      body,
-      headers: {
-        'content-type': 'application/json',
-        'x-hubspot-request-timestamp': ts,
-        'x-hubspot-signature-v3': signV3(LOCAL.hubspotSecret, 'POST', `${url}/webhooks/hubspot`, body, ts),
-      },
-    });
-    if (res.status !== 204) throw new Error(`ingest answered ${res.status}`);
-  }
-}
-
 function populate(face: HubSpotFace, properties: string[], from: number, n: number): string[] {
   face.addProperties(properties);
   face.owners.push({ id: '1001', archived: false });
@@ -118,7 +83,7 @@ async function streamB(url: string, face: HubSpotFace, ids: readonly string[], p
     const due = Math.min(ids.length, Math.round(((tick + 1) * tickMs * perSecond) / 1000));
     const batch = ids.slice(sent, due);
     const at = Date.now();
-    await postOpens(url, B, batch);
+    await postOpens({ url }, batch, B);
     for (const id of batch) posted.set(id, at);
     sent = due;
     const wait = t0 + (tick + 1) * tickMs - Date.now();
@@ -176,7 +141,7 @@ export async function runIsolationBench(opts: IsolationOptions): Promise<Isolati
       // A storms: every call of A answers 429, and A has a backlog that keeps its jobs coming back.
       const before = sandbox.injected.storm;
       faceA.stormUntil = Number.MAX_SAFE_INTEGER;
-      await postOpens(url, A, aIds.slice(round * opts.backlog, (round + 1) * opts.backlog));
+      await postOpens({ url }, aIds.slice(round * opts.backlog, (round + 1) * opts.backlog), A);
       await new Promise((r) => setTimeout(r, 1_000));
       storm.push(...(await streamB(url, faceB, bIds.slice(next, (next += perRound)), opts.perSecond)));
       storm429 += sandbox.injected.storm - before;

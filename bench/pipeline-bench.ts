@@ -42,8 +42,8 @@ async function setUp(contacts: number): Promise<Pipeline> {
 }
 
 let eventId = 0;
-/** Signed HubSpot webhooks: an e-mail open for each contact, 100 events a request. */
-export async function postOpens(p: Pipeline, ids: readonly string[]): Promise<void> {
+/** Signed HubSpot webhooks to leadstage at `to.url`: an e-mail open for each contact, 100 events a request. */
+export async function postOpens(to: { url: string }, ids: readonly string[], portalId = LOCAL.portalId): Promise<void> {
   for (let i = 0; i < ids.length; i += 100) {
     const now = Date.now();
     const body = Buffer.from(
@@ -51,7 +51,7 @@ export async function postOpens(p: Pipeline, ids: readonly string[]): Promise<vo
         ids.slice(i, i + 100).map((id) => ({
           eventId: ++eventId,
           subscriptionId: 1,
-          portalId: 62515,
+          portalId: Number(portalId),
           appId: 1,
           occurredAt: now,
           subscriptionType: 'contact.propertyChange',
@@ -64,13 +64,13 @@ export async function postOpens(p: Pipeline, ids: readonly string[]): Promise<vo
       ),
     );
     const ts = String(now);
-    const res = await fetch(`${p.url}/webhooks/hubspot`, {
+    const res = await fetch(`${to.url}/webhooks/hubspot`, {
       method: 'POST',
       body,
       headers: {
         'content-type': 'application/json',
         'x-hubspot-request-timestamp': ts,
-        'x-hubspot-signature-v3': signV3(LOCAL.hubspotSecret, 'POST', `${p.url}/webhooks/hubspot`, body, ts),
+        'x-hubspot-signature-v3': signV3(LOCAL.hubspotSecret, 'POST', `${to.url}/webhooks/hubspot`, body, ts),
       },
     });
     if (res.status !== 204) throw new Error(`ingest answered ${res.status}`);

@@ -1,8 +1,9 @@
 import type { Job } from 'bullmq';
-import { decaySweep, type DecaySweepDeps } from './decay-sweep.ts';
-import { escalationSweep, type EscalationSweepDeps } from './escalation-sweep.ts';
+import type { DecaySummary } from './decay-tenant.ts';
+import type { EscalationSummary } from './escalate-tenant.ts';
 import { eraseUninstalled, type EraseDeps } from './erase-uninstalled.ts';
 import { sweepStranded, type SweepDeps } from './sweep-stranded.ts';
+import { sweepTenants, type TenantSweepDeps } from './tenant-sweep.ts';
 
 /** Job names on the maintenance queue, each run by a BullMQ job scheduler. */
 export const MAINTENANCE_JOB = {
@@ -17,9 +18,9 @@ export const MAINTENANCE_JOB = {
 export function maintenanceProcessor(deps: {
   sweep: SweepDeps;
   eraseUninstalled?: EraseDeps;
-  decay?: DecaySweepDeps;
+  decay?: TenantSweepDeps<DecaySummary>;
   reconcile?: () => Promise<unknown>;
-  sla?: EscalationSweepDeps;
+  sla?: TenantSweepDeps<EscalationSummary>;
 }) {
   return async (job: Job): Promise<unknown> => {
     switch (job.name) {
@@ -28,9 +29,17 @@ export function maintenanceProcessor(deps: {
       case MAINTENANCE_JOB.reconcile:
         return deps.reconcile ? deps.reconcile() : { tenants: 0 };
       case MAINTENANCE_JOB.slaDue:
-        return deps.sla ? escalationSweep(deps.sla) : { tenants: 0 };
+        return deps.sla
+          ? sweepTenants(deps.sla, {
+              what: 'sla escalation',
+              maxRuns: 100,
+              count: (s) => s.reminded + s.reassigned + s.escalated + s.retired + s.returned,
+            })
+          : { tenants: 0 };
       case MAINTENANCE_JOB.decayDue:
-        return deps.decay ? decaySweep(deps.decay) : { tenants: 0 };
+        return deps.decay
+          ? sweepTenants(deps.decay, { what: 'decay', maxRuns: 1_000, count: (s) => s.written })
+          : { tenants: 0 };
       case MAINTENANCE_JOB.eraseUninstalled:
         return deps.eraseUninstalled ? eraseUninstalled(deps.eraseUninstalled) : { erased: 0 };
       default:

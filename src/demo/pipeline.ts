@@ -14,6 +14,7 @@ import { createLogger } from '../platform/logger.ts';
 import { startWebService, type WebService } from '../app/web-service.ts';
 import { startWorkerService, type WorkerService } from '../app/worker-service.ts';
 import { connectedAppEnv } from './install-tenants.ts';
+import { waitFor } from './wait-for.ts';
 
 /** The secrets the sandbox and leadstage share in a local run (never used anywhere real). */
 export const LOCAL = {
@@ -201,18 +202,17 @@ export async function startPipeline(opts: PipelineOptions = {}): Promise<Pipelin
     },
     async resolved(timeoutMs = 30_000) {
       const keys = new Keys(prefix);
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const jobs = Object.values(
-          await web.queues.resolve.getJobCounts('waiting', 'delayed', 'active', 'prioritized'),
-        );
-        const sets = await Promise.all(
-          [keys.unresolvedPending(), keys.unresolvedInflight()].map((k) => web.redis.scard(k)),
-        );
-        if (jobs.every((n) => n === 0) && sets.every((n) => n === 0)) return;
-        if (Date.now() > end) throw new Error('the e-mail resolver did not finish in time');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor(
+        async () => {
+          const jobs = await web.queues.resolve.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+          const sets = await Promise.all(
+            [keys.unresolvedPending(), keys.unresolvedInflight()].map((k) => web.redis.scard(k)),
+          );
+          return Object.values(jobs).every((n) => n === 0) && sets.every((n) => n === 0);
+        },
+        'the e-mail resolver',
+        timeoutMs,
+      );
     },
     async stop() {
       await worker.stop();

@@ -4,18 +4,11 @@ import type { ShiftedClock } from '../platform/clock.ts';
 import { Keys } from '../platform/keys.ts';
 import type { Tenant } from '../platform/tenant.ts';
 import type { Pipeline } from './pipeline.ts';
+import { waitFor } from './wait-for.ts';
 import type { Row } from './report.ts';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
-
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`demo: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Nothing time-driven is due any more (SLA steps, decay) and the pipeline is idle. */
 async function settled(p: Pipeline, clock: ShiftedClock, tenants: readonly Tenant[]): Promise<void> {

@@ -75,11 +75,12 @@ export function hubspotRouter(ctx: IngressContext, opts: HubSpotRouterOptions): 
         json.ok ? 'expected a JSON array of 1 to 100 HubSpot events' : 'body is not JSON',
       );
     }
-    // Each portal's own written properties (a tenant config may name them differently) are its echoes.
+    // Each portal's own written properties (a tenant config may name them differently) are its echoes;
+    // a property only the default config writes is a real change in that portal.
     const own = new Map<string, ReadonlySet<string>>();
     for (const portalId of new Set(parsed.data.map((e) => String(e.portalId)))) {
       const v = await ctx.vocabulary?.({ crm: 'hubspot', id: portalId }).catch(() => null);
-      if (v) own.set(portalId, new Set([...opts.ownProperties, ...v.ownProperties('hubspot')]));
+      if (v) own.set(portalId, v.ownProperties('hubspot'));
     }
     const ops = parsed.data.flatMap((e) =>
       normalizeHubSpotEvent(e, { ...opts, ownProperties: own.get(String(e.portalId)) ?? opts.ownProperties }),
